@@ -1,0 +1,192 @@
+// How dockernet reaches a Docker host: over SSH or on the machine running Pulumi. One input type,
+// validated like everything else, that yields the host's Docker provider and runs its host scripts.
+import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { checkHostAddress } from "../net";
+import { Problems, checkHostCommand, checkHostname, checkPlainText, checkPort, show } from "../validate";
+import { scriptCommand } from "./scripts";
+
+/** A host reached over SSH (`docker -H ssh://user@address:port`, host scripts via SSH). */
+export interface SshHostArgs {
+    /** The address sshd listens on, e.g. `192.168.100.200`. */
+    address: string;
+    /** The SSH port. Defaults to 22. */
+    port?: number;
+    /** The login user; it must be root or able to run docker, ip and iptables. Defaults to `root`. */
+    user?: string;
+    /** The private key (OpenSSH PEM text) for host scripts. Pass it as a Pulumi secret. */
+    privateKey: pulumi.Input<string>;
+    /**
+     * The same key as a file, for the Docker provider (which runs the `ssh` client and takes no key
+     * text). Defaults to the ssh agent and ~/.ssh/config of whoever runs Pulumi.
+     */
+    privateKeyPath?: string;
+    /** The host's public key (`ssh-ed25519 AAAA...`), checked on every host-script connection. Defaults to not checked. */
+    hostKey?: string;
+    /** A known_hosts file for the Docker provider's ssh client. Defaults to the client's own. */
+    knownHostsPath?: string;
+}
+
+/** A host that is the machine running Pulumi. */
+export interface LocalHostArgs {
+    /** The Docker endpoint. Defaults to `unix:///var/run/docker.sock`. */
+    dockerHost?: string;
+}
+
+/** A Docker host, reached either over SSH or locally. Exactly one of `ssh` and `local` is set. */
+export interface HostArgs {
+    /** A short stable name for the host, used in resource names, e.g. `h1`. */
+    name: string;
+    /** Reach the host over SSH. */
+    ssh?: SshHostArgs;
+    /** The host is the machine running Pulumi. */
+    local?: LocalHostArgs;
+    /** The command that restarts Docker on this host. Defaults to `systemctl restart docker`. */
+    restartCommand?: string;
+    /** The command that prints the Docker daemon's recent log. Defaults to `journalctl -u docker -n 20 --no-pager`. */
+    logCommand?: string;
+}
+
+/** Checks one host's connection details; `field` is where it sits in the component's args. */
+export function validateHost(problems: Problems, field: string, host: HostArgs | undefined): void {
+    if (host === undefined || host === null || typeof host !== "object") {
+        problems.add(field, `is ${show(host)}; give { name: "h1", ssh: { address, privateKey } } or { name: "local", local: {} }`);
+        return;
+    }
+    if (checkHostname(problems, `${field}.name`, host.name) && host.name.length > 20) {
+        problems.add(`${field}.name`, `${show(host.name)} is over 20 characters; use a short name such as "h1"`);
+    }
+    if ((host.ssh === undefined) === (host.local === undefined)) {
+        problems.add(field, `must set exactly one of ssh and local (got ${host.ssh ? "both" : "neither"})`);
+    }
+    if (host.ssh !== undefined) {
+        const s = host.ssh;
+        const addr = checkHostAddress(s.address);
+        if (!addr.ok && !(typeof s.address === "string" && /^[a-zA-Z0-9.-]{1,253}$/.test(s.address) && /[a-zA-Z]/.test(s.address))) {
+            problems.add(`${field}.ssh.address`, addr.problem);
+        }
+        if (s.port !== undefined) {
+            checkPort(problems, `${field}.ssh.port`, s.port);
+        }
+        if (s.user !== undefined && !/^[a-z_][a-z0-9_-]{0,31}$/.test(s.user)) {
+            problems.add(`${field}.ssh.user`, `${show(s.user)} is not a login name; use e.g. "root"`);
+        }
+        if (s.privateKey === undefined) {
+            problems.add(`${field}.ssh.privateKey`, `is missing; pass the key text as a secret (pulumi config set --secret)`);
+        }
+        for (const key of ["privateKeyPath", "knownHostsPath"] as const) {
+            const v = s[key];
+            if (v !== undefined && checkPlainText(problems, `${field}.ssh.${key}`, v) && !/^[a-zA-Z0-9_./~-]+$/.test(v)) {
+                problems.add(`${field}.ssh.${key}`, `${show(v)} has characters a path should not need; use [a-zA-Z0-9_./~-]`);
+            }
+        }
+        if (s.hostKey !== undefined && !/^(ssh|ecdsa)-[a-z0-9-]+ [A-Za-z0-9+/=]+$/.test(s.hostKey)) {
+            problems.add(`${field}.ssh.hostKey`, `${show(s.hostKey)} is not a public key line; use "ssh-ed25519 AAAA..." (no host name)`);
+        }
+    }
+    if (host.local?.dockerHost !== undefined && !/^(unix:\/\/\/[a-zA-Z0-9_./-]+|tcp:\/\/[a-zA-Z0-9.-]+:\d+)$/.test(host.local.dockerHost)) {
+        problems.add(`${field}.local.dockerHost`, `${show(host.local.dockerHost)} is not a Docker endpoint; use "unix:///var/run/docker.sock"`);
+    }
+    if (host.restartCommand !== undefined) {
+        checkHostCommand(problems, `${field}.restartCommand`, host.restartCommand);
+    }
+    if (host.logCommand !== undefined) {
+        checkHostCommand(problems, `${field}.logCommand`, host.logCommand);
+    }
+}
+
+/** Reports the same host given twice (by address or name) within one component. */
+export function checkDistinctHosts(problems: Problems, entries: { field: string; host: HostArgs | undefined }[]): void {
+    const seen = new Map<string, string>();
+    for (const { field, host } of entries) {
+        if (!host) {
+            continue;
+        }
+        for (const key of [`name:${host.name}`, `at:${hostEndpoint(host)}`]) {
+            const first = seen.get(key);
+            if (first !== undefined) {
+                problems.add(field, `is the same host as ${first} (${key.replace(/^\w+:/, "")}); give two different hosts`);
+                break;
+            }
+            seen.set(key, field);
+        }
+    }
+}
+
+/** The Docker endpoint URL of a host: `ssh://root@192.168.100.200:22` or a unix socket. */
+export function hostEndpoint(host: HostArgs): string {
+    if (host.ssh) {
+        return `ssh://${host.ssh.user ?? "root"}@${host.ssh.address}:${host.ssh.port ?? 22}`;
+    }
+    return host.local?.dockerHost ?? "unix:///var/run/docker.sock";
+}
+
+/** The Docker provider for a host; a child of `parent`. */
+export function dockerProvider(name: string, host: HostArgs, parent: pulumi.Resource): docker.Provider {
+    const sshOpts: string[] = [];
+    if (host.ssh?.privateKeyPath) {
+        sshOpts.push("-i", host.ssh.privateKeyPath, "-o", "IdentitiesOnly=yes");
+    }
+    if (host.ssh?.knownHostsPath) {
+        sshOpts.push("-o", `UserKnownHostsFile=${host.ssh.knownHostsPath}`, "-o", "StrictHostKeyChecking=yes");
+    }
+    return new docker.Provider(
+        name,
+        { host: hostEndpoint(host), sshOpts: sshOpts.length > 0 ? sshOpts : undefined },
+        { parent },
+    );
+}
+
+/** What a host script run is: which script, and the (already validated) arguments of create and delete. */
+export interface HostScriptRun {
+    script: "bip" | "routes" | "firewall" | "probe";
+    create: string[];
+    /** Arguments for the delete action; undefined for scripts that leave nothing behind (probes). */
+    delete?: string[];
+    /** Values that, when changed, re-run the script (besides its text and arguments). */
+    triggers?: pulumi.Input<string>[];
+}
+
+/**
+ * Runs a host script on a host as a command resource: command.remote.Command over SSH, or
+ * command.local.Command. The delete runs before a replacement's create (`deleteBeforeReplace`),
+ * otherwise the old resource's delete would undo the new one's work.
+ */
+export function hostScript(
+    name: string,
+    host: HostArgs,
+    run: HostScriptRun,
+    opts: pulumi.CustomResourceOptions,
+): command.remote.Command | command.local.Command {
+    const create = scriptCommand(run.script, run.create);
+    const del = run.delete ? scriptCommand(run.script, run.delete) : undefined;
+    const options: pulumi.CustomResourceOptions = { deleteBeforeReplace: true, ...opts };
+    if (host.ssh) {
+        const s = host.ssh;
+        return new command.remote.Command(
+            name,
+            {
+                connection: {
+                    host: s.address,
+                    port: s.port ?? 22,
+                    user: s.user ?? "root",
+                    privateKey: pulumi.secret(s.privateKey),
+                    hostKey: s.hostKey,
+                    dialErrorLimit: 3,
+                    perDialTimeout: 10,
+                },
+                create,
+                delete: del,
+                triggers: run.triggers,
+                addPreviousOutputInEnv: false,
+            },
+            options,
+        );
+    }
+    return new command.local.Command(
+        name,
+        { create, delete: del, triggers: run.triggers, addPreviousOutputInEnv: false, interpreter: ["/bin/sh", "-c"] },
+        options,
+    );
+}

@@ -1,0 +1,47 @@
+// The host scripts (POSIX sh files beside this module) and how a call to one is written.
+import * as fs from "fs";
+import * as path from "path";
+
+const MARK = "DOCKERNET_SCRIPT_EOF";
+const cache = new Map<string, string>();
+
+/** The text of a host script, e.g. `bip` → components/host/scripts/bip.sh. */
+export function scriptText(script: string): string {
+    let text = cache.get(script);
+    if (text === undefined) {
+        text = fs.readFileSync(scriptPath(script), "utf8");
+        if (text.split("\n").includes(MARK)) {
+            throw new Error(`host script ${script}.sh contains the line ${MARK}, which ends its here-document early`);
+        }
+        cache.set(script, text);
+    }
+    return text;
+}
+
+/** Where a host script lives, both from the sources (ts) and from the compiled bin/ tree. */
+export function scriptPath(script: string): string {
+    const candidates = [
+        path.join(__dirname, "scripts", `${script}.sh`),
+        path.join(__dirname, "..", "..", "..", "components", "host", "scripts", `${script}.sh`),
+    ];
+    const found = candidates.find((p) => fs.existsSync(p));
+    if (!found) {
+        throw new Error(`host script ${script}.sh not found (looked in ${candidates.join(", ")})`);
+    }
+    return found;
+}
+
+/** Single-quotes one shell word; the only character needing care inside single quotes is `'` itself. */
+export function shellQuote(word: string): string {
+    return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The command line that runs a host script with arguments: the script travels in a quoted
+ * here-document (nothing in it is expanded), the arguments as single-quoted words. Nothing
+ * needs to be installed on the host beforehand, and the text is exactly what the plan shows.
+ */
+export function scriptCommand(script: string, args: string[]): string {
+    const words = args.map(shellQuote).join(" ");
+    return `sh -s -- ${words} <<'${MARK}'\n${scriptText(script)}${scriptText(script).endsWith("\n") ? "" : "\n"}${MARK}\n`;
+}

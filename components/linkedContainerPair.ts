@@ -1,0 +1,187 @@
+// Two containers, one reaching the other by a name: the declared form of `docker run --link`.
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { container, firstAddress, images } from "./containers";
+import { HostArgs, dockerProvider, validateHost } from "./host/host";
+import { checkSubnet } from "./net";
+import { ContainerSpec, checkUniqueNames, effectiveMode, validateContainerSpec } from "./spec";
+import { Problems, ValidationError, checkDockerName, checkHostname, show } from "./validate";
+
+/** Arguments of a LinkedContainerPair. */
+export interface LinkedContainerPairArgs {
+    /** The Docker host. Defaults to the Docker provider that reaches this component through `providers`. */
+    host?: HostArgs;
+    /** The container linked to (`docker run --name nginx_web1 ...`). */
+    target: ContainerSpec;
+    /** The container that reaches the target by `alias` (`docker run --link nginx_web1:www ...`). */
+    consumer: ContainerSpec;
+    /** The name the consumer uses for the target, e.g. `www`. Defaults to the target's name. */
+    alias?: string;
+    /**
+     * `dns`: both containers join a dedicated user-defined bridge where the target carries `alias` as
+     * a network alias; Docker's DNS keeps answering when the target is recreated with a new address.
+     * `hosts`: the consumer's /etc/hosts gets `<target IP> <alias> <target id12> <target name>`,
+     * what `--link` writes; a recreated target means the consumer is recreated too.
+     * Defaults to `dns` (recommended).
+     */
+    mode?: string;
+    /** Mode `dns`: the dedicated network's name. Defaults to `<component name>-link`. */
+    networkName?: string;
+    /** Mode `dns`: the dedicated network's subnet, e.g. `172.20.0.0/24`. Defaults to one Docker picks. */
+    subnet?: string;
+}
+
+/** What a LinkedContainerPair resolves to once defaults apply. */
+export interface LinkPlan {
+    mode: "dns" | "hosts";
+    alias: string;
+    networkName?: string;
+    subnet?: string;
+}
+
+/** Validates the arguments (every problem at once) and resolves defaults. Pure. */
+export function planLinkedContainerPair(name: string, args: LinkedContainerPairArgs): LinkPlan {
+    const problems = new Problems();
+    if (args === undefined || args === null || typeof args !== "object") {
+        problems.add("args", `is ${show(args)}; give { target, consumer }`);
+        problems.throwIfAny("LinkedContainerPair", name);
+    }
+    if (args.host !== undefined) {
+        validateHost(problems, "host", args.host);
+    }
+    validateContainerSpec(problems, "target", args.target);
+    validateContainerSpec(problems, "consumer", args.consumer);
+    checkUniqueNames(problems, [
+        { field: "target.name", name: args.target?.name },
+        { field: "consumer.name", name: args.consumer?.name },
+    ]);
+    const mode = args.mode ?? "dns";
+    if (mode !== "dns" && mode !== "hosts") {
+        problems.add("mode", `${show(args.mode)} is not a link mode; use "dns" (survives the target's recreation) or "hosts" (like --link)`);
+    }
+    const alias = args.alias ?? args.target?.name;
+    if (args.alias !== undefined) {
+        checkHostname(problems, "alias", args.alias);
+    } else if (typeof alias === "string" && mode === "dns" && !/^[a-zA-Z0-9.-]+$/.test(alias)) {
+        // The target's name becomes a DNS alias; an underscore is fine for /etc/hosts, not for DNS.
+        problems.add("alias", `is unset, so the target's name ${show(alias)} would be the DNS alias, and it is not a valid hostname; set alias, e.g. ${show(alias.replace(/[^a-zA-Z0-9.-]/g, "-"))}`);
+    }
+    for (const role of ["target", "consumer"] as const) {
+        const spec = args[role];
+        if (spec && typeof spec === "object") {
+            const m = effectiveMode(spec);
+            if (m === "host" || m === "none") {
+                problems.add(`${role}.networkMode`, `is ${show(m)}; a link needs both containers on a bridge network, use "bridge" or "custom"`);
+            }
+        }
+    }
+    let networkName: string | undefined;
+    if (mode === "dns") {
+        networkName = args.networkName ?? `${name}-link`;
+        checkDockerName(problems, args.networkName === undefined ? "name (used in networkName)" : "networkName", networkName);
+        if (args.subnet !== undefined) {
+            const s = checkSubnet(args.subnet);
+            if (!s.ok) {
+                problems.add("subnet", s.problem);
+            }
+        }
+    } else {
+        if (args.networkName !== undefined) {
+            problems.add("networkName", `is set but mode is "hosts", which uses no dedicated network; drop it or use mode "dns"`);
+        }
+        if (args.subnet !== undefined) {
+            problems.add("subnet", `is set but mode is "hosts", which uses no dedicated network; drop it or use mode "dns"`);
+        }
+    }
+    problems.throwIfAny("LinkedContainerPair", name);
+    return { mode: mode as "dns" | "hosts", alias: alias as string, networkName, subnet: args.subnet };
+}
+
+/**
+ * A target container and a consumer that reaches it by `alias`, on one host:
+ * `docker run --name nginx_web1 ...` and `docker run --name nginx_web3 --link nginx_web1:www ...`.
+ */
+export class LinkedContainerPair extends pulumi.ComponentResource {
+    public readonly target: docker.Container;
+    public readonly consumer: docker.Container;
+    /** The name the consumer uses for the target. */
+    public readonly alias: pulumi.Output<string>;
+    /** The target's address on the link (the dedicated network in mode dns, its first network in mode hosts). */
+    public readonly targetAddress: pulumi.Output<string>;
+    public readonly consumerAddress: pulumi.Output<string>;
+    /** Mode dns: the dedicated network's name; mode hosts: undefined. */
+    public readonly networkName: pulumi.Output<string | undefined>;
+    /** Mode hosts: the /etc/hosts line the consumer gets; mode dns: undefined. */
+    public readonly hostsEntry: pulumi.Output<string | undefined>;
+
+    constructor(name: string, args: LinkedContainerPairArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("dockernet:index:LinkedContainerPair", name, args, opts);
+        let plan: LinkPlan;
+        try {
+            plan = planLinkedContainerPair(name, args);
+        } catch (e) {
+            throw e instanceof ValidationError ? new pulumi.ResourceError(e.message, this) : e;
+        }
+        const provider = args.host ? dockerProvider(`${name}-provider`, args.host, this) : undefined;
+        const childOpts = { parent: this, provider };
+        const imgs = images(name, [args.target, args.consumer], childOpts);
+        const component = `LinkedContainerPair/${name}`;
+
+        if (plan.mode === "dns") {
+            const net = new docker.Network(
+                `${name}-network`,
+                {
+                    name: plan.networkName,
+                    driver: "bridge",
+                    ipamConfigs: plan.subnet ? [{ subnet: plan.subnet }] : undefined,
+                    labels: [{ label: "dockernet.component", value: component }],
+                },
+                { ...childOpts, deleteBeforeReplace: true },
+            );
+            this.target = container(`${name}-target`, args.target, imgs.get(args.target.image)!, component,
+                { networks: [{ name: net.name, aliases: [plan.alias] }] }, childOpts);
+            this.consumer = container(`${name}-consumer`, args.consumer, imgs.get(args.consumer.image)!, component,
+                { networks: [{ name: net.name }] }, { ...childOpts, dependsOn: [this.target] });
+            this.targetAddress = addressOn(this.target, net.name);
+            this.consumerAddress = addressOn(this.consumer, net.name);
+            this.networkName = net.name;
+            this.hostsEntry = pulumi.output(undefined);
+        } else {
+            this.target = container(`${name}-target`, args.target, imgs.get(args.target.image)!, component, {}, childOpts);
+            this.targetAddress = firstAddress(this.target);
+            // What --link writes: "<ip>\t<alias> <id12> <name>" (the name is repeated only when it differs).
+            const names = pulumi
+                .all([this.target.id, this.target.name])
+                .apply(([id, targetName]) => linkHostNames(plan.alias, id, targetName));
+            this.consumer = container(`${name}-consumer`, args.consumer, imgs.get(args.consumer.image)!, component,
+                { hosts: [{ host: names, ip: this.targetAddress }] }, childOpts);
+            this.consumerAddress = firstAddress(this.consumer);
+            this.networkName = pulumi.output(undefined);
+            this.hostsEntry = pulumi.interpolate`${this.targetAddress}\t${names}`;
+        }
+        this.alias = pulumi.output(plan.alias);
+        this.registerOutputs({
+            alias: this.alias,
+            targetAddress: this.targetAddress,
+            consumerAddress: this.consumerAddress,
+            networkName: this.networkName,
+            hostsEntry: this.hostsEntry,
+        });
+    }
+}
+
+/** The names --link puts on the target's /etc/hosts line: alias, short id, and name when different. */
+export function linkHostNames(alias: string, id: string, targetName: string): string {
+    const names = [alias, id.slice(0, 12)];
+    if (targetName !== alias) {
+        names.push(targetName);
+    }
+    return names.join(" ");
+}
+
+function addressOn(c: docker.Container, network: pulumi.Input<string>): pulumi.Output<string> {
+    return pulumi.all([c.networkDatas, network]).apply(([datas, net]) => {
+        const d = (datas ?? []).find((x) => x.networkName === net) ?? (datas ?? [])[0];
+        return d ? d.ipAddress : "";
+    });
+}

@@ -1,0 +1,2 @@
+// Pure IPv4 math and validation; no Pulumi imports.
+export * from "./ipv4";

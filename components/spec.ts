@@ -1,0 +1,212 @@
+// The one container description every component shares, and its validation.
+import * as pulumi from "@pulumi/pulumi";
+import { checkHostAddress } from "./net";
+import {
+    Problems,
+    checkDockerName,
+    checkHostname,
+    checkPlainText,
+    checkPort,
+    show,
+} from "./validate";
+
+/** A port a container listens on, and optionally publishes on the host (`docker run -p`). */
+export interface PortSpec {
+    /** The port inside the container. */
+    internal: number;
+    /** The host port it is published on (`-p external:internal`). Defaults to not published. */
+    external?: number;
+    /** `tcp` or `udp`. Defaults to `tcp`. */
+    protocol?: string;
+    /** The host address to publish on (`-p ip:external:internal`). Defaults to every address. */
+    ip?: string;
+}
+
+/** A user-defined network a container joins (`docker run --network NAME --network-alias ALIAS`). */
+export interface NetworkAttachmentSpec {
+    /** The Docker network's name, e.g. `CustomBridgeNetwork.name`. */
+    name: pulumi.Input<string>;
+    /** DNS names other containers on that network resolve to this one. Defaults to none. */
+    aliases?: string[];
+    /** A fixed address inside the network's subnet (`--ip`). Defaults to one Docker assigns. */
+    ipv4Address?: string;
+}
+
+/** A container, in `docker run` terms. Shared by every dockernet component. */
+export interface ContainerSpec {
+    /** The container name (`--name`); Docker's rule `[a-zA-Z0-9][a-zA-Z0-9_.-]*`, e.g. `nginx_web1`. */
+    name: string;
+    /** An image present on (or pullable by) the host, e.g. `nginx:1.27`. */
+    image: string;
+    /** The command and its arguments (the words after the image in `docker run`). Defaults to the image's. */
+    command?: string[];
+    /** Ports the container listens on, published or not. Defaults to none. */
+    ports?: PortSpec[];
+    /** Environment variables (`-e KEY=VALUE`). Defaults to none. */
+    env?: { [key: string]: string };
+    /** Restart policy: `no`, `on-failure`, `always` or `unless-stopped`. Defaults to `unless-stopped`. */
+    restart?: string;
+    /** Docker labels. Defaults to none (dockernet adds `dockernet.component`). */
+    labels?: { [key: string]: string };
+    /**
+     * `bridge` (docker0), `host` (the host's own stack), `none` (only loopback) or `custom`
+     * (only the networks in `networks`). Defaults to `bridge`, or `custom` when `networks` is set.
+     */
+    networkMode?: string;
+    /** User-defined networks to join (network mode `custom`). Defaults to none. */
+    networks?: NetworkAttachmentSpec[];
+    /** The container's hostname (`--hostname`). Defaults to Docker's (the short id). */
+    hostname?: string;
+}
+
+export const NETWORK_MODES = ["bridge", "host", "none", "custom"];
+const RESTART_POLICIES = ["no", "on-failure", "always", "unless-stopped"];
+
+/** Validates one container spec; `sidecar` applies the shared-namespace rules. */
+export function validateContainerSpec(
+    problems: Problems,
+    field: string,
+    spec: ContainerSpec | undefined,
+    sidecar = false,
+): void {
+    if (spec === undefined || spec === null || typeof spec !== "object") {
+        problems.add(field, `is ${show(spec)}; give a container such as { name: "nginx_web1", image: "nginx:1.27" }`);
+        return;
+    }
+    checkDockerName(problems, `${field}.name`, spec.name);
+    if (checkPlainText(problems, `${field}.image`, spec.image, 255)) {
+        if (!/^[a-zA-Z0-9][a-zA-Z0-9_.:/@-]*$/.test(spec.image)) {
+            problems.add(`${field}.image`, `${show(spec.image)} is not an image reference; use e.g. "nginx:1.27"`);
+        }
+    }
+    (spec.command ?? []).forEach((word, i) => checkPlainText(problems, `${field}.command[${i}]`, word));
+    for (const [key, value] of Object.entries(spec.env ?? {})) {
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+            problems.add(`${field}.env`, `key ${show(key)} is not an environment variable name; use [A-Za-z_][A-Za-z0-9_]*`);
+        }
+        checkPlainText(problems, `${field}.env.${key}`, value);
+    }
+    for (const [key, value] of Object.entries(spec.labels ?? {})) {
+        checkPlainText(problems, `${field}.labels key`, key, 255);
+        checkPlainText(problems, `${field}.labels.${key}`, value);
+    }
+    if (spec.restart !== undefined && !RESTART_POLICIES.includes(spec.restart)) {
+        problems.add(`${field}.restart`, `${show(spec.restart)} is not a restart policy; use one of ${RESTART_POLICIES.join(", ")}`);
+    }
+    if (spec.hostname !== undefined) {
+        checkHostname(problems, `${field}.hostname`, spec.hostname);
+    }
+    validatePorts(problems, field, spec.ports ?? []);
+
+    if (sidecar) {
+        if (spec.networkMode !== undefined || spec.networks !== undefined) {
+            problems.add(
+                `${field}.networkMode`,
+                `is set (${show(spec.networkMode ?? "custom")}); a sidecar always joins the primary's namespace (container:<primary id>), remove it`,
+            );
+        }
+        (spec.ports ?? []).forEach((p, i) => {
+            if (p.external !== undefined) {
+                problems.add(
+                    `${field}.ports[${i}].external`,
+                    `is ${p.external}; Docker cannot publish ports of a container in another's namespace, publish it on the primary`,
+                );
+            }
+        });
+        if (spec.hostname !== undefined) {
+            problems.add(`${field}.hostname`, `is set; a sidecar shares the primary's hostname, remove it`);
+        }
+        return;
+    }
+
+    const mode = effectiveMode(spec);
+    if (!NETWORK_MODES.includes(mode)) {
+        problems.add(
+            `${field}.networkMode`,
+            `${show(spec.networkMode)} is not a network mode; use bridge, host, none or custom ` +
+                `(for container:<id> use SharedNamespaceContainer)`,
+        );
+    }
+    if (mode === "custom" && (spec.networks ?? []).length === 0) {
+        problems.add(`${field}.networks`, `is empty; network mode custom needs at least one network`);
+    }
+    if (mode !== "custom" && (spec.networks ?? []).length > 0) {
+        problems.add(`${field}.networks`, `is set but networkMode is ${show(mode)}; use networkMode "custom" or drop networks`);
+    }
+    if ((mode === "host" || mode === "none") && (spec.ports ?? []).some((p) => p.external !== undefined)) {
+        problems.add(`${field}.ports`, `publish ports, but network mode ${mode} has no port mapping; remove external`);
+    }
+    (spec.networks ?? []).forEach((n, i) => {
+        const nf = `${field}.networks[${i}]`;
+        if (typeof n.name === "string") {
+            checkDockerName(problems, `${nf}.name`, n.name);
+        }
+        (n.aliases ?? []).forEach((a, j) => checkHostname(problems, `${nf}.aliases[${j}]`, a));
+        if (n.ipv4Address !== undefined) {
+            const ip = checkHostAddress(n.ipv4Address);
+            if (!ip.ok) {
+                problems.add(`${nf}.ipv4Address`, ip.problem);
+            }
+        }
+    });
+}
+
+/** The network mode a spec ends up with once defaults apply. */
+export function effectiveMode(spec: ContainerSpec): string {
+    return spec.networkMode ?? ((spec.networks ?? []).length > 0 ? "custom" : "bridge");
+}
+
+/** Every port a container listens on inside its namespace, as `80/tcp`. */
+export function listeningPorts(spec: ContainerSpec): string[] {
+    return (spec.ports ?? []).map((p) => `${p.internal}/${p.protocol ?? "tcp"}`);
+}
+
+/** Reports container names used twice on one host. */
+export function checkUniqueNames(problems: Problems, entries: { field: string; name: string | undefined }[]): void {
+    const seen = new Map<string, string>();
+    for (const { field, name } of entries) {
+        if (typeof name !== "string") {
+            continue;
+        }
+        const first = seen.get(name);
+        if (first !== undefined) {
+            problems.add(field, `${show(name)} is already used by ${first} on the same host; container names must be unique per host`);
+        } else {
+            seen.set(name, field);
+        }
+    }
+}
+
+function validatePorts(problems: Problems, field: string, ports: PortSpec[]): void {
+    const seenInternal = new Set<string>();
+    const seenExternal = new Set<string>();
+    ports.forEach((p, i) => {
+        const pf = `${field}.ports[${i}]`;
+        checkPort(problems, `${pf}.internal`, p.internal);
+        if (p.external !== undefined) {
+            checkPort(problems, `${pf}.external`, p.external);
+        }
+        const proto = p.protocol ?? "tcp";
+        if (proto !== "tcp" && proto !== "udp") {
+            problems.add(`${pf}.protocol`, `${show(p.protocol)} is not a protocol; use "tcp" or "udp"`);
+        }
+        if (p.ip !== undefined) {
+            const ip = checkHostAddress(p.ip);
+            if (!ip.ok && p.ip !== "0.0.0.0") {
+                problems.add(`${pf}.ip`, ip.problem);
+            }
+        }
+        const key = `${p.internal}/${proto}`;
+        if (seenInternal.has(key)) {
+            problems.add(`${pf}.internal`, `${key} is listed twice; list each port once`);
+        }
+        seenInternal.add(key);
+        if (p.external !== undefined) {
+            const ext = `${p.ip ?? "0.0.0.0"}:${p.external}/${proto}`;
+            if (seenExternal.has(ext)) {
+                problems.add(`${pf}.external`, `${ext} is published twice; pick another host port`);
+            }
+            seenExternal.add(ext);
+        }
+    });
+}

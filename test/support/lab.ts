@@ -1,0 +1,136 @@
+// The lab as the live tests see it: lab.json written by `test/lab/lab.sh up`, host arguments for
+// the components, and inspection of a host's real state over SSH.
+import * as fs from "fs";
+import * as path from "path";
+import { HostArgs } from "../../components";
+import { assertLabRoute, run, RunResult } from "./exec";
+
+export interface LabHost {
+    name: string;
+    netns: string;
+    lanAddress: string;
+    sshPort: number;
+    user: string;
+    dockerSocket: string;
+    holderPidFile: string;
+    restartsLog: string;
+    dockerdLog: string;
+}
+
+export interface LabInfo {
+    labDir: string;
+    lanCidr: string;
+    runnerAddress: string;
+    privateKeyPath: string;
+    knownHostsPath: string;
+    image: string;
+    hosts: LabHost[];
+}
+
+export const LAB_DIR = process.env.DOCKERNET_LAB_DIR ?? "/var/tmp/dockernet-lab";
+export const LAB_SCRIPT = path.join(__dirname, "..", "lab", "lab.sh");
+
+/** Reads lab.json; throws (never skips) when the lab is not up. */
+export function lab(): LabInfo {
+    const file = path.join(LAB_DIR, "lab.json");
+    if (!fs.existsSync(file)) {
+        throw new Error(`the lab is not up (${file} missing): run "npm run lab:up" as root`);
+    }
+    return JSON.parse(fs.readFileSync(file, "utf8")) as LabInfo;
+}
+
+export function labHost(name: string): LabHost {
+    const h = lab().hosts.find((x) => x.name === name);
+    if (!h) {
+        throw new Error(`lab host ${name} is not up (hosts: ${lab().hosts.map((x) => x.name).join(", ")})`);
+    }
+    return h;
+}
+
+/** The public host key of a lab host, from the lab's known_hosts. */
+export function hostKey(h: LabHost): string {
+    const line = fs
+        .readFileSync(lab().knownHostsPath, "utf8")
+        .split("\n")
+        .find((l) => l.split(" ")[0].split(",").includes(h.lanAddress));
+    if (!line) {
+        throw new Error(`no host key for ${h.lanAddress} in ${lab().knownHostsPath}`);
+    }
+    return line.split(" ").slice(1, 3).join(" ");
+}
+
+/** HostArgs that reach a lab host over real SSH, the way a user's stack reaches a server. */
+export function sshHost(name: string): HostArgs {
+    const info = lab();
+    const h = labHost(name);
+    return {
+        name,
+        ssh: {
+            address: h.lanAddress,
+            port: h.sshPort,
+            user: h.user,
+            privateKey: fs.readFileSync(info.privateKeyPath, "utf8"),
+            privateKeyPath: info.privateKeyPath,
+            knownHostsPath: info.knownHostsPath,
+            hostKey: hostKey(h),
+        },
+    };
+}
+
+/** Runs a shell command on a lab host over SSH and returns its result (no throw). */
+export async function onHostRaw(name: string, command: string, timeoutMs = 120000): Promise<RunResult> {
+    const info = lab();
+    const h = labHost(name);
+    assertLabRoute(h.lanAddress);
+    return run(
+        [
+            "ssh",
+            "-i", info.privateKeyPath,
+            "-o", "IdentitiesOnly=yes",
+            "-o", `UserKnownHostsFile=${info.knownHostsPath}`,
+            "-o", "StrictHostKeyChecking=yes",
+            "-o", "BatchMode=yes",
+            "-o", "ConnectTimeout=10",
+            "-o", "LogLevel=ERROR",
+            "-p", String(h.sshPort),
+            `${h.user}@${h.lanAddress}`,
+            command,
+        ],
+        { timeoutMs },
+    );
+}
+
+/** Runs a shell command on a lab host over SSH; throws with its stderr when it fails. */
+export async function onHost(name: string, command: string, timeoutMs = 120000): Promise<string> {
+    const r = await onHostRaw(name, command, timeoutMs);
+    if (r.code !== 0) {
+        throw new Error(`on ${name}: ${command} → exit ${r.code}: ${(r.stderr || r.stdout).trim()}`);
+    }
+    return r.stdout;
+}
+
+/** Runs a command inside a container on a lab host (`docker exec`), no throw. */
+export function inContainer(host: string, container: string, command: string, timeoutMs = 60000): Promise<RunResult> {
+    return onHostRaw(host, `docker exec ${container} sh -c ${quote(command)}`, timeoutMs);
+}
+
+/** The state of a host that dockernet must leave as it found it. */
+export async function snapshot(name: string): Promise<{ routes: string; iptables: string; daemonJson: string }> {
+    const routes = await onHost(name, "ip route show table all | grep -v -e 'proto kernel' -e '^local ' -e '^broadcast ' -e '^multicast ' -e 'fe80::' | sort");
+    const iptables = await onHost(
+        name,
+        "for t in filter nat; do iptables-save -t $t | grep -v '^#' | sed -e 's/\\[[0-9]*:[0-9]*\\]/[0:0]/'; done",
+    );
+    const daemonJson = await onHost(name, "cat /etc/docker/daemon.json 2>/dev/null || echo '(none)'");
+    return { routes, iptables, daemonJson };
+}
+
+/** How many times Docker has been restarted on a lab host (the lab's systemctl shim counts). */
+export function restarts(name: string): number {
+    const file = labHost(name).restartsLog;
+    return fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim()).length : 0;
+}
+
+export function quote(word: string): string {
+    return `'${word.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,75 @@
+// Plain recording mocks for unit tests: every registered resource is kept with its inputs, and
+// outputs are made up (or left unknown in preview mode).
+import * as pulumi from "@pulumi/pulumi";
+
+export interface Registered {
+    type: string;
+    name: string;
+    inputs: Record<string, any>;
+    provider?: string;
+}
+
+export class Recorder {
+    readonly resources: Registered[] = [];
+    private next = 1;
+
+    /** Installs the mocks; `preview` makes every output of a resource unknown, as in `pulumi preview`. */
+    async install(preview: boolean): Promise<void> {
+        await settle(); // what the previous test registered must finish under the previous mocks
+        this.resources.length = 0;
+        await pulumi.runtime.setMocks(
+            {
+                newResource: (args) => {
+                    this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+                    const n = this.next++;
+                    const state: Record<string, unknown> = { ...args.inputs };
+                    if (args.type === "docker:index/container:Container") {
+                        state.networkDatas = [{ networkName: args.inputs.networkMode ?? "bridge", ipAddress: `172.17.0.${n % 250 + 2}`, ipPrefixLength: 16, gateway: "172.17.0.1", macAddress: "02:42:ac:11:00:02" }];
+                    }
+                    if (args.type === "docker:index/remoteImage:RemoteImage") {
+                        state.imageId = `sha256:${n.toString(16).padStart(64, "0")}`;
+                    }
+                    if (args.type.startsWith("command:")) {
+                        state.stdout = "changed";
+                        state.stderr = "";
+                    }
+                    return { id: preview ? undefined : `${args.name}-id-${n.toString(16).padStart(12, "0")}`, state };
+                },
+                call: (args) => args.inputs,
+            },
+            "dockernet",
+            "unit",
+            preview,
+        );
+    }
+
+    ofType(type: string): Registered[] {
+        return this.resources.filter((r) => r.type === type);
+    }
+
+    named(name: string): Registered {
+        const r = this.resources.find((x) => x.name === name);
+        if (!r) {
+            throw new Error(`no resource named ${name}; have ${this.resources.map((x) => x.name).join(", ")}`);
+        }
+        return r;
+    }
+}
+
+/** Resolves an output in a test; undefined when it is unknown (preview). */
+export async function valueOf<T>(o: pulumi.Output<T>): Promise<T | undefined> {
+    const internal = o as unknown as { isKnown: Promise<boolean>; promise(): Promise<T> };
+    return (await internal.isKnown) ? internal.promise() : undefined;
+}
+
+/** True for a value the engine does not know yet (an input computed from an unknown output). */
+export function isUnknown(v: unknown): boolean {
+    return v === undefined || (typeof v === "object" && v !== null && (v as Record<string, unknown>).__pulumiUnknown === true) || v === "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+}
+
+/** Lets the SDK finish registering what a program declared. */
+export async function settle(): Promise<void> {
+    const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
+    await new Promise((r) => setTimeout(r, 20));
+    await runtime.waitForRPCs?.();
+}

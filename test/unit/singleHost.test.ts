@@ -1,0 +1,255 @@
+// The single-host components under plain mocks, in normal and preview mode: what they register,
+// and every validation rule, each failing before any resource exists.
+import * as pulumi from "@pulumi/pulumi";
+import {
+    ContainerSpec,
+    CustomBridgeNetwork,
+    LinkedContainerPair,
+    SharedNamespaceContainer,
+    planCustomBridgeNetwork,
+    planLinkedContainerPair,
+    validateSharedNamespaceContainer,
+} from "../../components";
+import { Recorder, isUnknown, settle, valueOf } from "../support/mocks";
+
+const web = (name: string, extra: Partial<ContainerSpec> = {}): ContainerSpec => ({
+    name,
+    image: "lab/busybox:1",
+    command: ["httpd", "-f", "-p", "80", "-h", "/www"],
+    ports: [{ internal: 80 }],
+    ...extra,
+});
+
+/** Asserts that `fn` throws one error naming every given fragment (field, value, fix). */
+function expectProblems(fn: () => unknown, ...fragments: string[]): void {
+    let message = "";
+    try {
+        fn();
+    } catch (e) {
+        message = (e as Error).message;
+    }
+    expect(message).not.toBe("");
+    for (const f of fragments) {
+        expect(message).toContain(f);
+    }
+}
+
+describe.each([false, true])("single-host components (preview=%s)", (preview) => {
+    const rec = new Recorder();
+    beforeEach(async () => rec.install(preview));
+    afterEach(settle);
+
+    test("CustomBridgeNetwork declares the bridge with subnet, gateway and a known bridge name", async () => {
+        const net = new CustomBridgeNetwork("appnet", { subnet: "172.19.0.0/16", gateway: "172.19.0.1" });
+        await settle();
+        const n = rec.named("appnet-network");
+        expect(n.type).toBe("docker:index/network:Network");
+        expect(n.inputs.name).toBe("appnet");
+        expect(n.inputs.driver).toBe("bridge");
+        expect(n.inputs.ipamConfigs).toEqual([{ subnet: "172.19.0.0/16", gateway: "172.19.0.1" }]);
+        expect(n.inputs.options).toEqual({ "com.docker.network.bridge.name": "br-appnet" });
+        expect(await valueOf(net.bridgeName)).toBe("br-appnet");
+        expect(await valueOf(net.gateway)).toBe("172.19.0.1");
+        expect(rec.ofType("command:remote:Command")).toHaveLength(0);
+    });
+
+    test("CustomBridgeNetwork defaults the gateway to the subnet's first address", async () => {
+        const net = new CustomBridgeNetwork("n2", { subnet: "10.20.0.0/24" });
+        expect(await valueOf(net.gateway)).toBe("10.20.0.1");
+    });
+
+    test("LinkedContainerPair mode dns: a dedicated network, the alias on the target", async () => {
+        const pair = new LinkedContainerPair("web", { target: web("nginx_web1"), consumer: web("nginx_web3"), alias: "www" });
+        await settle();
+        const net = rec.named("web-network");
+        expect(net.inputs.name).toBe("web-link");
+        const target = rec.named("web-target");
+        expect(target.inputs.name).toBe("nginx_web1");
+        expect(target.inputs.networkMode).toBe("web-link");
+        expect(target.inputs.networksAdvanced).toEqual([{ name: "web-link", aliases: ["www"] }]);
+        const consumer = rec.named("web-consumer");
+        expect(consumer.inputs.networksAdvanced).toEqual([{ name: "web-link" }]);
+        expect(consumer.inputs.hosts).toBeUndefined();
+        expect(await valueOf(pair.alias)).toBe("www");
+    });
+
+    test("LinkedContainerPair mode hosts: the consumer's /etc/hosts gets what --link writes", async () => {
+        const pair = new LinkedContainerPair("link", { target: web("nginx_web1"), consumer: web("nginx_web2"), mode: "hosts" });
+        await settle();
+        const consumer = rec.named("link-consumer");
+        expect(rec.ofType("docker:index/network:Network")).toHaveLength(0);
+        if (preview) {
+            // The target's id and address are unknown until it exists.
+            expect(await valueOf(pair.hostsEntry)).toBeUndefined();
+        } else {
+            expect(consumer.inputs.hosts).toEqual([{ host: "nginx_web1 link-target-", ip: expect.any(String) }].map((h) => ({ ...h, host: expect.stringMatching(/^nginx_web1 link-target-/) })));
+            expect(await valueOf(pair.hostsEntry)).toMatch(/^172\.17\.0\.\d+\tnginx_web1 \S{12}$/);
+        }
+    });
+
+    test("LinkedContainerPair hosts entry with an alias names alias, short id and target", async () => {
+        const pair = new LinkedContainerPair("alias", { target: web("nginx_web1"), consumer: web("nginx_web3"), mode: "hosts", alias: "www" });
+        if (!preview) {
+            expect(await valueOf(pair.hostsEntry)).toMatch(/^172\.17\.0\.\d+\twww \S{12} nginx_web1$/);
+        } else {
+            expect(await valueOf(pair.hostsEntry)).toBeUndefined();
+        }
+    });
+
+    test("SharedNamespaceContainer puts sidecars in container:<primary id>, replaced with it", async () => {
+        const shared = new SharedNamespaceContainer("app", {
+            primary: web("tomcat_app1", { ports: [{ internal: 8080, external: 8080 }] }),
+            sidecars: [{ name: "tomcat_app1_probe", image: "lab/busybox:1", command: ["sleep", "3600"] }],
+        });
+        await settle();
+        const side = rec.named("app-sidecar-tomcat_app1_probe");
+        if (preview) {
+            expect(isUnknown(side.inputs.networkMode)).toBe(true); // unknown until the primary exists
+            expect(await valueOf(shared.sharedMode)).toBeUndefined();
+        } else {
+            expect(side.inputs.networkMode).toMatch(/^container:app-primary-id-/);
+        }
+        expect(side.inputs.ports).toBeUndefined();
+        expect(rec.named("app-primary").inputs.ports).toEqual([{ internal: 8080, external: 8080, protocol: "tcp", ip: "0.0.0.0" }]);
+    });
+
+    test("network modes host and none map to Docker's modes and publish nothing", async () => {
+        new SharedNamespaceContainer("h", {
+            primary: web("hostweb", { networkMode: "host" }),
+            sidecars: [{ name: "hostside", image: "lab/busybox:1" }],
+        });
+        new SharedNamespaceContainer("n", {
+            primary: web("noneweb", { networkMode: "none" }),
+            sidecars: [{ name: "noneside", image: "lab/busybox:1" }],
+        });
+        await settle();
+        expect(rec.named("h-primary").inputs.networkMode).toBe("host");
+        expect(rec.named("n-primary").inputs.networkMode).toBe("none");
+        expect(rec.named("n-primary").inputs.ports).toBeUndefined();
+    });
+
+    test("a validation error registers nothing but the component itself", async () => {
+        expect(() => new CustomBridgeNetwork("bad", { subnet: "172.19.0.1/16" })).toThrow(/subnet "172.19.0.1\/16" has host bits set; use 172.19.0.0\/16/);
+        await settle();
+        expect(rec.resources.filter((r) => r.type.startsWith("docker:") || r.type.startsWith("command:"))).toHaveLength(0);
+    });
+
+    test("errors are ResourceErrors pointing at the component", () => {
+        expect(() => new LinkedContainerPair("bad", { target: web("-x"), consumer: web("y") })).toThrow(pulumi.ResourceError);
+    });
+});
+
+describe("validation rules (pure, all problems at once)", () => {
+    test("Docker's name rule: nginx_web1 is valid, leading '-' and spaces are not", () => {
+        expect(() => planLinkedContainerPair("p", { target: web("nginx_web1"), consumer: web("nginx_web2"), mode: "hosts" })).not.toThrow();
+        expectProblems(
+            () => planLinkedContainerPair("p", { target: web("-web"), consumer: web("web 2"), mode: "hosts" }),
+            'Invalid LinkedContainerPair "p"',
+            'target.name "-web" is not a valid Docker name',
+            'use "web"',
+            'consumer.name "web 2" is not a valid Docker name',
+            'use "web_2"',
+        );
+    });
+
+    test("aliases must be valid hostnames", () => {
+        expectProblems(() => planLinkedContainerPair("p", { target: web("a"), consumer: web("b"), alias: "w_w" }), 'alias "w_w" is not a valid hostname', 'use "w-w"');
+        expectProblems(() => planLinkedContainerPair("p", { target: web("a"), consumer: web("b"), alias: "www;reboot" }), 'alias "www;reboot"');
+        expectProblems(() => planLinkedContainerPair("p", { target: web("nginx_web1"), consumer: web("b") }), "alias is unset", '"nginx_web1"', 'e.g. "nginx-web1"');
+    });
+
+    test("link mode must be dns or hosts; a link needs bridge networking", () => {
+        expectProblems(() => planLinkedContainerPair("p", { target: web("a"), consumer: web("b"), mode: "legacy" }), 'mode "legacy" is not a link mode', '"dns"', '"hosts"');
+        expectProblems(
+            () => planLinkedContainerPair("p", { target: web("a", { networkMode: "host" }), consumer: web("b"), alias: "a" }),
+            'target.networkMode is "host"; a link needs both containers on a bridge network',
+        );
+    });
+
+    test("target and consumer need different names", () => {
+        expectProblems(() => planLinkedContainerPair("p", { target: web("same"), consumer: web("same"), alias: "www" }), 'consumer.name "same" is already used by target.name');
+    });
+
+    test("subnets must not carry host bits, and /0, /33 and IPv6 are refused", () => {
+        expectProblems(() => planCustomBridgeNetwork("n", { subnet: "172.19.0.1/16" }), 'subnet "172.19.0.1/16" has host bits set; use 172.19.0.0/16');
+        expectProblems(() => planCustomBridgeNetwork("n", { subnet: "0.0.0.0/0" }), "subnet", "/0");
+        expectProblems(() => planCustomBridgeNetwork("n", { subnet: "10.0.0.0/33" }), 'subnet "10.0.0.0/33"', "/33");
+        expectProblems(() => planCustomBridgeNetwork("n", { subnet: "fd00::/64" }), 'subnet "fd00::/64"', "IPv6");
+        expectProblems(() => planCustomBridgeNetwork("n", { subnet: "172.19.0.0" }), 'subnet "172.19.0.0" has no prefix length');
+    });
+
+    test("the gateway lies inside the subnet and is neither its network nor broadcast address", () => {
+        expectProblems(() => planCustomBridgeNetwork("n", { subnet: "172.19.0.0/16", gateway: "172.20.0.1" }), 'gateway "172.20.0.1" is outside subnet 172.19.0.0/16', "e.g. 172.19.0.1");
+        expectProblems(() => planCustomBridgeNetwork("n", { subnet: "172.19.0.0/16", gateway: "172.19.0.0" }), 'gateway "172.19.0.0" is the network address', "use 172.19.0.1");
+        expectProblems(() => planCustomBridgeNetwork("n", { subnet: "172.19.0.0/16", gateway: "172.19.255.255" }), 'gateway "172.19.255.255" is the broadcast address');
+        expectProblems(() => planCustomBridgeNetwork("n", { subnet: "172.19.0.0/16", ipRange: "172.20.0.0/24" }), 'ipRange "172.20.0.0/24" is not inside subnet');
+    });
+
+    test("bridge names: at most 15 characters, no wildcard, not docker0 or lo", () => {
+        expectProblems(() => planCustomBridgeNetwork("n", { subnet: "172.19.0.0/16", bridgeName: "br-much-too-long-name" }), 'bridgeName "br-much-too-long-name"', "Linux allows 15");
+        expectProblems(() => planCustomBridgeNetwork("n", { subnet: "172.19.0.0/16", bridgeName: "br+" }), "'+' is an iptables wildcard");
+        expectProblems(() => planCustomBridgeNetwork("n", { subnet: "172.19.0.0/16", bridgeName: "docker0" }), 'bridgeName "docker0" belongs to Docker\'s default bridge');
+        expectProblems(() => planCustomBridgeNetwork("n", { subnet: "172.19.0.0/16", bridgeName: "lo" }), "loopback");
+        expect(planCustomBridgeNetwork("a-very-long-network-name", { subnet: "172.19.0.0/16" }).bridgeName).toBe("br-a-very-long-");
+    });
+
+    test("connectTo needs the host, valid distinct bridges, and not an internal network", () => {
+        expectProblems(() => planCustomBridgeNetwork("n", { subnet: "172.19.0.0/16", connectTo: ["docker0"] }), "host is missing", "connectTo changes the host's firewall");
+        const host = { name: "h1", local: {} };
+        expectProblems(
+            () => planCustomBridgeNetwork("n", { host, subnet: "172.19.0.0/16", connectTo: ["docker0", "docker0", "br-n", "eth+"], internal: true }),
+            'connectTo[1] "docker0" is listed twice',
+            'connectTo[2] "br-n" is this network\'s own bridge',
+            "connectTo[3]",
+            "connectTo is set on an internal network",
+        );
+        const plan = planCustomBridgeNetwork("n", { host, subnet: "172.19.0.0/16", connectTo: ["docker0"] });
+        expect(plan.firewallRules).toEqual(["accept,br-n,docker0,-,-", "accept,docker0,br-n,-,-"]);
+        expect(plan.firewallChain).toMatch(/^DN-B-[0-9A-F]{10}$/);
+    });
+
+    test("sidecars: a port clash with the primary, published ports and network settings are refused", () => {
+        expectProblems(
+            () =>
+                validateSharedNamespaceContainer("s", {
+                    primary: web("tomcat_app1", { ports: [{ internal: 8080 }] }),
+                    sidecars: [
+                        { name: "side1", image: "lab/busybox:1", ports: [{ internal: 8080 }] },
+                        { name: "side2", image: "lab/busybox:1", ports: [{ internal: 9000, external: 9000 }], networkMode: "bridge" },
+                    ],
+                }),
+            'Invalid SharedNamespaceContainer "s"',
+            "sidecars[0].ports[0] 8080/tcp is already taken by primary",
+            "sidecars[1].ports[0].external is 9000",
+            "publish it on the primary",
+            "sidecars[1].networkMode is set",
+        );
+        expectProblems(() => validateSharedNamespaceContainer("s", { primary: web("p"), sidecars: [] }), "sidecars is []", "at least one sidecar");
+    });
+
+    test("container fields: network mode, restart policy, ports, env", () => {
+        expectProblems(
+            () =>
+                planLinkedContainerPair("p", {
+                    target: web("a", { networkMode: "container:x", restart: "sometimes", ports: [{ internal: 0 }, { internal: 80, protocol: "sctp" }] }),
+                    consumer: web("b", { env: { "BAD-KEY": "v", OK: "line\nbreak" } }),
+                    alias: "a",
+                }),
+            'target.networkMode "container:x" is not a network mode',
+            "SharedNamespaceContainer",
+            'target.restart "sometimes" is not a restart policy',
+            "target.ports[0].internal 0 is not a port",
+            'target.ports[1].protocol "sctp"',
+            'consumer.env key "BAD-KEY"',
+            'consumer.env.OK "line\\nbreak" has a control character',
+        );
+    });
+
+    test("custom mode needs networks; networks need custom mode", () => {
+        expectProblems(() => planLinkedContainerPair("p", { target: web("a", { networkMode: "custom" }), consumer: web("b"), alias: "a" }), "target.networks is empty");
+        expectProblems(
+            () => planLinkedContainerPair("p", { target: web("a", { networkMode: "bridge", networks: [{ name: "x" }] }), consumer: web("b"), alias: "a" }),
+            'target.networks is set but networkMode is "bridge"',
+        );
+    });
+});
