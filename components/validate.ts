@@ -140,7 +140,7 @@ export function checkPlainText(problems: Problems, field: string, value: unknown
         problems.add(field, `must be a string, got ${show(value)}`);
         return false;
     }
-    // eslint-disable-next-line no-control-regex
+     
     if (value.length > max || /[\u0000-\u001f\u007f]/.test(value)) {
         problems.add(field, `${show(value)} has a control character (newline, NUL, ...) or is over ${max} characters; remove it`);
         return false;

@@ -394,7 +394,7 @@ function diagnoseAddress(s: string): AddressDiagnosis {
             fixed: inner.ok ? inner.value : undefined,
         };
     }
-    // eslint-disable-next-line no-control-regex
+     
     if (/[\u0000-\u001f\u007f]/.test(s)) {
         return { ok: false, why: "is not an IPv4 address (it contains a control character)" };
     }

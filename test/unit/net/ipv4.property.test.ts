@@ -184,7 +184,7 @@ describe("strictness", () => {
                     const r = check(value);
                     if (!r.ok) {
                         expect(typeof r.problem).toBe("string");
-                        // eslint-disable-next-line no-control-regex
+                         
                         expect(r.problem).not.toMatch(/[\u0000-\u001f]/);
                     }
                 }

@@ -122,7 +122,7 @@ describe("parseIPv4", () => {
         for (const text of ["1.2.3.4\nrm -rf /", "1.2.3.4\u0000", "\r\n", "1.2.3.4\u001b[31m"]) {
             const p = problemOf(parseIPv4(text));
             expect(p).toContain(JSON.stringify(text));
-            // eslint-disable-next-line no-control-regex
+             
             expect(p).not.toMatch(/[\u0000-\u001f]/);
         }
     });

@@ -1,0 +1,633 @@
+#!/bin/sh
+# dockernet bip.sh - set the address of Docker's default bridge ("bip" in daemon.json).
+#
+# Usage:
+#   sh bip.sh create|delete|check <bip> [--daemon-json FILE] [--restart-cmd CMD]
+#       [--log-cmd CMD] [--docker-check-cmd CMD] [--unit-cmd CMD]
+#       [--state-dir DIR] [--lock FILE] [--lock-wait SECONDS] [--timeout SECONDS]
+#       [--docker-pid-file FILE]
+#   Options also accept the --opt=VALUE form.
+#
+#   <bip>               host address and prefix for docker0, e.g. 172.18.0.1/16
+#   --daemon-json FILE  default /etc/docker/daemon.json (a symlink is followed)
+#   --restart-cmd CMD   default `systemctl restart docker`; bounded by
+#                       max(120, --timeout) seconds
+#   --log-cmd CMD       default `journalctl -u docker -n 20 --no-pager`; its
+#                       output ends the error message when Docker fails to return
+#   --docker-check-cmd CMD  default `docker info --format {{.ID}}`; polled once a
+#                       second until it succeeds or --timeout (default 30) expires
+#   --unit-cmd CMD      default `systemctl cat docker`; a failure is ignored
+#   --docker-pid-file FILE  default /run/docker.pid (else `pidof dockerd`)
+#   --state-dir DIR     default /var/lib/dockernet
+#   --lock FILE         default /run/lock/dockernet.lock, shared by all
+#                       dockernet scripts; waited for up to --lock-wait (60) s
+#   CMD values run with `sh -c`; they may only hold letters, digits, spaces and
+#   _ . / : = , @ % + { } -   (no quoting, no shell operators).
+#
+# create: sets .bip in daemon.json (every other key is kept; the file is
+#   rewritten by jq, so formatting may change) and restarts Docker, then waits
+#   for it.  Refuses when daemon.json is not valid JSON, or when dockerd's
+#   command line or its unit has a --bip flag (the flag wins over daemon.json).
+#   If .bip already has the value: nothing is written, Docker is not restarted.
+#   If Docker does not come back, the previous file is put back, Docker is
+#   restarted again and the script fails (exit 3; 4 if Docker is still down).
+# delete: puts back the value that was there before the FIRST create (or
+#   removes .bip if there was none), the same way.  When the file has not been
+#   touched by anyone else since, it is restored byte for byte (and removed if
+#   create had created it).  If someone has changed .bip since, it is left
+#   alone (warning on stderr) and only the record is dropped.
+# check: exit 0 iff daemon.json's bip equals <bip>.
+#
+# Files:
+#   <daemon.json>.dockernet.bak   copy of daemon.json as it was before the
+#                                 latest change; removed by a successful delete
+#   <state-dir>/bip.json          record: file, value set, previous value
+#   <state-dir>/bip.orig          daemon.json bytes before the first create
+#   <state-dir>/bip.written       daemon.json bytes as dockernet last wrote them
+#   (bip.orig/bip.written are kept only while a byte-exact restore is possible)
+set -eu
+DN_SCRIPT=bip.sh
+umask 022
+
+# ---- BEGIN dockernet common (identical in every script; test/scripts/run.sh checks) ----
+# Exit codes: 0 ok | 1 check: host differs from the created state
+#             2 invalid usage or argument (nothing was looked at or changed)
+#             3 operation failed; partial changes were rolled back
+#             4 operation failed and the rollback did not fully succeed
+# stdout: create/delete print exactly one line, `changed` or `unchanged`;
+#         check prints `ok`, or one `differs: ...` line per difference.
+# stderr: messages, each prefixed `dockernet <script>: `.
+DN_LOCK_FILE=/run/lock/dockernet.lock
+DN_LOCK_WAIT=60
+DN_STATE_DIR=/var/lib/dockernet
+DN_TMP=
+DN_CHANGED=0
+
+dn_say() { printf 'dockernet %s: %s\n' "$DN_SCRIPT" "$*" >&2; }
+dn_warn() { dn_say "warning: $*"; }
+# dn_die CODE MESSAGE: print MESSAGE to stderr and exit with CODE.
+dn_die() {
+	dn_code=$1
+	shift
+	dn_say "$*"
+	exit "$dn_code"
+}
+dn_usage_error() { dn_die 2 "$*"; }
+
+# dn_show VALUE: VALUE made safe for an error message (printable, at most 80 chars).
+dn_show() {
+	printf '%s' "$1" | tr -c '[:print:]' '?' | cut -c 1-80
+}
+
+# dn_bad NAME VALUE WHY: reject an argument, naming it.
+dn_bad() { dn_usage_error "invalid $1 '$(dn_show "$2")': $3"; }
+
+# dn_is_uint VALUE: 1 to 6 decimal digits.
+dn_is_uint() {
+	case $1 in '' | *[!0-9]*) return 1 ;; esac
+	[ "${#1}" -le 6 ]
+}
+
+# dn_is_ipv4 VALUE: dotted quad, no leading zeros, each octet <= 255.
+dn_is_ipv4() {
+	case $1 in '' | *[!0-9.]* | .* | *. | *..*) return 1 ;; esac
+	dn_rest=$1
+	dn_n=0
+	while [ -n "$dn_rest" ]; do
+		dn_oct=${dn_rest%%.*}
+		case $dn_rest in *.*) dn_rest=${dn_rest#*.} ;; *) dn_rest= ;; esac
+		dn_n=$((dn_n + 1))
+		case $dn_oct in 0 | [1-9] | [1-9][0-9] | [1-9][0-9][0-9]) ;; *) return 1 ;; esac
+		[ "$dn_oct" -le 255 ] || return 1
+	done
+	[ "$dn_n" -eq 4 ]
+}
+
+# dn_ipv4_int ADDRESS (already validated, so no octal-looking octets).
+dn_ipv4_int() {
+	dn_o1=${1%%.*}
+	dn_a=${1#*.}
+	dn_o2=${dn_a%%.*}
+	dn_a=${dn_a#*.}
+	dn_o3=${dn_a%%.*}
+	dn_o4=${dn_a#*.}
+	echo $((((dn_o1 * 256 + dn_o2) * 256 + dn_o3) * 256 + dn_o4))
+}
+
+# dn_check_cidr NAME VALUE MODE: validate an IPv4 CIDR a.b.c.d/n (n 0..32).
+#   MODE net:  must be a network address (no host bits) with n >= 1
+#   MODE host: must be a host address inside its network (as Docker's bip)
+dn_check_cidr() {
+	case $2 in */*) ;; *) dn_bad "$1" "$2" "expected an IPv4 CIDR like 172.18.0.0/16" ;; esac
+	dn_addr=${2%/*}
+	dn_len=${2#*/}
+	dn_is_ipv4 "$dn_addr" || dn_bad "$1" "$2" "expected an IPv4 CIDR like 172.18.0.0/16"
+	case $dn_len in [0-9] | [1-2][0-9] | 3[0-2]) ;; *) dn_bad "$1" "$2" "prefix length must be 0 to 32 (no leading zeros)" ;; esac
+	dn_host=$(($(dn_ipv4_int "$dn_addr") % (1 << (32 - dn_len))))
+	if [ "$3" = net ]; then
+		[ "$dn_len" -ge 1 ] || dn_bad "$1" "$2" "a /0 prefix is not allowed"
+		[ "$dn_host" -eq 0 ] || dn_bad "$1" "$2" "host bits are set; use the network address"
+	else
+		if [ "$dn_len" -lt 1 ] || [ "$dn_len" -gt 30 ]; then
+			dn_bad "$1" "$2" "prefix length must be 1 to 30"
+		fi
+		if [ "$dn_host" -eq 0 ] || [ "$dn_host" -eq $(((1 << (32 - dn_len)) - 1)) ]; then
+			dn_bad "$1" "$2" "must be a host address inside the subnet (like 172.18.0.1/16), not the network or broadcast address"
+		fi
+	fi
+}
+
+# dn_check_path NAME VALUE: absolute path of safe characters, no `..` component.
+dn_check_path() {
+	case $2 in
+	/*) ;;
+	*) dn_bad "$1" "$2" "must be an absolute path" ;;
+	esac
+	case $2 in
+	*[!A-Za-z0-9_./-]*) dn_bad "$1" "$2" "only letters, digits and _ . / - are allowed" ;;
+	*/../* | */.. | */./* | */.) dn_bad "$1" "$2" "must not contain . or .. components" ;;
+	esac
+	[ "${#2}" -le 1024 ] || dn_bad "$1" "$2" "too long"
+}
+
+# dn_check_cmd NAME VALUE: a command line for `sh -c` made of words of safe
+# characters only (no quotes, ; | & $ ` ( ) < > \ * ? [ ] ~ # ! or newlines).
+dn_check_cmd() {
+	case $2 in
+	'' | *[!A-Za-z0-9\ _./:=,@%+{}-]*)
+		dn_bad "$1" "$2" "only letters, digits, spaces and _ . / : = , @ % + { } - are allowed"
+		;;
+	esac
+	[ "${#2}" -le 1024 ] || dn_bad "$1" "$2" "too long"
+}
+
+# dn_check_seconds NAME VALUE: integer 1..3600.
+dn_check_seconds() {
+	case $2 in 0*) dn_bad "$1" "$2" "expected whole seconds from 1 to 3600" ;; esac
+	if ! dn_is_uint "$2" || [ "$2" -gt 3600 ]; then
+		dn_bad "$1" "$2" "expected whole seconds from 1 to 3600"
+	fi
+}
+
+# dn_tmp_init: private scratch directory, removed on exit.
+dn_tmp_init() {
+	DN_TMP=$(mktemp -d "${TMPDIR:-/tmp}/dockernet.XXXXXX") || dn_die 3 "cannot create a temporary directory"
+}
+
+# dn_lock MODE: take the per-host dockernet lock (MODE -x exclusive, -s shared)
+# on file descriptor 9, waiting up to DN_LOCK_WAIT seconds.  Commands we run
+# must get `9>&-` so a daemon they start cannot keep holding the lock.
+dn_lock() {
+	command -v flock >/dev/null 2>&1 || dn_die 3 "flock (util-linux) is required but was not found"
+	dn_ldir=$(dirname -- "$DN_LOCK_FILE")
+	[ -d "$dn_ldir" ] || mkdir -p -- "$dn_ldir" 2>/dev/null || dn_die 3 "cannot create the lock directory $dn_ldir"
+	(: >>"$DN_LOCK_FILE") 2>/dev/null || dn_die 3 "cannot open the lock file $DN_LOCK_FILE"
+	exec 9>>"$DN_LOCK_FILE"
+	flock "$1" -w "$DN_LOCK_WAIT" 9 ||
+		dn_die 3 "gave up after waiting ${DN_LOCK_WAIT} s for the dockernet lock $DN_LOCK_FILE: another dockernet operation is still running on this host; retry later"
+}
+
+# dn_write_atomic SRC DEST MODE: replace DEST by a copy of SRC with octal
+# MODE, atomically (temporary file in DEST's directory, then mv).
+dn_write_atomic() {
+	dn_wtmp=$(mktemp "$(dirname -- "$2")/.$(basename -- "$2").dockernet.XXXXXX") || return 1
+	if cat -- "$1" >"$dn_wtmp" && chmod "$3" "$dn_wtmp" && mv -f -- "$dn_wtmp" "$2"; then
+		return 0
+	fi
+	rm -f -- "$dn_wtmp"
+	return 1
+}
+
+# dn_result: print the stdout protocol line.
+dn_result() {
+	if [ "$DN_CHANGED" = 1 ]; then echo changed; else echo unchanged; fi
+}
+# ---- END dockernet common ----
+
+USAGE='usage: bip.sh create|delete|check <bip> [--daemon-json FILE] [--restart-cmd CMD] [--log-cmd CMD] [--docker-check-cmd CMD] [--unit-cmd CMD] [--state-dir DIR] [--lock FILE] [--lock-wait SECONDS] [--timeout SECONDS] [--docker-pid-file FILE]'
+
+DAEMON_JSON=/etc/docker/daemon.json
+RESTART_CMD='systemctl restart docker'
+LOG_CMD='journalctl -u docker -n 20 --no-pager'
+CHECK_CMD='docker info --format {{.ID}}'
+UNIT_CMD='systemctl cat docker'
+PID_FILE=/run/docker.pid
+TIMEOUT=30
+BIP=
+DN_HAVE_BIP=0
+
+# ---------------------------------------------------------------- arguments
+[ $# -ge 1 ] || dn_usage_error "missing action; $USAGE"
+ACTION=$1
+shift
+case $ACTION in
+create | delete | check) ;;
+*) dn_bad action "$ACTION" "expected create, delete or check; $USAGE" ;;
+esac
+while [ $# -gt 0 ]; do
+	case $1 in
+	--*=*)
+		opt=${1%%=*}
+		val=${1#*=}
+		shift
+		;;
+	--daemon-json | --restart-cmd | --log-cmd | --docker-check-cmd | --unit-cmd | --state-dir | --lock | --lock-wait | --timeout | --docker-pid-file)
+		[ $# -ge 2 ] || dn_usage_error "option $1 needs a value"
+		opt=$1
+		val=$2
+		shift 2
+		;;
+	-*) dn_bad option "$1" "unknown option; $USAGE" ;;
+	*)
+		[ "$DN_HAVE_BIP" = 0 ] || dn_bad argument "$1" "only one <bip> is expected; $USAGE"
+		BIP=$1
+		DN_HAVE_BIP=1
+		shift
+		continue
+		;;
+	esac
+	case $opt in
+	--daemon-json) dn_check_path --daemon-json "$val" && DAEMON_JSON=$val ;;
+	--restart-cmd) dn_check_cmd --restart-cmd "$val" && RESTART_CMD=$val ;;
+	--log-cmd) dn_check_cmd --log-cmd "$val" && LOG_CMD=$val ;;
+	--docker-check-cmd) dn_check_cmd --docker-check-cmd "$val" && CHECK_CMD=$val ;;
+	--unit-cmd) dn_check_cmd --unit-cmd "$val" && UNIT_CMD=$val ;;
+	--state-dir) dn_check_path --state-dir "$val" && DN_STATE_DIR=$val ;;
+	--lock) dn_check_path --lock "$val" && DN_LOCK_FILE=$val ;;
+	--lock-wait) dn_check_seconds --lock-wait "$val" && DN_LOCK_WAIT=$val ;;
+	--timeout) dn_check_seconds --timeout "$val" && TIMEOUT=$val ;;
+	--docker-pid-file) dn_check_path --docker-pid-file "$val" && PID_FILE=$val ;;
+	*) dn_bad option "$opt" "unknown option; $USAGE" ;;
+	esac
+done
+[ "$DN_HAVE_BIP" = 1 ] || dn_usage_error "missing <bip> (like 172.18.0.1/16); $USAGE"
+dn_check_cidr '<bip>' "$BIP" host
+
+for tool in jq mktemp; do
+	command -v "$tool" >/dev/null 2>&1 || dn_die 3 "$tool is required but was not found"
+done
+
+# A symlinked daemon.json is edited where it points.
+DJ=$DAEMON_JSON
+if [ -L "$DJ" ]; then
+	DJ=$(readlink -f -- "$DAEMON_JSON") || dn_die 3 "cannot resolve the symlink $DAEMON_JSON"
+	case $DJ in
+	/*[!A-Za-z0-9_./-]* | [!/]*) dn_die 3 "$DAEMON_JSON points to an unexpected path '$(dn_show "$DJ")'" ;;
+	esac
+fi
+DJ_DIR=$(dirname -- "$DJ")
+BAK=$DJ.dockernet.bak
+REC=$DN_STATE_DIR/bip.json
+REC_ORIG=$DN_STATE_DIR/bip.orig
+REC_WRITTEN=$DN_STATE_DIR/bip.written
+RESTART_BOUND=$TIMEOUT
+[ "$RESTART_BOUND" -ge 120 ] || RESTART_BOUND=120
+CHECK_BOUND=$TIMEOUT
+[ "$CHECK_BOUND" -le 10 ] || CHECK_BOUND=10
+
+# ---------------------------------------------------------------- cleanup
+# Bookkeeping for rolling back when something fails unexpectedly.
+TXN_RECORD=0 # 1 while the record was changed and daemon.json not yet switched
+REC_SAVED=0  # 1 if the old record was saved in $DN_TMP/rec.*
+on_exit() {
+	rc=$?
+	trap - EXIT
+	if [ "$rc" -ne 0 ] && [ "$TXN_RECORD" = 1 ]; then
+		record_rollback || true
+	fi
+	[ -z "$DN_TMP" ] || rm -rf -- "$DN_TMP"
+	exit "$rc"
+}
+trap on_exit EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------- helpers
+# run_cmd SECONDS CMD: run CMD with `sh -c`, bounded, without our lock fd.
+run_cmd() {
+	if command -v timeout >/dev/null 2>&1; then
+		timeout "$1" sh -c "$2" </dev/null 9>&-
+	else
+		sh -c "$2" </dev/null 9>&-
+	fi
+}
+
+# load_current: snapshot daemon.json into $DN_TMP/cur (empty = `{}`), set
+# CUR_EXISTS and CUR_MODE; die if it is not one valid JSON object.
+load_current() {
+	CUR_EXISTS=0
+	CUR_MODE=0644
+	: >"$DN_TMP/cur"
+	if [ -e "$DJ" ]; then
+		[ -f "$DJ" ] || dn_die 3 "$DJ is not a regular file"
+		cat -- "$DJ" >"$DN_TMP/cur" || dn_die 3 "cannot read $DJ"
+		CUR_EXISTS=1
+		CUR_MODE=$(stat -c %a -- "$DJ") || dn_die 3 "cannot stat $DJ"
+		if ! jq -s . <"$DN_TMP/cur" >/dev/null 2>"$DN_TMP/jq.err"; then
+			dn_die 3 "$DJ is not valid JSON (comments are not allowed); fix the file by hand ($(dn_show "$(head -n 1 "$DN_TMP/jq.err")"))"
+		fi
+		jq -s -e 'length <= 1 and ((.[0] // {}) | type == "object")' <"$DN_TMP/cur" >/dev/null 2>&1 ||
+			dn_die 3 "$DJ must hold a single JSON object; fix the file by hand"
+	fi
+}
+
+# cur_bip_is VALUE: does the snapshot's .bip equal VALUE?
+cur_bip_is() {
+	jq -s -e --arg v "$1" '(.[0] // {}).bip == $v' <"$DN_TMP/cur" >/dev/null 2>&1
+}
+# cur_bip_text: the snapshot's .bip for messages.
+cur_bip_text() {
+	jq -s -r '(.[0] // {}) | if has("bip") then (.bip | if type == "string" then . else tojson end) else "(absent)" end' <"$DN_TMP/cur"
+}
+
+# refuse_bip_flags: die if dockerd or its unit passes --bip, or if dockerd
+# reads another config file than ours.
+refuse_bip_flags() {
+	pids=
+	if [ -r "$PID_FILE" ]; then
+		p=$(head -c 32 -- "$PID_FILE" 2>/dev/null | tr -cd '0-9') || p=
+		if [ -n "$p" ] && [ "$(cat "/proc/$p/comm" 2>/dev/null || true)" = dockerd ]; then
+			pids=$p
+		fi
+	fi
+	if [ -z "$pids" ] && command -v pidof >/dev/null 2>&1; then
+		pids=$(pidof dockerd 2>/dev/null || true)
+	fi
+	for p in $pids; do
+		case $p in '' | *[!0-9]*) continue ;; esac
+		tr '\0' '\n' <"/proc/$p/cmdline" >"$DN_TMP/cmdline" 2>/dev/null || continue
+		if grep -Eq -e '^--bip(=|$)' "$DN_TMP/cmdline"; then
+			dn_die 3 "the running dockerd (pid $p) was started with a --bip flag; that flag wins over daemon.json's \"bip\", so remove it from dockerd's command line (systemd unit or drop-in, /etc/default/docker, ...) first"
+		fi
+		cf=$(awk 'want { print; exit } /^--config-file=/ { sub(/^--config-file=/, ""); print; exit } /^--config-file$/ { want = 1 }' "$DN_TMP/cmdline")
+		if [ -n "$cf" ]; then
+			cf_real=$(readlink -f -- "$cf" 2>/dev/null || printf '%s' "$cf")
+			dj_real=$(readlink -f -- "$DJ" 2>/dev/null || printf '%s' "$DJ")
+			[ "$cf_real" = "$dj_real" ] ||
+				dn_die 3 "the running dockerd (pid $p) reads its configuration from '$(dn_show "$cf")' (--config-file), not $DJ; pass that file as --daemon-json"
+		fi
+	done
+	if unit=$(run_cmd 20 "$UNIT_CMD" 2>/dev/null); then
+		line=$(printf '%s\n' "$unit" | grep -v '^[[:space:]]*[#;]' | grep -E -e "(^|[[:space:]=\"'])--bip([=[:space:]\"']|\$)" | head -n 1 || true)
+		if [ -n "$line" ]; then
+			dn_die 3 "the Docker service unit passes a --bip flag to dockerd ($(dn_show "$line")); that flag wins over daemon.json's \"bip\", so remove it from the unit (then systemctl daemon-reload) first"
+		fi
+	fi
+}
+
+restart_docker() {
+	dn_say "restarting Docker ($RESTART_CMD)"
+	run_cmd "$RESTART_BOUND" "$RESTART_CMD" >&2
+}
+
+# wait_docker: poll CHECK_CMD until it succeeds (0) or TIMEOUT expires (1).
+wait_docker() {
+	wd_end=$(($(date +%s) + TIMEOUT))
+	while :; do
+		if run_cmd "$CHECK_BOUND" "$CHECK_CMD" >/dev/null 2>&1; then
+			return 0
+		fi
+		[ "$(date +%s)" -lt "$wd_end" ] || return 1
+		sleep 1
+	done
+}
+
+# install_config NEW: make daemon.json hold file NEW, or remove it if NEW is "".
+install_config() {
+	if [ -n "$1" ]; then
+		dn_write_atomic "$1" "$DJ" "$CUR_MODE"
+	else
+		rm -f -- "$DJ"
+	fi
+}
+
+# record_save: keep a copy of the current record for rollback.
+record_save() {
+	for f in json orig written; do
+		if [ -f "$DN_STATE_DIR/bip.$f" ]; then
+			cp -p -- "$DN_STATE_DIR/bip.$f" "$DN_TMP/rec.$f" || return 1
+		fi
+	done
+	REC_SAVED=1
+}
+# record_rollback: put the record back as record_save found it (create only).
+record_rollback() {
+	[ "$REC_SAVED" = 1 ] || return 0
+	rm -f -- "$REC" "$REC_ORIG" "$REC_WRITTEN"
+	for f in orig written json; do
+		if [ -f "$DN_TMP/rec.$f" ]; then
+			cp -p -- "$DN_TMP/rec.$f" "$DN_STATE_DIR/bip.$f" || return 1
+		fi
+	done
+	if [ "${DIR_CREATED:-0}" = 1 ]; then
+		rmdir -- "$DJ_DIR" 2>/dev/null || true
+	fi
+	return 0
+}
+record_remove() {
+	rm -f -- "$REC" "$REC_ORIG" "$REC_WRITTEN"
+}
+
+# switch_config NEW WHAT: back up daemon.json, install NEW ("" = remove the
+# file), restart Docker and wait for it.  On failure put everything back,
+# restart Docker again and die (3, or 4 when Docker stays down).
+switch_config() {
+	sc_new=$1
+	sc_what=$2
+	BAK_EXISTED=0
+	if [ -f "$BAK" ]; then
+		cp -p -- "$BAK" "$DN_TMP/oldbak" || dn_die 3 "cannot read $BAK"
+		BAK_EXISTED=1
+	fi
+	if [ "$CUR_EXISTS" = 1 ]; then
+		dn_write_atomic "$DN_TMP/cur" "$BAK" "$CUR_MODE" || dn_die 3 "cannot write the backup $BAK; nothing was changed"
+	fi
+	if ! install_config "$sc_new"; then
+		restore_bak
+		dn_die 3 "cannot write $DJ; nothing was changed"
+	fi
+	TXN_RECORD=0 # from here on failures are handled below, not by on_exit
+	if restart_docker && wait_docker; then
+		return 0
+	fi
+	dn_say "Docker did not come back after $sc_what; restoring the previous $DJ"
+	if [ "$CUR_EXISTS" = 1 ]; then rb_new=$DN_TMP/cur; else rb_new=; fi
+	if ! install_config "$rb_new"; then
+		dn_die 4 "docker did not come back after $sc_what in $DJ, and restoring the previous file FAILED; the previous content is in $BAK - restore it by hand"
+	fi
+	record_rollback || dn_warn "could not restore the state record in $DN_STATE_DIR"
+	restore_bak
+	if restart_docker && wait_docker; then
+		sc_state='Docker is running again'
+		sc_rc=3
+	else
+		sc_state='Docker is STILL NOT running'
+		sc_rc=4
+	fi
+	sc_log=$(run_cmd 30 "$LOG_CMD" 2>&1 | tail -n 60) || true
+	dn_die "$sc_rc" "docker did not come back after $sc_what in $DJ; restored the previous daemon.json ($sc_state) - last daemon log lines:
+$sc_log"
+}
+# restore_bak: put the backup file back as it was before this run.
+restore_bak() {
+	if [ "$BAK_EXISTED" = 1 ]; then
+		dn_write_atomic "$DN_TMP/oldbak" "$BAK" "$(stat -c %a -- "$DN_TMP/oldbak")" || true
+	else
+		rm -f -- "$BAK"
+	fi
+}
+
+# ---------------------------------------------------------------- actions
+do_check() {
+	load_current
+	if cur_bip_is "$BIP"; then
+		echo ok
+		return 0
+	fi
+	if [ "$CUR_EXISTS" = 0 ]; then
+		echo "differs: $DJ does not exist (want bip $BIP)"
+	else
+		echo "differs: bip in $DJ is $(dn_show "$(cur_bip_text)") (want $BIP)"
+	fi
+	return 1
+}
+
+do_create() {
+	load_current
+	refuse_bip_flags
+	if cur_bip_is "$BIP"; then
+		# Already there.  Keep the record's notion of "ours" in line.
+		if [ -f "$REC" ] && ! jq -e --arg v "$BIP" '.set == $v' "$REC" >/dev/null 2>&1; then
+			if ! jq --arg v "$BIP" '.set = $v' "$REC" >"$DN_TMP/rec.new" ||
+				! dn_write_atomic "$DN_TMP/rec.new" "$REC" 0600; then
+				dn_warn "could not update $REC"
+			fi
+		fi
+		return 0
+	fi
+
+	mkdir -p -- "$DN_STATE_DIR" || dn_die 3 "cannot create the state directory $DN_STATE_DIR"
+	DIR_CREATED=0
+	record_save || dn_die 3 "cannot read the state record in $DN_STATE_DIR"
+	TXN_RECORD=1
+	if [ ! -f "$REC" ]; then
+		# First change: remember what was there before, once.
+		if [ ! -d "$DJ_DIR" ]; then
+			mkdir -p -- "$DJ_DIR" || dn_die 3 "cannot create $DJ_DIR"
+			DIR_CREATED=1
+		fi
+		if [ "$CUR_EXISTS" = 1 ]; then
+			dn_write_atomic "$DN_TMP/cur" "$REC_ORIG" 0600 || dn_die 3 "cannot write $REC_ORIG"
+			orig_exists=true
+		else
+			orig_exists=false
+		fi
+		if [ "$DIR_CREATED" = 1 ]; then dir_created=true; else dir_created=false; fi
+		jq -n --arg file "$DJ" --arg set "$BIP" --slurpfile c "$DN_TMP/cur" \
+			--argjson origExists "$orig_exists" --argjson dirCreated "$dir_created" \
+			'($c[0] // {}) as $d | {version: 1, file: $file, set: $set,
+			  prevPresent: ($d | has("bip")), prev: $d.bip,
+			  origExists: $origExists, exact: true, dirCreated: $dirCreated}' \
+			>"$DN_TMP/rec.new" || dn_die 3 "cannot build the state record"
+	else
+		record_validate
+		# A byte-exact restore stays possible only while nobody else edited the file.
+		exact=false
+		if jq -e '.exact == true' "$REC" >/dev/null 2>&1 && written_matches; then
+			exact=true
+		fi
+		jq --arg v "$BIP" --argjson exact "$exact" '.set = $v | .exact = $exact' "$REC" >"$DN_TMP/rec.new" ||
+			dn_die 3 "cannot update the state record"
+		if [ "$exact" = false ]; then
+			rm -f -- "$REC_ORIG" "$REC_WRITTEN"
+		fi
+	fi
+	dn_write_atomic "$DN_TMP/rec.new" "$REC" 0600 || dn_die 3 "cannot write $REC"
+
+	jq -s --arg v "$BIP" '(.[0] // {}) | .bip = $v' <"$DN_TMP/cur" >"$DN_TMP/new" ||
+		dn_die 3 "cannot compute the new $DJ"
+	switch_config "$DN_TMP/new" "setting bip to $BIP"
+	if jq -e '.exact == true' "$REC" >/dev/null 2>&1; then
+		dn_write_atomic "$DN_TMP/new" "$REC_WRITTEN" 0600 || {
+			dn_warn "could not write $REC_WRITTEN; delete will edit .bip instead of restoring the file byte for byte"
+			if jq '.exact = false' "$REC" >"$DN_TMP/rec.new"; then
+				dn_write_atomic "$DN_TMP/rec.new" "$REC" 0600 || true
+			fi
+			rm -f -- "$REC_ORIG" "$REC_WRITTEN"
+		}
+	fi
+	DN_CHANGED=1
+}
+
+# record_validate: die unless the record is ours and about this daemon.json.
+record_validate() {
+	jq -e '.version == 1 and (.file | type == "string") and (.set | type == "string")
+	       and (.prevPresent | type == "boolean") and (.exact | type == "boolean")' "$REC" >/dev/null 2>&1 ||
+		dn_die 3 "the state record $REC is damaged; inspect it and remove it by hand"
+	rec_file=$(jq -r '.file' "$REC")
+	[ "$rec_file" = "$DJ" ] ||
+		dn_die 3 "the state record $REC is about '$(dn_show "$rec_file")', not $DJ; use the matching --daemon-json or another --state-dir"
+}
+
+# written_matches: is daemon.json still exactly what dockernet last wrote?
+written_matches() {
+	[ "$CUR_EXISTS" = 1 ] && [ -f "$REC_WRITTEN" ] && cmp -s -- "$DN_TMP/cur" "$REC_WRITTEN"
+}
+
+do_delete() {
+	if [ ! -f "$REC" ]; then
+		rm -f -- "$REC_ORIG" "$REC_WRITTEN"
+		return 0
+	fi
+	record_validate
+	load_current
+	ours=$(jq -r '.set' "$REC")
+	if ! cur_bip_is "$ours"; then
+		dn_warn "bip in $DJ is now $(dn_show "$(cur_bip_text)"), not $ours as dockernet set it; leaving it alone and forgetting dockernet's record"
+		record_remove
+		rm -f -- "$BAK"
+		return 0
+	fi
+	DIR_CREATED=$(jq -r 'if .dirCreated == true then 1 else 0 end' "$REC")
+	if jq -e '.exact == true' "$REC" >/dev/null 2>&1 && written_matches &&
+		{ jq -e '.origExists == false' "$REC" >/dev/null 2>&1 || [ -f "$REC_ORIG" ]; }; then
+		if jq -e '.origExists == true' "$REC" >/dev/null 2>&1; then
+			cp -- "$REC_ORIG" "$DN_TMP/new" || dn_die 3 "cannot read $REC_ORIG"
+			new=$DN_TMP/new
+		else
+			new=
+		fi
+	else
+		jq -s --slurpfile r "$REC" '(.[0] // {}) | if $r[0].prevPresent then .bip = $r[0].prev else del(.bip) end' \
+			<"$DN_TMP/cur" >"$DN_TMP/new" || dn_die 3 "cannot compute the restored $DJ"
+		new=$DN_TMP/new
+	fi
+	what=$(jq -r 'if .prevPresent then "setting bip back to " + (.prev | if type == "string" then . else tojson end) else "removing bip" end' "$REC")
+	switch_config "$new" "$what"
+	record_remove
+	rm -f -- "$BAK"
+	if [ "$DIR_CREATED" = 1 ]; then
+		rmdir -- "$DJ_DIR" 2>/dev/null || true
+	fi
+	DN_CHANGED=1
+}
+
+# ---------------------------------------------------------------- main
+dn_tmp_init
+case $ACTION in
+check)
+	dn_lock -s
+	do_check
+	;;
+create)
+	dn_lock -x
+	do_create
+	dn_result
+	;;
+delete)
+	dn_lock -x
+	do_delete
+	dn_result
+	;;
+esac
