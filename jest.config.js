@@ -10,7 +10,7 @@ module.exports = {
       testMatch: ["<rootDir>/test/live/**/*.test.ts"],
       globalSetup: "<rootDir>/test/live/setup.ts",
       globalTeardown: "<rootDir>/test/live/teardown.ts",
-      testTimeout: 300000,
+      setupFilesAfterEnv: ["<rootDir>/test/live/jest.setup.ts"],
     },
   ],
 };

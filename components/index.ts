@@ -6,3 +6,5 @@ export * from "./spec";
 export { HostArgs, LocalHostArgs, SshHostArgs, hostEndpoint } from "./host/host";
 export { Problem, ValidationError } from "./validate";
 export * as net from "./net";
+export * from "./crossHostRoutedPair";
+export * from "./connectivityCheck";

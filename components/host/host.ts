@@ -141,9 +141,9 @@ export function dockerProvider(name: string, host: HostArgs, parent: pulumi.Reso
 /** What a host script run is: which script, and the (already validated) arguments of create and delete. */
 export interface HostScriptRun {
     script: "bip" | "routes" | "firewall" | "probe";
-    create: string[];
+    create: pulumi.Input<string[]>;
     /** Arguments for the delete action; undefined for scripts that leave nothing behind (probes). */
-    delete?: string[];
+    delete?: pulumi.Input<string[]>;
     /** Values that, when changed, re-run the script (besides its text and arguments). */
     triggers?: pulumi.Input<string>[];
 }
@@ -159,8 +159,8 @@ export function hostScript(
     run: HostScriptRun,
     opts: pulumi.CustomResourceOptions,
 ): command.remote.Command | command.local.Command {
-    const create = scriptCommand(run.script, run.create);
-    const del = run.delete ? scriptCommand(run.script, run.delete) : undefined;
+    const create = pulumi.output(run.create).apply((a) => scriptCommand(run.script, a));
+    const del = run.delete ? pulumi.output(run.delete).apply((a) => scriptCommand(run.script, a)) : undefined;
     const options: pulumi.CustomResourceOptions = { deleteBeforeReplace: true, ...opts };
     if (host.ssh) {
         const s = host.ssh;

@@ -61,6 +61,9 @@ export class Engine {
     private providers = new Map<string, Endpoint>();
     private tmp = fs.mkdtempSync(path.join(os.tmpdir(), "dockernet-engine-"));
 
+    /** Test hook: runs right after a replaced resource's delete, before its replacement is created. */
+    afterReplaceDelete?: (name: string) => Promise<void>;
+
     constructor(private readonly options: EngineOptions = {}) {}
 
     /** Runs a Pulumi program against the real hosts, like `pulumi up`; returns what the program returned. */
@@ -157,11 +160,16 @@ export class Engine {
 
     private async register(args: pulumi.runtime.MockResourceArgs): Promise<pulumi.runtime.MockResourceResult> {
         const key = `${args.type}::${args.name}`;
+        trace(`register ${key}`);
         if (this.seen.has(key)) {
             throw new Error(`duplicate resource ${key}`);
         }
         this.seen.add(key);
         const inputs = args.inputs as Record<string, unknown>;
+        if (args.custom === false) {
+            // A component: nothing to apply on a host, and not counted as a change.
+            return { id: undefined, state: {} };
+        }
         const endpoint = args.type.startsWith("docker:") ? this.endpointFor(args.provider) : undefined;
         const inputsJson = stableJson({ inputs, endpoint });
         const prior = this.state.get(key);
@@ -177,6 +185,7 @@ export class Engine {
             // delete-before-replace on all of them (fixed names, host scripts).
             await this.remove(key);
             this.counts.replaced++;
+            await this.afterReplaceDelete?.(args.name);
         } else {
             this.counts.created++;
         }
@@ -187,13 +196,17 @@ export class Engine {
         this.state.set(key, { key, type: args.type, name: args.name, inputs, inputsJson, id, state, endpoint });
         this.order.push(key);
         this.operations.push({ op: "create", type: args.type, name: args.name });
+        trace(`created ${key} id=${id.slice(0, 24)}`);
         return { id, state };
     }
 
     private rememberProvider(args: pulumi.runtime.MockResourceArgs, id: string): void {
-        const inputs = args.inputs as { host?: string; sshOpts?: string[] };
-        this.providers.set(args.name, { url: inputs.host ?? this.defaultHost(), sshOpts: inputs.sshOpts ?? [] });
-        this.providers.set(id, { url: inputs.host ?? this.defaultHost(), sshOpts: inputs.sshOpts ?? [] });
+        const inputs = args.inputs as { host?: string; sshOpts?: string[] | string };
+        // Provider configuration travels JSON-encoded when it is not a string.
+        const sshOpts = typeof inputs.sshOpts === "string" ? (JSON.parse(inputs.sshOpts) as string[]) : (inputs.sshOpts ?? []);
+        const endpoint = { url: inputs.host ?? this.defaultHost(), sshOpts };
+        this.providers.set(args.name, endpoint);
+        this.providers.set(id, endpoint);
     }
 
     private defaultHost(): string {
@@ -273,6 +286,7 @@ export class Engine {
         this.state.delete(key);
         this.order = this.order.filter((k) => k !== key);
         this.operations.push({ op: "delete", type: a.type, name: a.name });
+        trace(`deleted ${key}`);
     }
 
     // ---- Docker -------------------------------------------------------------------------------
@@ -447,6 +461,13 @@ export class Engine {
             throw new Error(`${type} ${name} failed (exit ${r.code}): ${r.stderr.trim()}${r.stdout.trim() ? `\nstdout: ${r.stdout.trim()}` : ""}`);
         }
         return r;
+    }
+}
+
+/** DOCKERNET_ENGINE_LOG=<file> records every operation with a timestamp, for debugging a live run. */
+function trace(line: string): void {
+    if (process.env.DOCKERNET_ENGINE_LOG) {
+        fs.appendFileSync(process.env.DOCKERNET_ENGINE_LOG, `${new Date().toISOString()} ${line}\n`);
     }
 }
 

@@ -17,7 +17,9 @@
 #   --docker-check-cmd CMD  default `docker info --format {{.ID}}`; polled once a
 #                       second until it succeeds or --timeout (default 30) expires
 #   --unit-cmd CMD      default `systemctl cat docker`; a failure is ignored
-#   --docker-pid-file FILE  default /run/docker.pid (else `pidof dockerd`)
+#   --docker-pid-file FILE  where dockerd's pid is (default /run/docker.pid;
+#                       when that names no running dockerd: `pidof dockerd`,
+#                       unless this option was given)
 #   --state-dir DIR     default /var/lib/dockernet
 #   --lock FILE         default /run/lock/dockernet.lock, shared by all
 #                       dockernet scripts; waited for up to --lock-wait (60) s
@@ -57,6 +59,11 @@ umask 022
 # stdout: create/delete print exactly one line, `changed` or `unchanged`;
 #         check prints `ok`, or one `differs: ...` line per difference.
 # stderr: messages, each prefixed `dockernet <script>: `.
+LC_ALL=C
+export LC_ALL
+# iptables and ip live in sbin, which a non-login SSH PATH may lack.
+case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin ;; esac
+export PATH
 DN_LOCK_FILE=/run/lock/dockernet.lock
 DN_LOCK_WAIT=60
 DN_STATE_DIR=/var/lib/dockernet
@@ -76,7 +83,7 @@ dn_usage_error() { dn_die 2 "$*"; }
 
 # dn_show VALUE: VALUE made safe for an error message (printable, at most 80 chars).
 dn_show() {
-	printf '%s' "$1" | tr -c '[:print:]' '?' | cut -c 1-80
+	printf '%s' "$1" | tr -c ' -~' '?' | cut -c 1-80
 }
 
 # dn_bad NAME VALUE WHY: reject an argument, naming it.
@@ -198,6 +205,9 @@ dn_write_atomic() {
 	return 1
 }
 
+# dn_tidy_state_dir: remove the state directory once nothing is left in it.
+dn_tidy_state_dir() { rmdir -- "$DN_STATE_DIR" 2>/dev/null || true; }
+
 # dn_result: print the stdout protocol line.
 dn_result() {
 	if [ "$DN_CHANGED" = 1 ]; then echo changed; else echo unchanged; fi
@@ -212,6 +222,7 @@ LOG_CMD='journalctl -u docker -n 20 --no-pager'
 CHECK_CMD='docker info --format {{.ID}}'
 UNIT_CMD='systemctl cat docker'
 PID_FILE=/run/docker.pid
+PID_FILE_GIVEN=0
 TIMEOUT=30
 BIP=
 DN_HAVE_BIP=0
@@ -256,7 +267,7 @@ while [ $# -gt 0 ]; do
 	--lock) dn_check_path --lock "$val" && DN_LOCK_FILE=$val ;;
 	--lock-wait) dn_check_seconds --lock-wait "$val" && DN_LOCK_WAIT=$val ;;
 	--timeout) dn_check_seconds --timeout "$val" && TIMEOUT=$val ;;
-	--docker-pid-file) dn_check_path --docker-pid-file "$val" && PID_FILE=$val ;;
+	--docker-pid-file) dn_check_path --docker-pid-file "$val" && PID_FILE=$val && PID_FILE_GIVEN=1 ;;
 	*) dn_bad option "$opt" "unknown option; $USAGE" ;;
 	esac
 done
@@ -351,7 +362,7 @@ refuse_bip_flags() {
 			pids=$p
 		fi
 	fi
-	if [ -z "$pids" ] && command -v pidof >/dev/null 2>&1; then
+	if [ -z "$pids" ] && [ "$PID_FILE_GIVEN" = 0 ] && command -v pidof >/dev/null 2>&1; then
 		pids=$(pidof dockerd 2>/dev/null || true)
 	fi
 	for p in $pids; do
@@ -423,6 +434,7 @@ record_rollback() {
 	if [ "${DIR_CREATED:-0}" = 1 ]; then
 		rmdir -- "$DJ_DIR" 2>/dev/null || true
 	fi
+	dn_tidy_state_dir
 	return 0
 }
 record_remove() {
@@ -458,7 +470,8 @@ switch_config() {
 	fi
 	record_rollback || dn_warn "could not restore the state record in $DN_STATE_DIR"
 	restore_bak
-	if restart_docker && wait_docker; then
+	restart_docker || dn_warn "restarting Docker failed again"
+	if wait_docker; then
 		sc_state='Docker is running again'
 		sc_rc=3
 	else
@@ -587,6 +600,7 @@ do_delete() {
 		dn_warn "bip in $DJ is now $(dn_show "$(cur_bip_text)"), not $ours as dockernet set it; leaving it alone and forgetting dockernet's record"
 		record_remove
 		rm -f -- "$BAK"
+		dn_tidy_state_dir
 		return 0
 	fi
 	DIR_CREATED=$(jq -r 'if .dirCreated == true then 1 else 0 end' "$REC")
@@ -606,6 +620,7 @@ do_delete() {
 	what=$(jq -r 'if .prevPresent then "setting bip back to " + (.prev | if type == "string" then . else tojson end) else "removing bip" end' "$REC")
 	switch_config "$new" "$what"
 	record_remove
+	dn_tidy_state_dir
 	rm -f -- "$BAK"
 	if [ "$DIR_CREATED" = 1 ]; then
 		rmdir -- "$DJ_DIR" 2>/dev/null || true

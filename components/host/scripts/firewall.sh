@@ -1,0 +1,639 @@
+#!/bin/sh
+# dockernet firewall.sh - iptables chains owned by dockernet.
+#
+# Usage:
+#   sh firewall.sh create|delete|check --chain NAME [--state-dir DIR]
+#       [--lock FILE] [--lock-wait SECONDS] [<rule> ...]
+#   Options also accept the --opt=VALUE form.  IPv4 (iptables) only.
+#
+#   NAME  ^DN-[A-Z0-9-]{1,20}$ - the chain this resource owns (one per table).
+#   <rule> is one of (any field may be `-` for "any"):
+#     accept,<in-if>,<out-if>,<src-cidr>,<dst-cidr>
+#         filter table, chain NAME, jumped to from the top of DOCKER-USER:
+#         -A NAME [-s SRC] [-d DST] [-i IN] [-o OUT] -m comment
+#            --comment "dockernet:NAME" -j ACCEPT
+#     nat-return,<src-cidr>,<dst-cidr>
+#         nat table, chain NAME, jumped to from the top of POSTROUTING, so
+#         the matching packets leave nat processing before Docker's
+#         MASQUERADE rules and keep their source address.  The rule's target
+#         is ACCEPT, not RETURN: RETURN from a user chain only resumes
+#         POSTROUTING at its next rule, where MASQUERADE would still match.
+#   Interfaces: [A-Za-z0-9_.-]{1,15}, not `.`/`..`, no `+` wildcard.
+#   CIDRs: a.b.c.d/n with no host bits, or a.b.c.d (= /32); 0.0.0.0/0 = `-`.
+#   Rules keep the given order.  --chain is also accepted by delete/check.
+#
+# Every rule and every jump carries -m comment --comment "dockernet:NAME";
+# every iptables call uses -w; the `iptables`/`iptables-restore` on PATH are
+# used (nft or legacy).  Changes to a table are applied with one
+# `iptables-restore --noflush` transaction, so each table changes atomically;
+# if the second table fails, the first is put back.
+#
+# create: makes chain NAME in each table that has rules (and removes it from a
+#   table that no longer has any), fills it when its rules (`iptables -S
+#   NAME`, no counters) differ from the wanted list, and makes sure exactly one
+#   jump to it sits in the leading block of dockernet jumps at the top of
+#   DOCKER-USER / nat POSTROUTING (several dockernet chains can share the top
+#   without moving each other; any other rule above it makes it move to #1).
+#   If DOCKER-USER does not exist (Docker not started yet) it is created, and
+#   `-A FORWARD -j DOCKER-USER` is added if FORWARD has no jump to it (Docker
+#   adopts both); <state-dir>/firewall.docker-user records that.
+# delete: removes the jumps and the chain in both tables; nothing else.  It
+#   refuses if a rule dockernet did not make refers to the chain.  The
+#   DOCKER-USER chain/jump that create made are removed when the last
+#   dockernet jump is gone from it, unless Docker has started meanwhile
+#   (its DOCKER chain exists) and now owns them.
+# check: exit 0 iff the chains hold exactly the wanted rules and the jumps
+#   are in place (and DOCKER-USER is reachable from FORWARD).
+set -eu
+DN_SCRIPT=firewall.sh
+umask 022
+
+# ---- BEGIN dockernet common (identical in every script; test/scripts/run.sh checks) ----
+# Exit codes: 0 ok | 1 check: host differs from the created state
+#             2 invalid usage or argument (nothing was looked at or changed)
+#             3 operation failed; partial changes were rolled back
+#             4 operation failed and the rollback did not fully succeed
+# stdout: create/delete print exactly one line, `changed` or `unchanged`;
+#         check prints `ok`, or one `differs: ...` line per difference.
+# stderr: messages, each prefixed `dockernet <script>: `.
+LC_ALL=C
+export LC_ALL
+# iptables and ip live in sbin, which a non-login SSH PATH may lack.
+case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin ;; esac
+export PATH
+DN_LOCK_FILE=/run/lock/dockernet.lock
+DN_LOCK_WAIT=60
+DN_STATE_DIR=/var/lib/dockernet
+DN_TMP=
+DN_CHANGED=0
+
+dn_say() { printf 'dockernet %s: %s\n' "$DN_SCRIPT" "$*" >&2; }
+dn_warn() { dn_say "warning: $*"; }
+# dn_die CODE MESSAGE: print MESSAGE to stderr and exit with CODE.
+dn_die() {
+	dn_code=$1
+	shift
+	dn_say "$*"
+	exit "$dn_code"
+}
+dn_usage_error() { dn_die 2 "$*"; }
+
+# dn_show VALUE: VALUE made safe for an error message (printable, at most 80 chars).
+dn_show() {
+	printf '%s' "$1" | tr -c ' -~' '?' | cut -c 1-80
+}
+
+# dn_bad NAME VALUE WHY: reject an argument, naming it.
+dn_bad() { dn_usage_error "invalid $1 '$(dn_show "$2")': $3"; }
+
+# dn_is_uint VALUE: 1 to 6 decimal digits.
+dn_is_uint() {
+	case $1 in '' | *[!0-9]*) return 1 ;; esac
+	[ "${#1}" -le 6 ]
+}
+
+# dn_is_ipv4 VALUE: dotted quad, no leading zeros, each octet <= 255.
+dn_is_ipv4() {
+	case $1 in '' | *[!0-9.]* | .* | *. | *..*) return 1 ;; esac
+	dn_rest=$1
+	dn_n=0
+	while [ -n "$dn_rest" ]; do
+		dn_oct=${dn_rest%%.*}
+		case $dn_rest in *.*) dn_rest=${dn_rest#*.} ;; *) dn_rest= ;; esac
+		dn_n=$((dn_n + 1))
+		case $dn_oct in 0 | [1-9] | [1-9][0-9] | [1-9][0-9][0-9]) ;; *) return 1 ;; esac
+		[ "$dn_oct" -le 255 ] || return 1
+	done
+	[ "$dn_n" -eq 4 ]
+}
+
+# dn_ipv4_int ADDRESS (already validated, so no octal-looking octets).
+dn_ipv4_int() {
+	dn_o1=${1%%.*}
+	dn_a=${1#*.}
+	dn_o2=${dn_a%%.*}
+	dn_a=${dn_a#*.}
+	dn_o3=${dn_a%%.*}
+	dn_o4=${dn_a#*.}
+	echo $((((dn_o1 * 256 + dn_o2) * 256 + dn_o3) * 256 + dn_o4))
+}
+
+# dn_check_cidr NAME VALUE MODE: validate an IPv4 CIDR a.b.c.d/n (n 0..32).
+#   MODE net:  must be a network address (no host bits) with n >= 1
+#   MODE host: must be a host address inside its network (as Docker's bip)
+dn_check_cidr() {
+	case $2 in */*) ;; *) dn_bad "$1" "$2" "expected an IPv4 CIDR like 172.18.0.0/16" ;; esac
+	dn_addr=${2%/*}
+	dn_len=${2#*/}
+	dn_is_ipv4 "$dn_addr" || dn_bad "$1" "$2" "expected an IPv4 CIDR like 172.18.0.0/16"
+	case $dn_len in [0-9] | [1-2][0-9] | 3[0-2]) ;; *) dn_bad "$1" "$2" "prefix length must be 0 to 32 (no leading zeros)" ;; esac
+	dn_host=$(($(dn_ipv4_int "$dn_addr") % (1 << (32 - dn_len))))
+	if [ "$3" = net ]; then
+		[ "$dn_len" -ge 1 ] || dn_bad "$1" "$2" "a /0 prefix is not allowed"
+		[ "$dn_host" -eq 0 ] || dn_bad "$1" "$2" "host bits are set; use the network address"
+	else
+		if [ "$dn_len" -lt 1 ] || [ "$dn_len" -gt 30 ]; then
+			dn_bad "$1" "$2" "prefix length must be 1 to 30"
+		fi
+		if [ "$dn_host" -eq 0 ] || [ "$dn_host" -eq $(((1 << (32 - dn_len)) - 1)) ]; then
+			dn_bad "$1" "$2" "must be a host address inside the subnet (like 172.18.0.1/16), not the network or broadcast address"
+		fi
+	fi
+}
+
+# dn_check_path NAME VALUE: absolute path of safe characters, no `..` component.
+dn_check_path() {
+	case $2 in
+	/*) ;;
+	*) dn_bad "$1" "$2" "must be an absolute path" ;;
+	esac
+	case $2 in
+	*[!A-Za-z0-9_./-]*) dn_bad "$1" "$2" "only letters, digits and _ . / - are allowed" ;;
+	*/../* | */.. | */./* | */.) dn_bad "$1" "$2" "must not contain . or .. components" ;;
+	esac
+	[ "${#2}" -le 1024 ] || dn_bad "$1" "$2" "too long"
+}
+
+# dn_check_cmd NAME VALUE: a command line for `sh -c` made of words of safe
+# characters only (no quotes, ; | & $ ` ( ) < > \ * ? [ ] ~ # ! or newlines).
+dn_check_cmd() {
+	case $2 in
+	'' | *[!A-Za-z0-9\ _./:=,@%+{}-]*)
+		dn_bad "$1" "$2" "only letters, digits, spaces and _ . / : = , @ % + { } - are allowed"
+		;;
+	esac
+	[ "${#2}" -le 1024 ] || dn_bad "$1" "$2" "too long"
+}
+
+# dn_check_seconds NAME VALUE: integer 1..3600.
+dn_check_seconds() {
+	case $2 in 0*) dn_bad "$1" "$2" "expected whole seconds from 1 to 3600" ;; esac
+	if ! dn_is_uint "$2" || [ "$2" -gt 3600 ]; then
+		dn_bad "$1" "$2" "expected whole seconds from 1 to 3600"
+	fi
+}
+
+# dn_tmp_init: private scratch directory, removed on exit.
+dn_tmp_init() {
+	DN_TMP=$(mktemp -d "${TMPDIR:-/tmp}/dockernet.XXXXXX") || dn_die 3 "cannot create a temporary directory"
+}
+
+# dn_lock MODE: take the per-host dockernet lock (MODE -x exclusive, -s shared)
+# on file descriptor 9, waiting up to DN_LOCK_WAIT seconds.  Commands we run
+# must get `9>&-` so a daemon they start cannot keep holding the lock.
+dn_lock() {
+	command -v flock >/dev/null 2>&1 || dn_die 3 "flock (util-linux) is required but was not found"
+	dn_ldir=$(dirname -- "$DN_LOCK_FILE")
+	[ -d "$dn_ldir" ] || mkdir -p -- "$dn_ldir" 2>/dev/null || dn_die 3 "cannot create the lock directory $dn_ldir"
+	(: >>"$DN_LOCK_FILE") 2>/dev/null || dn_die 3 "cannot open the lock file $DN_LOCK_FILE"
+	exec 9>>"$DN_LOCK_FILE"
+	flock "$1" -w "$DN_LOCK_WAIT" 9 ||
+		dn_die 3 "gave up after waiting ${DN_LOCK_WAIT} s for the dockernet lock $DN_LOCK_FILE: another dockernet operation is still running on this host; retry later"
+}
+
+# dn_write_atomic SRC DEST MODE: replace DEST by a copy of SRC with octal
+# MODE, atomically (temporary file in DEST's directory, then mv).
+dn_write_atomic() {
+	dn_wtmp=$(mktemp "$(dirname -- "$2")/.$(basename -- "$2").dockernet.XXXXXX") || return 1
+	if cat -- "$1" >"$dn_wtmp" && chmod "$3" "$dn_wtmp" && mv -f -- "$dn_wtmp" "$2"; then
+		return 0
+	fi
+	rm -f -- "$dn_wtmp"
+	return 1
+}
+
+# dn_tidy_state_dir: remove the state directory once nothing is left in it.
+dn_tidy_state_dir() { rmdir -- "$DN_STATE_DIR" 2>/dev/null || true; }
+
+# dn_result: print the stdout protocol line.
+dn_result() {
+	if [ "$DN_CHANGED" = 1 ]; then echo changed; else echo unchanged; fi
+}
+# ---- END dockernet common ----
+
+USAGE='usage: firewall.sh create|delete|check --chain NAME [--state-dir DIR] [--lock FILE] [--lock-wait SECONDS] [accept,<in-if>,<out-if>,<src-cidr>,<dst-cidr> | nat-return,<src-cidr>,<dst-cidr> ...]'
+
+CHAIN=
+
+# ---------------------------------------------------------------- arguments
+[ $# -ge 1 ] || dn_usage_error "missing action; $USAGE"
+ACTION=$1
+shift
+case $ACTION in
+create | delete | check) ;;
+*) dn_bad action "$ACTION" "expected create, delete or check; $USAGE" ;;
+esac
+
+# check_iface NAME VALUE: interface name or `-`.
+check_iface() {
+	[ "$2" = - ] && return 0
+	case $2 in
+	'' | . | .. | *[!A-Za-z0-9_.-]*) dn_bad "$1" "$2" "expected an interface name ([A-Za-z0-9_.-], not . or .., no + wildcard) or -" ;;
+	esac
+	[ "${#2}" -le 15 ] || dn_bad "$1" "$2" "interface names have at most 15 characters"
+}
+# cidr_arg NAME VALUE: print the iptables form of a CIDR field ("" = any).
+cidr_arg() {
+	case $2 in
+	- | 0.0.0.0/0) return 0 ;;
+	*/*) dn_check_cidr "$1" "$2" net ;;
+	*) dn_is_ipv4 "$2" || dn_bad "$1" "$2" "expected an IPv4 CIDR like 172.18.0.0/16, an address, or -" ;;
+	esac
+	case $2 in */*) echo "$2" ;; *) echo "$2/32" ;; esac
+}
+
+RULES=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--*=*)
+		opt=${1%%=*}
+		val=${1#*=}
+		shift
+		;;
+	--chain | --state-dir | --lock | --lock-wait)
+		[ $# -ge 2 ] || dn_usage_error "option $1 needs a value"
+		opt=$1
+		val=$2
+		shift 2
+		;;
+	-*) dn_bad option "$1" "unknown option; $USAGE" ;;
+	*)
+		case $1 in
+		*[!A-Za-z0-9_./,-]*) dn_bad '<rule>' "$1" "only letters, digits and _ . / , - are allowed" ;;
+		esac
+		RULES="$RULES$1
+"
+		shift
+		continue
+		;;
+	esac
+	case $opt in
+	--chain)
+		case $val in
+		DN-*) ;;
+		*) dn_bad --chain "$val" "must match ^DN-[A-Z0-9-]{1,20}\$" ;;
+		esac
+		case ${val#DN-} in
+		'' | *[!A-Z0-9-]*) dn_bad --chain "$val" "must match ^DN-[A-Z0-9-]{1,20}\$" ;;
+		esac
+		[ "${#val}" -le 23 ] || dn_bad --chain "$val" "must match ^DN-[A-Z0-9-]{1,20}\$"
+		CHAIN=$val
+		;;
+	--state-dir) dn_check_path --state-dir "$val" && DN_STATE_DIR=$val ;;
+	--lock) dn_check_path --lock "$val" && DN_LOCK_FILE=$val ;;
+	--lock-wait) dn_check_seconds --lock-wait "$val" && DN_LOCK_WAIT=$val ;;
+	*) dn_bad option "$opt" "unknown option; $USAGE" ;;
+	esac
+done
+[ -n "$CHAIN" ] || dn_usage_error "missing --chain NAME; $USAGE"
+COMMENT=dockernet:$CHAIN
+MARKER=$DN_STATE_DIR/firewall.docker-user
+
+on_exit() {
+	rc=$?
+	trap - EXIT
+	[ -z "$DN_TMP" ] || rm -rf -- "$DN_TMP"
+	exit "$rc"
+}
+trap on_exit EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+dn_tmp_init
+
+# Wanted rules, in restore syntax: $DN_TMP/filter.want and $DN_TMP/nat.want.
+: >"$DN_TMP/filter.want"
+: >"$DN_TMP/nat.want"
+printf '%s' "$RULES" >"$DN_TMP/rules"
+while IFS= read -r rule; do
+	kind=${rule%%,*}
+	fields=${rule#*,}
+	[ "$kind" != "$rule" ] || dn_bad '<rule>' "$rule" "expected accept,<in-if>,<out-if>,<src-cidr>,<dst-cidr> or nat-return,<src-cidr>,<dst-cidr>"
+	n=$(printf '%s\n' "$fields" | awk -F, '{ print NF }')
+	case $kind in
+	accept)
+		[ "$n" -eq 4 ] || dn_bad '<rule>' "$rule" "accept takes 4 fields: accept,<in-if>,<out-if>,<src-cidr>,<dst-cidr>"
+		in_if=${fields%%,*}
+		fields=${fields#*,}
+		out_if=${fields%%,*}
+		fields=${fields#*,}
+		src=${fields%%,*}
+		dst=${fields#*,}
+		check_iface '<in-if>' "$in_if"
+		check_iface '<out-if>' "$out_if"
+		src=$(cidr_arg '<src-cidr>' "$src") || exit 2
+		dst=$(cidr_arg '<dst-cidr>' "$dst") || exit 2
+		line="-A $CHAIN"
+		[ -z "$src" ] || line="$line -s $src"
+		[ -z "$dst" ] || line="$line -d $dst"
+		[ "$in_if" = - ] || line="$line -i $in_if"
+		[ "$out_if" = - ] || line="$line -o $out_if"
+		echo "$line -m comment --comment \"$COMMENT\" -j ACCEPT" >>"$DN_TMP/filter.want"
+		;;
+	nat-return)
+		[ "$n" -eq 2 ] || dn_bad '<rule>' "$rule" "nat-return takes 2 fields: nat-return,<src-cidr>,<dst-cidr>"
+		src=$(cidr_arg '<src-cidr>' "${fields%%,*}") || exit 2
+		dst=$(cidr_arg '<dst-cidr>' "${fields#*,}") || exit 2
+		line="-A $CHAIN"
+		[ -z "$src" ] || line="$line -s $src"
+		[ -z "$dst" ] || line="$line -d $dst"
+		echo "$line -m comment --comment \"$COMMENT\" -j ACCEPT" >>"$DN_TMP/nat.want"
+		;;
+	*) dn_bad '<rule>' "$rule" "the rule type must be accept or nat-return" ;;
+	esac
+done <"$DN_TMP/rules"
+
+for tool in iptables iptables-restore; do
+	command -v "$tool" >/dev/null 2>&1 || dn_die 3 "$tool is required but was not found"
+done
+RESTORE_WAIT=
+if iptables-restore --help 2>&1 | grep -q -e '--wait'; then
+	RESTORE_WAIT=-w
+fi
+
+# ---------------------------------------------------------------- helpers
+parent_of() {
+	if [ "$1" = filter ]; then echo DOCKER-USER; else echo POSTROUTING; fi
+}
+# norm: iptables -S lines without quotes and trailing blanks (quoting of
+# comments differs between iptables versions).
+norm() { sed -e 's/"//g' -e 's/[[:space:]]*$//'; }
+
+# analyze TABLE: read the table and leave in $DN_TMP:
+#   T.dump  `iptables -S` of the table    T.norm  the same, normalized
+#   T.raw   our chain's rules as printed   T.cur   the same, normalized
+#   T.want  wanted rules                   T.wantn the same, normalized
+#   T.jpos  positions (1-based) of our jumps in the parent chain
+#   T.exists  present iff our chain exists
+#   T.lead    present iff every rule above our first jump is a dockernet jump
+analyze() {
+	a_t=$1
+	a_p=$(parent_of "$a_t")
+	iptables -w -t "$a_t" -S >"$DN_TMP/$a_t.dump" 2>"$DN_TMP/ipt.err" ||
+		dn_die 3 "iptables -t $a_t -S failed: $(dn_show "$(tr '\n' ' ' <"$DN_TMP/ipt.err")")"
+	norm <"$DN_TMP/$a_t.dump" >"$DN_TMP/$a_t.norm"
+	norm <"$DN_TMP/$a_t.want" >"$DN_TMP/$a_t.wantn"
+	awk -v c="$CHAIN" '$1 == "-A" && $2 == c' "$DN_TMP/$a_t.dump" >"$DN_TMP/$a_t.raw"
+	norm <"$DN_TMP/$a_t.raw" >"$DN_TMP/$a_t.cur"
+	rm -f -- "$DN_TMP/$a_t.exists" "$DN_TMP/$a_t.lead"
+	if grep -qxF -e "-N $CHAIN" "$DN_TMP/$a_t.dump"; then
+		: >"$DN_TMP/$a_t.exists"
+	fi
+	awk -v p="$a_p" -v j="-A $a_p -m comment --comment $COMMENT -j $CHAIN" '
+		$1 == "-A" && $2 == p {
+			n++
+			if ($0 == j) { print n > jpos; if (!seen) { seen = 1; lead = ok } }
+			else if ($0 !~ ("^-A " p " -m comment --comment dockernet:DN-[A-Z0-9-]+ -j DN-[A-Z0-9-]+$")) ok = 0
+		}
+		BEGIN { ok = 1 }
+		END { if (seen && lead) print "" > leadf }
+	' jpos="$DN_TMP/$a_t.jpos" leadf="$DN_TMP/$a_t.lead" "$DN_TMP/$a_t.norm"
+	[ -f "$DN_TMP/$a_t.jpos" ] || : >"$DN_TMP/$a_t.jpos"
+}
+njumps() { awk 'END { print NR }' "$DN_TMP/$1.jpos"; }
+has_want() { [ -s "$DN_TMP/$1.want" ]; }
+exists() { [ -f "$DN_TMP/$1.exists" ]; }
+rules_match() { cmp -s -- "$DN_TMP/$1.cur" "$DN_TMP/$1.wantn"; }
+jump_ok() { [ "$(njumps "$1")" -eq 1 ] && [ -f "$DN_TMP/$1.lead" ]; }
+in_state() {
+	if has_want "$1"; then
+		exists "$1" && rules_match "$1" && jump_ok "$1"
+	else
+		! exists "$1" && [ "$(njumps "$1")" -eq 0 ]
+	fi
+}
+jump_spec() { echo "$(parent_of "$1") -m comment --comment \"$COMMENT\" -j $CHAIN"; }
+docker_user_exists() { grep -qxF -e '-N DOCKER-USER' "$DN_TMP/filter.dump"; }
+forward_jump_exists() {
+	awk '$1 == "-A" && $2 == "FORWARD" && $(NF - 1) == "-j" && $NF == "DOCKER-USER" { f = 1 } END { exit !f }' "$DN_TMP/filter.norm"
+}
+# foreign_refs TABLE: rules, other than our jumps, that jump/goto our chain.
+foreign_refs() {
+	awk -v c="$CHAIN" -v j="-A $(parent_of "$1") -m comment --comment $COMMENT -j $CHAIN" '
+		$1 == "-A" && $0 != j { for (i = 3; i < NF; i++) if (($i == "-j" || $i == "-g") && $(i + 1) == c) { print; break } }
+	' "$DN_TMP/$1.norm"
+}
+
+# restore TABLE FILE: apply FILE with iptables-restore --noflush.
+restore() {
+	iptables-restore $RESTORE_WAIT --noflush <"$2" 2>"$DN_TMP/ipt.err"
+}
+restore_err() { dn_show "$(tr '\n' ' ' <"$DN_TMP/ipt.err")"; }
+
+# plan_converge TABLE: write $DN_TMP/T.apply, the transaction taking TABLE
+# to the wanted state, and $DN_TMP/T.undo, the one putting it back.
+plan_converge() {
+	p_t=$1
+	p_p=$(parent_of "$p_t")
+	p_j=$(jump_spec "$p_t")
+	{
+		echo "*$p_t"
+		if [ "$p_t" = filter ] && has_want filter; then
+			if ! docker_user_exists; then
+				echo ':DOCKER-USER - [0:0]'
+				: >"$DN_TMP/boot.chain"
+			fi
+			if ! forward_jump_exists; then
+				echo '-A FORWARD -j DOCKER-USER'
+				: >"$DN_TMP/boot.jump"
+			fi
+		fi
+		if has_want "$p_t"; then
+			if ! exists "$p_t" || ! rules_match "$p_t"; then
+				echo ":$CHAIN - [0:0]"
+				cat -- "$DN_TMP/$p_t.want"
+			fi
+			if ! jump_ok "$p_t"; then
+				while read -r _; do echo "-D $p_j"; done <"$DN_TMP/$p_t.jpos"
+				echo "-I $p_p 1 ${p_j#"$p_p "}"
+			fi
+		else
+			while read -r _; do echo "-D $p_j"; done <"$DN_TMP/$p_t.jpos"
+			if exists "$p_t"; then
+				echo "-F $CHAIN"
+				echo "-X $CHAIN"
+			fi
+		fi
+		echo COMMIT
+	} >"$DN_TMP/$p_t.apply"
+	{
+		echo "*$p_t"
+		if has_want "$p_t"; then
+			echo "-D $p_j"
+		fi
+		if exists "$p_t"; then
+			echo ":$CHAIN - [0:0]"
+			cat -- "$DN_TMP/$p_t.raw"
+		elif has_want "$p_t"; then
+			echo "-F $CHAIN"
+			echo "-X $CHAIN"
+		fi
+		while read -r u_pos; do echo "-I $p_p $u_pos ${p_j#"$p_p "}"; done <"$DN_TMP/$p_t.jpos"
+		if [ "$p_t" = filter ]; then
+			[ ! -f "$DN_TMP/boot.jump" ] || echo '-D FORWARD -j DOCKER-USER'
+			[ ! -f "$DN_TMP/boot.chain" ] || echo '-X DOCKER-USER'
+		fi
+		echo COMMIT
+	} >"$DN_TMP/$p_t.undo"
+}
+
+# apply_tables TABLE...: apply each table's plan; if one fails, undo the ones
+# already applied and die.
+apply_tables() {
+	at_done=
+	for at_t in "$@"; do
+		if restore "$at_t" "$DN_TMP/$at_t.apply"; then
+			at_done="$at_t $at_done"
+			DN_CHANGED=1
+			continue
+		fi
+		at_err=$(restore_err)
+		at_ok=1
+		for at_u in $at_done; do
+			restore "$at_u" "$DN_TMP/$at_u.undo" || at_ok=0
+		done
+		if [ "$at_ok" = 1 ]; then
+			dn_die 3 "iptables-restore for the $at_t table failed: $at_err; nothing was changed"
+		fi
+		dn_die 4 "iptables-restore for the $at_t table failed: $at_err; putting back the ${at_done% } table FAILED too - inspect chain $CHAIN by hand"
+	done
+}
+
+# bootstrap_cleanup: drop the DOCKER-USER chain/jump that create made, once no
+# rule is left in DOCKER-USER and Docker has not adopted them.
+bootstrap_cleanup() {
+	[ -f "$MARKER" ] || return 0
+	analyze filter
+	if grep -qxF -e '-N DOCKER' "$DN_TMP/filter.dump" || grep -qxF -e '-N DOCKER-FORWARD' "$DN_TMP/filter.dump"; then
+		rm -f -- "$MARKER"
+		dn_tidy_state_dir
+		return 0
+	fi
+	if awk '$1 == "-A" && $2 == "DOCKER-USER" { f = 1 } END { exit !f }' "$DN_TMP/filter.norm"; then
+		return 0
+	fi
+	{
+		echo '*filter'
+		if grep -qx 'jump' "$MARKER" && grep -qxF -e '-A FORWARD -j DOCKER-USER' "$DN_TMP/filter.norm"; then
+			echo '-D FORWARD -j DOCKER-USER'
+		fi
+		if grep -qx 'chain' "$MARKER" && docker_user_exists &&
+			! grep -e '-j DOCKER-USER$' -e '-g DOCKER-USER$' "$DN_TMP/filter.norm" | grep -qvxF -e '-A FORWARD -j DOCKER-USER'; then
+			echo '-X DOCKER-USER'
+		fi
+		echo COMMIT
+	} >"$DN_TMP/boot.apply"
+	if [ "$(wc -l <"$DN_TMP/boot.apply")" -gt 2 ]; then
+		if ! restore filter "$DN_TMP/boot.apply"; then
+			dn_warn "could not remove the DOCKER-USER chain/jump dockernet had created: $(restore_err)"
+			return 0
+		fi
+		DN_CHANGED=1
+	fi
+	rm -f -- "$MARKER"
+	dn_tidy_state_dir
+}
+
+# ---------------------------------------------------------------- actions
+do_create() {
+	analyze filter
+	analyze nat
+	todo=
+	for t in filter nat; do
+		if ! in_state "$t" || { [ "$t" = filter ] && has_want filter && ! forward_jump_exists; }; then
+			todo="$todo $t"
+		fi
+	done
+	if [ -n "$todo" ]; then
+		for t in $todo; do plan_converge "$t"; done
+		# shellcheck disable=SC2086 # word splitting of the table list is wanted
+		apply_tables $todo
+		if [ -f "$DN_TMP/boot.chain" ] || [ -f "$DN_TMP/boot.jump" ]; then
+			{
+				[ ! -f "$DN_TMP/boot.chain" ] || echo chain
+				[ ! -f "$DN_TMP/boot.jump" ] || echo jump
+				[ ! -f "$MARKER" ] || cat -- "$MARKER"
+			} | sort -u >"$DN_TMP/marker"
+			if ! mkdir -p -- "$DN_STATE_DIR" || ! dn_write_atomic "$DN_TMP/marker" "$MARKER" 0644; then
+				dn_warn "could not write $MARKER; delete will leave the DOCKER-USER chain it created"
+			fi
+		fi
+	fi
+	has_want filter || bootstrap_cleanup
+}
+
+do_delete() {
+	: >"$DN_TMP/filter.want"
+	: >"$DN_TMP/nat.want"
+	analyze filter
+	analyze nat
+	todo=
+	for t in filter nat; do
+		refs=$(foreign_refs "$t")
+		[ -z "$refs" ] || dn_die 3 "chain $CHAIN ($t table) is used by a rule dockernet did not make: $(dn_show "$(printf '%s' "$refs" | head -n 1)"); remove that rule first"
+		in_state "$t" || todo="$todo $t"
+	done
+	if [ -n "$todo" ]; then
+		for t in $todo; do plan_converge "$t"; done
+		# shellcheck disable=SC2086 # word splitting of the table list is wanted
+		apply_tables $todo
+	fi
+	bootstrap_cleanup
+}
+
+do_check() {
+	analyze filter
+	analyze nat
+	: >"$DN_TMP/diffs"
+	for t in filter nat; do
+		p=$(parent_of "$t")
+		nj=$(njumps "$t")
+		if has_want "$t"; then
+			if ! exists "$t"; then
+				echo "differs: chain $CHAIN is missing from the $t table"
+			elif ! rules_match "$t"; then
+				echo "differs: chain $CHAIN in the $t table holds other rules ($(awk 'END { print NR }' "$DN_TMP/$t.cur") present, $(awk 'END { print NR }' "$DN_TMP/$t.wantn") wanted)"
+			fi
+			if [ "$nj" -eq 0 ]; then
+				echo "differs: no jump to $CHAIN in $t $p"
+			elif [ "$nj" -gt 1 ]; then
+				echo "differs: $nj jumps to $CHAIN in $t $p (want 1)"
+			elif [ ! -f "$DN_TMP/$t.lead" ]; then
+				echo "differs: the jump to $CHAIN is rule $(cat "$DN_TMP/$t.jpos") of $t $p, below a rule that is not a dockernet jump"
+			fi
+		else
+			if exists "$t"; then
+				echo "differs: chain $CHAIN exists in the $t table, where no rules are wanted"
+			fi
+			if [ "$nj" -gt 0 ]; then
+				echo "differs: $nj jumps to $CHAIN in $t $p, where no rules are wanted"
+			fi
+		fi
+	done >"$DN_TMP/diffs"
+	if has_want filter && ! forward_jump_exists; then
+		echo "differs: FORWARD does not jump to DOCKER-USER" >>"$DN_TMP/diffs"
+	fi
+	if [ -s "$DN_TMP/diffs" ]; then
+		cat -- "$DN_TMP/diffs"
+		return 1
+	fi
+	echo ok
+}
+
+# ---------------------------------------------------------------- main
+case $ACTION in
+check)
+	dn_lock -s
+	do_check
+	;;
+create)
+	dn_lock -x
+	do_create
+	dn_result
+	;;
+delete)
+	dn_lock -x
+	do_delete
+	dn_result
+	;;
+esac

@@ -1,0 +1,291 @@
+#!/bin/bash
+# Host-side helper of the dockernet test lab (see lab.sh). lab.sh copies this file to
+# $LAB/bin/hostctl; inside each lab host's mount namespace it is bind-mounted over
+# /usr/bin/systemctl and /usr/bin/journalctl, and it is the host's init script:
+#   hostctl init LAB HOST        holder: set up the host's mounts, start dockerd + sshd, sleep forever
+#   systemctl restart docker ... shim: start/stop/restart/is-active/status/cat/show docker
+#   journalctl -u docker -n 20   shim: last lines of the host's dockerd.log
+# It only ever runs inside a lab host's own network + mount namespace.
+set -u
+
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+ENV_FILE=/run/dnlab.env
+
+die() { echo "$(basename "$0"): $*" >&2; exit 1; }
+
+load_env() {
+    # shellcheck source=/dev/null
+    [ -r "$ENV_FILE" ] && . "$ENV_FILE"
+    if [ -z "${LAB:-}" ] || [ -z "${HOST:-}" ]; then die "not inside a dockernet lab host ($ENV_FILE missing)"; fi
+    HDIR="$LAB/$HOST"
+}
+
+# true if PID is a live (non-zombie) process
+pid_alive() {
+    local state
+    [ -n "${1:-}" ] && [ -r "/proc/$1/stat" ] || return 1
+    state=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+    [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
+}
+
+# pid of a live process from a pid file, or nothing
+live_pid() {
+    local pid
+    [ -r "$1" ] || return 1
+    pid=$(tr -dc '0-9' <"$1")
+    pid_alive "$pid" || return 1
+    echo "$pid"
+}
+
+dockerd_pid() { live_pid /run/docker.pid; }
+
+docker_answers() { timeout 5 docker -H unix:///run/docker.sock info >/dev/null 2>&1; }
+
+# close every descriptor but 0-2 (and bash's own 255) in this shell: a daemon started from here must
+# not keep a caller's pipes or our lock open
+close_fds() {
+    local fd
+    for fd in "/proc/$BASHPID/fd"/*; do
+        fd=${fd##*/}
+        case $fd in 0|1|2|255) ;; *) eval "exec $fd>&-" 2>/dev/null || true ;; esac
+    done
+}
+
+# The one dockerd command line (no --bip, no --storage-driver: those live in daemon.json).
+start_dockerd() {
+    if dockerd_pid >/dev/null; then return 0; fi
+    rm -f /run/docker.pid
+    local i pid spawned
+    # detached (own session, re-parented once this subshell ends), log appended; env -i and setsid
+    # exec in place, so $! is dockerd's own pid
+    spawned=$(
+        close_fds
+        env -i PATH="$PATH" HOME=/root LANG=C.UTF-8 \
+            setsid /usr/sbin/dockerd \
+            --host unix:///run/docker.sock \
+            --host "unix://$HDIR/docker.sock" \
+            --pidfile /run/docker.pid \
+            </dev/null >>"$HDIR/dockerd.log" 2>&1 &
+        echo $!
+    )
+    for ((i = 0; i < 300; i++)); do
+        if ! pid_alive "$spawned"; then
+            echo "dockerd (pid $spawned) exited during start; last log lines:" >&2
+            tail -n 15 "$HDIR/dockerd.log" >&2
+            return 1
+        fi
+        if pid=$(dockerd_pid) && docker_answers; then
+            echo "$pid" >"$HDIR/dockerd.pid"
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "dockerd (pid $spawned) did not answer within 30s; last log lines:" >&2
+    tail -n 15 "$HDIR/dockerd.log" >&2
+    return 1
+}
+
+stop_dockerd() {
+    local pid i
+    pid=$(dockerd_pid) || { rm -f "$HDIR/dockerd.pid"; return 0; }
+    kill -TERM "$pid" 2>/dev/null
+    for ((i = 0; i < 300; i++)); do
+        if ! pid_alive "$pid"; then
+            rm -f "$HDIR/dockerd.pid"
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "dockerd (pid $pid) did not exit within 30s" >&2
+    return 1
+}
+
+with_lock() { # serialise start/stop/restart of one host's dockerd
+    exec 8>>"$HDIR/docker.lock"
+    flock -w 90 8 || die "could not lock $HDIR/docker.lock"
+}
+
+unit_text() {
+    cat <<'EOF'
+# /lib/systemd/system/docker.service
+[Unit]
+Description=Docker Application Container Engine
+Documentation=https://docs.docker.com
+After=network-online.target firewalld.service containerd.service
+Wants=network-online.target
+Requires=docker.socket
+
+[Service]
+Type=notify
+ExecStart=/usr/sbin/dockerd -H fd://
+ExecReload=/bin/kill -s HUP $MAINPID
+TimeoutSec=0
+RestartSec=2
+Restart=always
+LimitNOFILE=infinity
+LimitNPROC=infinity
+LimitCORE=infinity
+TasksMax=infinity
+Delegate=yes
+KillMode=process
+
+[Install]
+WantedBy=multi-user.target
+EOF
+}
+
+cmd_systemctl() {
+    local args=() a props=() value=no quiet=no
+    while [ $# -gt 0 ]; do
+        a=$1; shift
+        case $a in
+            --no-pager|--no-block|--no-ask-password|--system|--full|-l|--no-legend) ;;
+            -q|--quiet) quiet=yes ;;
+            --value) value=yes ;;
+            -p|--property) props+=("${1:-}"); shift ;;
+            --property=*) props+=("${a#--property=}") ;;
+            -p*) props+=("${a#-p}") ;;
+            -*) ;; # other options are accepted and ignored
+            *) args+=("$a") ;;
+        esac
+    done
+    local verb=${args[0]:-}
+    case $verb in
+        is-system-running) echo running; return 0 ;;
+        daemon-reload|daemon-reexec|reset-failed) return 0 ;;
+        "") die "this lab shim knows only the docker unit (verbs: start stop restart is-active status cat show)" ;;
+    esac
+    local unit=${args[1]:-}
+    case $unit in
+        docker|docker.service) ;;
+        *) echo "Unit ${unit:-?}.service not found (dockernet lab systemctl shim knows only docker)." >&2; return 5 ;;
+    esac
+    load_env
+    local pid old
+    case $verb in
+        start)
+            with_lock
+            start_dockerd || { echo "Job for docker.service failed." >&2; return 1; } ;;
+        stop)
+            with_lock
+            stop_dockerd || return 1 ;;
+        restart|try-restart|reload-or-restart|force-reload)
+            with_lock
+            old=$(dockerd_pid) || old=none
+            stop_dockerd || { echo "Job for docker.service failed: dockerd did not stop." >&2; return 1; }
+            if ! start_dockerd; then
+                echo "$(date -Iseconds) restart $HOST FAILED (old pid $old)" >>"$HDIR/restarts.log"
+                echo "Job for docker.service failed because dockerd did not come back; see 'journalctl -u docker'." >&2
+                return 1
+            fi
+            echo "$(date -Iseconds) restart $HOST pid $old -> $(dockerd_pid)" >>"$HDIR/restarts.log" ;;
+        reload)
+            pid=$(dockerd_pid) || { echo "docker.service is not active, cannot reload." >&2; return 1; }
+            kill -HUP "$pid" ;;
+        is-active)
+            if dockerd_pid >/dev/null; then [ $quiet = yes ] || echo active; return 0; fi
+            [ $quiet = yes ] || echo inactive; return 3 ;;
+        is-enabled) [ $quiet = yes ] || echo enabled; return 0 ;;
+        enable|disable) return 0 ;;
+        cat) unit_text ;;
+        status)
+            if pid=$(dockerd_pid); then
+                printf '● docker.service - Docker Application Container Engine\n     Active: active (running)\n   Main PID: %s (dockerd)\n\n' "$pid"
+                tail -n 10 "$HDIR/dockerd.log"
+                return 0
+            fi
+            printf '○ docker.service - Docker Application Container Engine\n     Active: inactive (dead)\n\n'
+            tail -n 10 "$HDIR/dockerd.log"
+            return 3 ;;
+        show)
+            pid=$(dockerd_pid) || pid=0
+            [ ${#props[@]} -gt 0 ] || props=(Id MainPID ActiveState SubState ExecStart)
+            local p name
+            for p in "${props[@]}"; do
+                for name in ${p//,/ }; do
+                    local v
+                    case $name in
+                        Id|Names) v=docker.service ;;
+                        MainPID|ExecMainPID) v=$pid ;;
+                        ActiveState) if [ "$pid" != 0 ]; then v=active; else v=inactive; fi ;;
+                        SubState) if [ "$pid" != 0 ]; then v=running; else v=dead; fi ;;
+                        LoadState) v=loaded ;;
+                        UnitFileState) v=enabled ;;
+                        FragmentPath) v=/lib/systemd/system/docker.service ;;
+                        ExecStart) v='{ path=/usr/sbin/dockerd ; argv[]=/usr/sbin/dockerd -H fd:// }' ;;
+                        *) v= ;;
+                    esac
+                    if [ $value = yes ]; then echo "$v"; else echo "$name=$v"; fi
+                done
+            done ;;
+        *) die "verb '$verb' is not supported by the dockernet lab systemctl shim" ;;
+    esac
+}
+
+cmd_journalctl() {
+    local n=all unit="" follow=no a
+    while [ $# -gt 0 ]; do
+        a=$1; shift
+        case $a in
+            -u|--unit) unit=${1:-}; shift ;;
+            --unit=*) unit=${a#--unit=} ;;
+            -u*) unit=${a#-u} ;;
+            -n|--lines) n=${1:-10}; shift ;;
+            --lines=*) n=${a#--lines=} ;;
+            -n*) n=${a#-n} ;;
+            -e|--pager-end) [ "$n" = all ] && n=1000 ;;
+            -f|--follow) follow=yes ;;
+            -S|--since|-U|--until|-o|--output|-p|--priority|-b|--boot) case $a in -b|--boot) ;; *) shift ;; esac ;;
+            *) ;;
+        esac
+    done
+    case $unit in
+        ""|docker|docker.service) ;;
+        *) echo "-- No entries --"; return 0 ;;
+    esac
+    load_env
+    local log="$HDIR/dockerd.log"
+    [ -s "$log" ] || { echo "-- No entries --"; return 0; }
+    if [ $follow = yes ]; then
+        if [ "$n" = all ]; then n=10; fi
+        exec tail -n "$n" -f "$log"
+    fi
+    if [ "$n" = all ]; then cat "$log"; else tail -n "$n" "$log"; fi
+}
+
+# Runs as the host's holder: net namespace already entered, fresh private mount namespace.
+cmd_init() {
+    LAB=$1 HOST=$2
+    HDIR="$LAB/$HOST"
+    local self="$LAB/bin/hostctl"
+    echo $$ >"$HDIR/holder.pid"
+    close_fds # do not pass on whatever descriptors the caller of `lab.sh up` had open
+    set -e
+    hostname "$HOST" # own UTS namespace
+    mount --make-rprivate /
+    mount --bind "$HDIR/etc-docker" /etc/docker
+    mount --bind "$HDIR/var-lib-docker" /var/lib/docker
+    mount -t tmpfs -o mode=755,size=256m "dnlab-$HOST-run" /run
+    mount -t tmpfs -o mode=1777,size=256m "dnlab-$HOST-tmp" /tmp # a host's own /tmp
+    mkdir -p /run/sshd /run/lock
+    chmod 755 /run/sshd
+    printf 'LAB=%q\nHOST=%q\n' "$LAB" "$HOST" >"$ENV_FILE"
+    mount --bind "$self" /usr/bin/systemctl
+    mount --bind "$self" /usr/bin/journalctl
+    set +e
+    start_dockerd || { echo "init: dockerd failed" >&2; exit 1; }
+    /usr/sbin/sshd -f "$HDIR/sshd_config" -E "$HDIR/sshd.log" || { echo "init: sshd failed" >&2; exit 1; }
+    echo "$(date -Iseconds) up" >"$HDIR/ready"
+    exec sleep infinity
+}
+
+case $(basename "$0") in
+    systemctl) cmd_systemctl "$@"; exit ;;
+    journalctl) cmd_journalctl "$@"; exit ;;
+esac
+case ${1:-} in
+    init) shift; [ $# -eq 2 ] || die "usage: hostctl init LAB HOST"; cmd_init "$@" ;;
+    systemctl) shift; cmd_systemctl "$@" ;;
+    journalctl) shift; cmd_journalctl "$@" ;;
+    *) die "usage: hostctl init LAB HOST | systemctl ... | journalctl ..." ;;
+esac
