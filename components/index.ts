@@ -8,3 +8,4 @@ export { Problem, ValidationError } from "./validate";
 export * as net from "./net";
 export * from "./crossHostRoutedPair";
 export * from "./connectivityCheck";
+export * from "./topology";

@@ -617,6 +617,13 @@ do_delete() {
 			<"$DN_TMP/cur" >"$DN_TMP/new" || dn_die 3 "cannot compute the restored $DJ"
 		new=$DN_TMP/new
 	fi
+	if [ -n "$new" ] && [ "$CUR_EXISTS" = 1 ] && cmp -s -- "$new" "$DN_TMP/cur"; then
+		# The previous content is what is there now: nothing to restore.
+		record_remove
+		rm -f -- "$BAK"
+		dn_tidy_state_dir
+		return 0
+	fi
 	what=$(jq -r 'if .prevPresent then "setting bip back to " + (.prev | if type == "string" then . else tojson end) else "removing bip" end' "$REC")
 	switch_config "$new" "$what"
 	record_remove

@@ -1,0 +1,20 @@
+// The dockernet stack program: reads the stack's config (stacks/Pulumi.<stack>.yaml) and declares
+// the topology with dockernet's components. `npm run plan` evaluates this same program offline.
+import * as fs from "fs";
+import * as pulumi from "@pulumi/pulumi";
+import { deployTopology, topologyFromConfig } from "./components";
+
+const config = new pulumi.Config("dockernet");
+const topology = topologyFromConfig(pulumi.runtime.allConfig());
+const keyPath = config.get("sshPrivateKeyPath");
+const privateKey = config.getSecret("sshPrivateKey") ?? (keyPath ? pulumi.secret(fs.readFileSync(keyPath, "utf8")) : undefined);
+const deployed = deployTopology(topology, privateKey);
+
+const map = <T, U>(o: { [k: string]: T }, f: (v: T) => U) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
+
+/** Container addresses, bridge names, links and probe results, for people and for embedding stacks. */
+export const bridges = map(deployed.bridges, (b) => ({ name: b.name, bridgeName: b.bridgeName, subnet: b.subnet, gateway: b.gateway }));
+export const links = map(deployed.links, (l) => ({ alias: l.alias, targetAddress: l.targetAddress, consumerAddress: l.consumerAddress, hostsEntry: l.hostsEntry }));
+export const sharedNamespaces = map(deployed.sharedNamespaces, (s) => ({ address: s.address, sharedMode: s.sharedMode }));
+export const routedPairs = map(deployed.routedPairs, (r) => ({ addresses: r.addresses, subnets: r.subnets, probes: r.probes }));
+export const checks = map(deployed.checks, (c) => c.result);
