@@ -38,10 +38,13 @@ export function shellQuote(word: string): string {
 
 /**
  * The command line that runs a host script with arguments: the script travels in a quoted
- * here-document (nothing in it is expanded), the arguments as single-quoted words. Nothing
- * needs to be installed on the host beforehand, and the text is exactly what the plan shows.
+ * here-document (nothing in it is expanded) and becomes `sh -c`'s program, the arguments follow
+ * as single-quoted words. Not `sh -s`: a command in the script that reads stdin would eat the
+ * rest of the script. Nothing needs to be installed on the host beforehand, and the text is
+ * exactly what the plan shows.
  */
 export function scriptCommand(script: string, args: string[]): string {
     const words = args.map(shellQuote).join(" ");
-    return `sh -s -- ${words} <<'${MARK}'\n${scriptText(script)}${scriptText(script).endsWith("\n") ? "" : "\n"}${MARK}\n`;
+    const text = scriptText(script);
+    return `sh -c "$(cat <<'${MARK}'\n${text}${text.endsWith("\n") ? "" : "\n"}${MARK}\n)" ${script}.sh ${words} </dev/null\n`;
 }

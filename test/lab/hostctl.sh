@@ -265,6 +265,7 @@ cmd_init() {
     mount --make-rprivate /
     mount --bind "$HDIR/etc-docker" /etc/docker
     mount --bind "$HDIR/var-lib-docker" /var/lib/docker
+    mount --bind "$HDIR/var-lib-dockernet" /var/lib/dockernet # dockernet's own state, per host as on real hosts
     mount -t tmpfs -o mode=755,size=256m "dnlab-$HOST-run" /run
     mount -t tmpfs -o mode=1777,size=256m "dnlab-$HOST-tmp" /tmp # a host's own /tmp
     mkdir -p /run/sshd /run/lock

@@ -353,7 +353,7 @@ write_host_files() {
     local i=$1 d addr
     d=$(hd "$i")
     addr=$(lan_addr "$i")
-    mkdir -p "$d/etc-docker" "$d/var-lib-docker"
+    mkdir -p "$d/etc-docker" "$d/var-lib-docker" "$d/var-lib-dockernet"
     chmod 711 "$d/var-lib-docker"
     printf '%s\n' '{"storage-driver": "vfs", "log-level": "info"}' >"$d/etc-docker/daemon.json"
     : >"$d/restarts.log"
@@ -507,6 +507,7 @@ do_up() {
     chmod 600 "$LAB/authorized_keys"
     # the host mount namespaces bind-mount over /var/lib/docker: the mount point must exist
     if [ ! -d /var/lib/docker ]; then mkdir -p /var/lib/docker; chmod 711 /var/lib/docker; fi
+    if [ ! -d /var/lib/dockernet ]; then mkdir -p /var/lib/dockernet; fi # mount point only
 
     # switch
     ip netns add "$SW"

@@ -9,6 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { assertLabRoute, run, RunResult } from "./exec";
+import { unwrapSecrets } from "./mocks";
 
 /** A Docker endpoint as the harness reaches it. */
 interface Endpoint {
@@ -70,6 +71,7 @@ export class Engine {
     async up<T>(program: () => T | Promise<T>, stack = "live"): Promise<T> {
         this.seen = new Set();
         this.errors = [];
+        this.failed = this.newFailureSignal();
         this.counts = { created: 0, replaced: 0, unchanged: 0, deleted: 0 };
         this.providers.clear();
         await pulumi.runtime.setMocks(this.mocks(), "dockernet", stack, false);
@@ -121,19 +123,37 @@ export class Engine {
         return [...this.state.values()].find((a) => a.name === name);
     }
 
+    private generation = 0;
+
     private mocks(): pulumi.runtime.Mocks {
+        const generation = ++this.generation;
         return {
-            newResource: (args) => this.track(this.register(args)),
+            // A registration still in flight from an earlier (failed) run never applies anything.
+            newResource: (args) =>
+                generation === this.generation ? this.track(this.register(args)) : Promise.resolve({ id: undefined, state: {} }),
             call: async (args) => {
                 throw new Error(`engine-backed mocks do not implement the function ${args.token}`);
             },
         };
     }
 
-    private track<T>(p: Promise<T>): Promise<T> {
-        const tracked = p.catch((e) => {
+    private signalFailure: () => void = () => undefined;
+    private failed: Promise<void> = this.newFailureSignal();
+
+    private newFailureSignal(): Promise<void> {
+        return new Promise((resolve) => (this.signalFailure = resolve));
+    }
+
+    /**
+     * A failure is recorded and `up` reports it (like `pulumi up`); the SDK gets an empty, unapplied
+     * result rather than a rejection, because a rejected resource rejects every one of its outputs
+     * and outputs nobody reads would surface as unhandled rejections in the test runner.
+     */
+    private track(p: Promise<pulumi.runtime.MockResourceResult>): Promise<pulumi.runtime.MockResourceResult> {
+        const tracked = p.catch((e): pulumi.runtime.MockResourceResult => {
             this.errors.push(e as Error);
-            throw e;
+            this.signalFailure();
+            return { id: undefined, state: {} };
         });
         this.pending.add(tracked);
         tracked.finally(() => this.pending.delete(tracked)).catch(() => undefined);
@@ -144,9 +164,15 @@ export class Engine {
     private async settle(): Promise<void> {
         // The SDK keeps a promise chain of every RPC in flight (registrations wait on their inputs
         // inside it); drain it, then make sure nothing new started meanwhile.
+        // A failed registration can leave its dependents waiting forever (like `pulumi up`, which
+        // stops at the first error), so an error ends the wait.
         const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
         for (;;) {
-            await runtime.waitForRPCs?.().catch(() => undefined);
+            await Promise.race([runtime.waitForRPCs?.().catch(() => undefined), this.failed]);
+            if (this.errors.length > 0) {
+                await Promise.allSettled([...this.pending]);
+                return;
+            }
             await new Promise((r) => setTimeout(r, 50));
             if (this.pending.size === 0) {
                 await new Promise((r) => setTimeout(r, 100));
@@ -161,11 +187,15 @@ export class Engine {
     private async register(args: pulumi.runtime.MockResourceArgs): Promise<pulumi.runtime.MockResourceResult> {
         const key = `${args.type}::${args.name}`;
         trace(`register ${key}`);
+        if (this.errors.length > 0) {
+            // Like `pulumi up`: after the first failure nothing new starts.
+            throw new Error(`${key} not applied: the deployment stopped at an earlier error`);
+        }
         if (this.seen.has(key)) {
             throw new Error(`duplicate resource ${key}`);
         }
         this.seen.add(key);
-        const inputs = args.inputs as Record<string, unknown>;
+        const inputs = unwrapSecrets(args.inputs) as Record<string, unknown>;
         if (args.custom === false) {
             // A component: nothing to apply on a host, and not counted as a change.
             return { id: undefined, state: {} };

@@ -5,8 +5,38 @@ import * as pulumi from "@pulumi/pulumi";
 export interface Registered {
     type: string;
     name: string;
+    /** Inputs with secrets unwrapped to their values. */
     inputs: Record<string, any>;
+    /** Inputs as the engine received them: secrets are `{ [SECRET_SIG]: ..., value }` wrappers. */
+    raw: Record<string, any>;
     provider?: string;
+}
+
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** Replaces every secret wrapper in a value with the value it wraps. */
+export function unwrapSecrets(v: any): any {
+    if (Array.isArray(v)) {
+        return v.map(unwrapSecrets);
+    }
+    if (v && typeof v === "object") {
+        if (v[SECRET_SIG] === "1b47061264138c4ac30d75fd1eb44270") {
+            return unwrapSecrets(v.value);
+        }
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)]));
+    }
+    return v;
+}
+
+/** True when a raw input value (or one nested in it) is a secret wrapper. */
+export function containsSecret(v: any): boolean {
+    if (Array.isArray(v)) {
+        return v.some(containsSecret);
+    }
+    if (v && typeof v === "object") {
+        return v[SECRET_SIG] === "1b47061264138c4ac30d75fd1eb44270" || Object.values(v).some(containsSecret);
+    }
+    return false;
 }
 
 export class Recorder {
@@ -20,9 +50,13 @@ export class Recorder {
         await pulumi.runtime.setMocks(
             {
                 newResource: (args) => {
-                    this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+                    this.resources.push({ type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs), raw: args.inputs, provider: args.provider });
                     const n = this.next++;
-                    const state: Record<string, unknown> = { ...args.inputs };
+                    const state: Record<string, unknown> = { ...unwrapSecrets(args.inputs) };
+                    // In preview, computed outputs (addresses, image ids, stdout) are unknown, as in `pulumi preview`.
+                    if (preview) {
+                        return { id: undefined, state };
+                    }
                     if (args.type === "docker:index/container:Container") {
                         state.networkDatas = [{ networkName: args.inputs.networkMode ?? "bridge", ipAddress: `172.17.0.${n % 250 + 2}`, ipPrefixLength: 16, gateway: "172.17.0.1", macAddress: "02:42:ac:11:00:02" }];
                     }

@@ -54,9 +54,13 @@ umask 022
 # ---- BEGIN dockernet common (identical in every script; test/scripts/run.sh checks) ----
 # Exit codes: 0 ok | 1 check: host differs from the created state
 #             2 invalid usage or argument (nothing was looked at or changed)
-#             3 operation failed; partial changes were rolled back
-#             4 operation failed and the rollback did not fully succeed
-# stdout: create/delete print exactly one line, `changed` or `unchanged`;
+#             3 refused or failed; the host is as it was (partial changes
+#               were rolled back)
+#             4 failed and the rollback did not fully succeed (or, bip.sh:
+#               Docker did not come back even with the restored file)
+# stdout: create/delete print exactly one line, `changed` or `unchanged`
+#         (`changed` = the host's configuration changed; updates of
+#         dockernet's own records alone do not count);
 #         check prints `ok`, or one `differs: ...` line per difference.
 # stderr: messages, each prefixed `dockernet <script>: `.
 LC_ALL=C
@@ -537,10 +541,14 @@ do_create() {
 			orig_exists=false
 		fi
 		if [ "$DIR_CREATED" = 1 ]; then dir_created=true; else dir_created=false; fi
+		# docker0's address now, so delete can bring it back (see do_delete).
+		eff=$(ip -4 -o addr show dev docker0 2>/dev/null | awk '$3 == "inet" { print $4; exit }') || eff=
+		case "$eff" in *[!0-9./]*) eff= ;; esac
 		jq -n --arg file "$DJ" --arg set "$BIP" --slurpfile c "$DN_TMP/cur" \
-			--argjson origExists "$orig_exists" --argjson dirCreated "$dir_created" \
+			--argjson origExists "$orig_exists" --argjson dirCreated "$dir_created" --arg eff "$eff" \
 			'($c[0] // {}) as $d | {version: 1, file: $file, set: $set,
 			  prevPresent: ($d | has("bip")), prev: $d.bip,
+			  prevEffective: (if $eff == "" then null else $eff end),
 			  origExists: $origExists, exact: true, dirCreated: $dirCreated}' \
 			>"$DN_TMP/rec.new" || dn_die 3 "cannot build the state record"
 	else
@@ -617,14 +625,31 @@ do_delete() {
 			<"$DN_TMP/cur" >"$DN_TMP/new" || dn_die 3 "cannot compute the restored $DJ"
 		new=$DN_TMP/new
 	fi
-	if [ -n "$new" ] && [ "$CUR_EXISTS" = 1 ] && cmp -s -- "$new" "$DN_TMP/cur"; then
-		# The previous content is what is there now: nothing to restore.
+	if [ -n "$new" ] && [ "$CUR_EXISTS" = 1 ] &&
+		[ "$(jq -S -s -c '.[0] // {}' <"$new")" = "$(jq -S -s -c '.[0] // {}' <"$DN_TMP/cur")" ]; then
+		# Docker already runs with the previous settings: no restart; put the
+		# previous bytes back if only the formatting differs.
+		if ! cmp -s -- "$new" "$DN_TMP/cur"; then
+			install_config "$new" || dn_die 3 "cannot write $DJ; nothing was changed"
+			DN_CHANGED=1
+		fi
 		record_remove
 		rm -f -- "$BAK"
 		dn_tidy_state_dir
 		return 0
 	fi
 	what=$(jq -r 'if .prevPresent then "setting bip back to " + (.prev | if type == "string" then . else tojson end) else "removing bip" end' "$REC")
+	# Docker remembers the default bridge's last subnet in its own network store, so removing
+	# bip alone would leave docker0 on dockernet's address. First put docker0 back on the
+	# address it had before the first create (one restart with that bip), then remove the key.
+	eff=$(jq -r '.prevEffective // empty' "$REC")
+	if jq -e '.prevPresent == false' "$REC" >/dev/null 2>&1 && [ -n "$eff" ] && [ "$eff" != "$ours" ]; then
+		jq -s --arg v "$eff" '(.[0] // {}) | .bip = $v' <"$DN_TMP/cur" >"$DN_TMP/step" ||
+			dn_die 3 "cannot compute the intermediate $DJ"
+		switch_config "$DN_TMP/step" "putting docker0 back on $eff"
+		cp -- "$DN_TMP/step" "$DN_TMP/cur" || dn_die 3 "cannot copy the intermediate $DJ"
+		CUR_EXISTS=1
+	fi
 	switch_config "$new" "$what"
 	record_remove
 	dn_tidy_state_dir

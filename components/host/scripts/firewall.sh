@@ -18,7 +18,8 @@
 #         MASQUERADE rules and keep their source address.  The rule's target
 #         is ACCEPT, not RETURN: RETURN from a user chain only resumes
 #         POSTROUTING at its next rule, where MASQUERADE would still match.
-#   Interfaces: [A-Za-z0-9_.-]{1,15}, not `.`/`..`, no `+` wildcard.
+#   Interfaces: [A-Za-z0-9_.-]{1,15}, not `.`/`..`, not starting with `-`,
+#   no `+` wildcard.
 #   CIDRs: a.b.c.d/n with no host bits, or a.b.c.d (= /32); 0.0.0.0/0 = `-`.
 #   Rules keep the given order.  --chain is also accepted by delete/check.
 #
@@ -51,9 +52,13 @@ umask 022
 # ---- BEGIN dockernet common (identical in every script; test/scripts/run.sh checks) ----
 # Exit codes: 0 ok | 1 check: host differs from the created state
 #             2 invalid usage or argument (nothing was looked at or changed)
-#             3 operation failed; partial changes were rolled back
-#             4 operation failed and the rollback did not fully succeed
-# stdout: create/delete print exactly one line, `changed` or `unchanged`;
+#             3 refused or failed; the host is as it was (partial changes
+#               were rolled back)
+#             4 failed and the rollback did not fully succeed (or, bip.sh:
+#               Docker did not come back even with the restored file)
+# stdout: create/delete print exactly one line, `changed` or `unchanged`
+#         (`changed` = the host's configuration changed; updates of
+#         dockernet's own records alone do not count);
 #         check prints `ok`, or one `differs: ...` line per difference.
 # stderr: messages, each prefixed `dockernet <script>: `.
 LC_ALL=C
@@ -228,7 +233,7 @@ esac
 check_iface() {
 	[ "$2" = - ] && return 0
 	case $2 in
-	'' | . | .. | *[!A-Za-z0-9_.-]*) dn_bad "$1" "$2" "expected an interface name ([A-Za-z0-9_.-], not . or .., no + wildcard) or -" ;;
+	'' | . | .. | -* | *[!A-Za-z0-9_.-]*) dn_bad "$1" "$2" "expected an interface name ([A-Za-z0-9_.-], not . or .. or starting with -, no + wildcard) or -" ;;
 	esac
 	[ "${#2}" -le 15 ] || dn_bad "$1" "$2" "interface names have at most 15 characters"
 }

@@ -42,9 +42,13 @@ umask 022
 # ---- BEGIN dockernet common (identical in every script; test/scripts/run.sh checks) ----
 # Exit codes: 0 ok | 1 check: host differs from the created state
 #             2 invalid usage or argument (nothing was looked at or changed)
-#             3 operation failed; partial changes were rolled back
-#             4 operation failed and the rollback did not fully succeed
-# stdout: create/delete print exactly one line, `changed` or `unchanged`;
+#             3 refused or failed; the host is as it was (partial changes
+#               were rolled back)
+#             4 failed and the rollback did not fully succeed (or, bip.sh:
+#               Docker did not come back even with the restored file)
+# stdout: create/delete print exactly one line, `changed` or `unchanged`
+#         (`changed` = the host's configuration changed; updates of
+#         dockernet's own records alone do not count);
 #         check prints `ok`, or one `differs: ...` line per difference.
 # stderr: messages, each prefixed `dockernet <script>: `.
 LC_ALL=C
