@@ -135,7 +135,7 @@ export function topologyFromConfig(raw: { [key: string]: string | undefined }): 
         }
         value[key] = parsed;
     }
-    if (value.hosts === undefined) {
+    if (raw["dockernet:hosts"] === undefined) {
         problems.add("config dockernet:hosts", `is missing; it is required: list the Docker hosts, e.g. [{ name: local, local: {} }]`);
     }
     problems.throwIfAny("stack configuration", pulumi.getStack?.() ?? "stack");
@@ -315,11 +315,20 @@ export function deployTopology(
             }
         }
     }
+    // A routed pair's containers are reachable by address from the peer host too.
+    const routed = new Map<string, pulumi.Output<string>>();
+    for (const r of t.routedPairs ?? []) {
+        for (const side of [r.hostA, r.hostB]) {
+            for (const c of side.containers ?? []) {
+                routed.set(c.name, addresses.get(`${side.host}/${c.name}`)!);
+            }
+        }
+    }
     const allComponents = () => [...Object.values(out.links), ...Object.values(out.sharedNamespaces), ...Object.values(out.routedPairs), ...Object.values(out.bridges)];
     for (const c of t.checks ?? []) {
         out.checks[c.name] = new ConnectivityCheck(
             c.name,
-            { host: host(c.host), fromContainer: c.from, toAddress: addresses.get(`${c.host}/${c.to}`) ?? c.to, port: c.port, expect: c.expect, attempts: c.attempts },
+            { host: host(c.host), fromContainer: c.from, toAddress: addresses.get(`${c.host}/${c.to}`) ?? routed.get(c.to) ?? c.to, port: c.port, expect: c.expect, attempts: c.attempts },
             after(c.host, allComponents()),
         );
     }

@@ -1,0 +1,235 @@
+// `npm run plan|preview|up|destroy -- --stack <name>`: the stack commands of this project.
+// plan works offline with no Pulumi CLI; the others run the Pulumi CLI on a local file backend
+// inside the project (unless PULUMI_BACKEND_URL says otherwise), and stop with install
+// instructions when there is no `pulumi` on PATH.
+import { spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+
+export const USAGE = `usage: npm run <command> -- [--stack NAME] [options]        (NAME defaults to dev)
+  plan      what up would do, host by host, worked out offline (no Pulumi CLI, nothing contacted);
+            writes out/plan-NAME.svg and out/plan-NAME.mmd (and .png when rsvg-convert is installed)
+              --full              print the whole host-script command texts
+              --config-file FILE  a stack config file other than stacks/Pulumi.NAME.yaml
+              --out-dir DIR       where the pictures go (default: out/)
+  preview   pulumi preview --stack NAME
+  up        pulumi up --stack NAME          (asks before changing anything; --yes skips the question)
+  destroy   pulumi destroy --stack NAME     (asks before deleting anything; --yes skips the question)
+            other options after -- go to pulumi as they are, e.g. --diff, --refresh, --config-file FILE
+  Backend: file://<project>/.pulumi-state unless PULUMI_BACKEND_URL is set.`;
+
+export const INSTALL_HINT = (command: string) =>
+    [
+        `dockernet: \`npm run ${command}\` needs the Pulumi CLI, and there is no \`pulumi\` on PATH.`,
+        `  Install it: https://www.pulumi.com/docs/install/ , for example`,
+        `      curl -fsSL https://get.pulumi.com | sh`,
+        `  then open a new shell (the installer adds ~/.pulumi/bin to PATH) and run it again.`,
+        `  Without Pulumi you can still see what ${command} would do: npm run plan -- --stack <name>`,
+    ].join("\n");
+
+/** Exit codes: 0 done, 1 failed, 2 wrong usage, 127 no pulumi CLI. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, noPulumi: 127 } as const;
+
+export interface Parsed {
+    command: string;
+    stack: string;
+    full: boolean;
+    configFile?: string;
+    outDir?: string;
+    /** Arguments passed on to pulumi as they are. */
+    passThrough: string[];
+}
+
+/** Parses the command line; throws UsageError with a message for the user. */
+export function parseArgs(argv: string[]): Parsed {
+    const [command, ...rest] = argv;
+    if (!command || !["plan", "preview", "up", "destroy"].includes(command)) {
+        throw new UsageError(command ? `unknown command ${JSON.stringify(command)}` : "no command given");
+    }
+    const out: Parsed = { command, stack: "dev", full: false, passThrough: [] };
+    for (let i = 0; i < rest.length; i++) {
+        const arg = rest[i];
+        const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+        const value = () => {
+            const v = inline ?? rest[++i];
+            if (v === undefined || v === "") {
+                throw new UsageError(`${flag} needs a value`);
+            }
+            return v;
+        };
+        if (flag === "--stack" || flag === "-s") {
+            out.stack = value();
+        } else if (flag === "--full" && command === "plan") {
+            out.full = true;
+        } else if (flag === "--config-file" && command === "plan") {
+            out.configFile = value();
+        } else if (flag === "--out-dir" && command === "plan") {
+            out.outDir = value();
+        } else if (flag === "--") {
+            out.passThrough.push(...rest.slice(i + 1));
+            break;
+        } else if (command === "plan") {
+            throw new UsageError(`plan does not take ${JSON.stringify(arg)}`);
+        } else {
+            out.passThrough.push(arg);
+        }
+    }
+    if (!/^[A-Za-z0-9_.-]+$/.test(out.stack)) {
+        throw new UsageError(`stack name ${JSON.stringify(out.stack)} is not valid; use letters, digits, '-', '_' and '.'`);
+    }
+    return out;
+}
+
+export class UsageError extends Error {}
+
+/** The first executable `name` on a PATH string, or undefined. */
+export function findOnPath(name: string, pathVar = process.env.PATH ?? ""): string | undefined {
+    for (const dir of pathVar.split(path.delimiter).filter(Boolean)) {
+        const candidate = path.join(dir, name);
+        try {
+            if (fs.statSync(candidate).isFile()) {
+                fs.accessSync(candidate, fs.constants.X_OK);
+                return candidate;
+            }
+        } catch {
+            // not here
+        }
+    }
+    return undefined;
+}
+
+/** The project directory: the nearest parent of `from` holding Pulumi.yaml. */
+export function projectRoot(from = __dirname): string {
+    let dir = path.resolve(from);
+    while (!fs.existsSync(path.join(dir, "Pulumi.yaml"))) {
+        const up = path.dirname(dir);
+        if (up === dir) {
+            throw new Error(`no Pulumi.yaml above ${from}`);
+        }
+        dir = up;
+    }
+    return dir;
+}
+
+/** Runs one command; resolves to the process exit code. Output goes to the given streams. */
+export async function main(argv: string[], io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream } = { out: process.stdout, err: process.stderr }): Promise<number> {
+    let args: Parsed;
+    try {
+        args = parseArgs(argv);
+    } catch (e) {
+        if (e instanceof UsageError) {
+            io.err.write(`dockernet: ${e.message}\n${USAGE}\n`);
+            return EXIT.usage;
+        }
+        throw e;
+    }
+    const root = projectRoot();
+    if (args.command === "plan") {
+        return plan(root, args, io);
+    }
+    return runPulumi(root, args, io);
+}
+
+async function plan(root: string, args: Parsed, io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream }): Promise<number> {
+    // Loaded here, so the pulumi commands never load the SDK or the program.
+    const { PlanError, formatPlan, planStack } = await import("./plan");
+    const { renderMermaid, renderSvg } = await import("./picture");
+    try {
+        const result = await planStack({ root, stack: args.stack, configFile: args.configFile });
+        io.out.write(formatPlan(result, args.full));
+        const outDir = path.resolve(args.outDir ?? path.join(root, "out"));
+        fs.mkdirSync(outDir, { recursive: true });
+        const svg = path.join(outDir, `plan-${args.stack}.svg`);
+        const mmd = path.join(outDir, `plan-${args.stack}.mmd`);
+        fs.writeFileSync(svg, renderSvg(result));
+        fs.writeFileSync(mmd, renderMermaid(result));
+        const written = [svg, mmd];
+        const rsvg = findOnPath("rsvg-convert");
+        if (rsvg) {
+            const png = path.join(outDir, `plan-${args.stack}.png`);
+            if (spawnSync(rsvg, ["-o", png, svg], { stdio: "ignore" }).status === 0) {
+                written.push(png);
+            }
+        }
+        io.out.write(`\npictures: ${written.map(shortPath).join(", ")}\n`);
+        return EXIT.ok;
+    } catch (e) {
+        if (e instanceof PlanError) {
+            io.err.write(`dockernet plan: ${e.message}\n`);
+            return EXIT.failed;
+        }
+        throw e;
+    }
+}
+
+async function runPulumi(root: string, args: Parsed, io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream }): Promise<number> {
+    const configDir = path.join(root, /^stackConfigDir:\s*(\S+)/m.exec(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8"))?.[1] ?? ".");
+    const givenConfig = args.passThrough.some((a) => a === "--config-file" || a.startsWith("--config-file="));
+    if (!givenConfig && !fs.existsSync(path.join(configDir, `Pulumi.${args.stack}.yaml`))) {
+        const known = fs.readdirSync(configDir).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter(Boolean);
+        io.err.write(`dockernet: stack ${JSON.stringify(args.stack)} has no ${path.join(path.relative(root, configDir), `Pulumi.${args.stack}.yaml`)}; stacks here: ${known.join(", ")}\n`);
+        return EXIT.usage;
+    }
+    const pulumi = findOnPath("pulumi");
+    if (!pulumi) {
+        io.err.write(`${INSTALL_HINT(args.command)}\n`);
+        const home = process.env.HOME ? path.join(process.env.HOME, ".pulumi", "bin", "pulumi") : undefined;
+        if (home && fs.existsSync(home)) {
+            io.err.write(`  (${home} exists: it is installed but not on PATH; export PATH="$HOME/.pulumi/bin:$PATH")\n`);
+        }
+        return EXIT.noPulumi;
+    }
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    if (!env.PULUMI_BACKEND_URL) {
+        const state = path.join(root, ".pulumi-state");
+        fs.mkdirSync(state, { recursive: true });
+        // The state is per machine and may hold encrypted secrets: never commit it.
+        fs.writeFileSync(path.join(state, ".gitignore"), "*\n");
+        env.PULUMI_BACKEND_URL = `file://${state}`;
+        if (env.PULUMI_CONFIG_PASSPHRASE === undefined && env.PULUMI_CONFIG_PASSPHRASE_FILE === undefined) {
+            env.PULUMI_CONFIG_PASSPHRASE = "";
+            io.err.write("dockernet: PULUMI_CONFIG_PASSPHRASE is unset: using an empty passphrase for the local backend (set it to protect the stack's secrets)\n");
+        }
+    }
+    io.err.write(`dockernet: stack ${args.stack}, backend ${env.PULUMI_BACKEND_URL}\n`);
+    const select = await run(pulumi, ["stack", "select", "--create", args.stack], root, env);
+    if (select !== 0) {
+        io.err.write(`dockernet: \`pulumi stack select --create ${args.stack}\` failed (exit ${select})\n`);
+        return select;
+    }
+    return run(pulumi, [args.command, "--stack", args.stack, ...args.passThrough], root, env);
+}
+
+/** A path relative to the working directory when it lies below it, else absolute. */
+function shortPath(file: string): string {
+    const rel = path.relative(process.cwd(), file);
+    return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : file;
+}
+
+/** Runs pulumi in the foreground; Ctrl-C goes to pulumi, which cancels cleanly, not to us. */
+function run(file: string, argv: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<number> {
+    return new Promise((resolve) => {
+        const ignore = () => undefined;
+        process.on("SIGINT", ignore);
+        const child = spawn(file, argv, { cwd, env, stdio: "inherit" });
+        child.on("error", (e) => {
+            process.off("SIGINT", ignore);
+            process.stderr.write(`dockernet: could not run ${file}: ${e.message}\n`);
+            resolve(EXIT.failed);
+        });
+        child.on("close", (code, signal) => {
+            process.off("SIGINT", ignore);
+            resolve(code ?? (signal ? 128 + 2 : EXIT.failed));
+        });
+    });
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then(
+        (code) => (process.exitCode = code),
+        (e) => {
+            process.stderr.write(`dockernet: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+            process.exitCode = EXIT.failed;
+        },
+    );
+}
