@@ -167,6 +167,11 @@ export class CrossHostRoutedPair extends pulumi.ComponentResource {
     public readonly probes: pulumi.Output<string[]>;
     /** The containers, by name. */
     public readonly containers: { [name: string]: docker.Container };
+    /**
+     * The host changes (bip, routes, firewall) by host name: other Docker objects on these hosts
+     * should `dependsOn` them, since setting bip restarts Docker.
+     */
+    public readonly hostChanges: { [host: string]: pulumi.Resource[] };
 
     constructor(name: string, args: CrossHostRoutedPairArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dockernet:index:CrossHostRoutedPair", name, args, opts);
@@ -177,6 +182,7 @@ export class CrossHostRoutedPair extends pulumi.ComponentResource {
             throw e instanceof ValidationError ? new pulumi.ResourceError(e.message, this) : e;
         }
         this.containers = {};
+        this.hostChanges = {};
         const ready: pulumi.Resource[] = [];
         const sides = [args.hostA, args.hostB];
         const firstOf: (docker.Container | undefined)[] = [];
@@ -199,6 +205,7 @@ export class CrossHostRoutedPair extends pulumi.ComponentResource {
                 { parent: this, dependsOn: [bip] },
             );
             ready.push(routes, firewall);
+            this.hostChanges[hp.hostName] = [bip, routes, firewall];
             const specs = side.containers ?? [];
             if (specs.length === 0) {
                 firstOf.push(undefined);

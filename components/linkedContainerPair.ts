@@ -25,7 +25,11 @@ export interface LinkedContainerPairArgs {
      * Defaults to `dns` (recommended).
      */
     mode?: string;
-    /** Mode `dns`: the dedicated network's name. Defaults to `<component name>-link`. */
+    /**
+     * Mode `dns`: the dedicated network's name. Defaults to `<component name>-link`. When target and
+     * consumer already share a network (their `networks`) and neither this nor `subnet` is set, the
+     * alias goes on that network instead and no network is added.
+     */
     networkName?: string;
     /** Mode `dns`: the dedicated network's subnet, e.g. `172.20.0.0/24`. Defaults to one Docker picks. */
     subnet?: string;
@@ -35,8 +39,11 @@ export interface LinkedContainerPairArgs {
 export interface LinkPlan {
     mode: "dns" | "hosts";
     alias: string;
+    /** The dedicated network to create (mode dns, unless the containers share one). */
     networkName?: string;
     subnet?: string;
+    /** Mode dns: the index in target.networks of a network the consumer shares, which gets the alias. */
+    sharedNetwork?: number;
 }
 
 /** Validates the arguments (every problem at once) and resolves defaults. Pure. */
@@ -76,7 +83,13 @@ export function planLinkedContainerPair(name: string, args: LinkedContainerPairA
         }
     }
     let networkName: string | undefined;
-    if (mode === "dns") {
+    let sharedNetwork: number | undefined;
+    if (mode === "dns" && args.networkName === undefined && args.subnet === undefined) {
+        const theirs = (args.consumer?.networks ?? []).map((n) => n.name);
+        const i = (args.target?.networks ?? []).findIndex((n) => theirs.includes(n.name));
+        sharedNetwork = i >= 0 ? i : undefined;
+    }
+    if (mode === "dns" && sharedNetwork === undefined) {
         networkName = args.networkName ?? `${name}-link`;
         checkDockerName(problems, args.networkName === undefined ? "name (used in networkName)" : "networkName", networkName);
         if (args.subnet !== undefined) {
@@ -85,7 +98,7 @@ export function planLinkedContainerPair(name: string, args: LinkedContainerPairA
                 problems.add("subnet", s.problem);
             }
         }
-    } else {
+    } else if (mode !== "dns") {
         if (args.networkName !== undefined) {
             problems.add("networkName", `is set but mode is "hosts", which uses no dedicated network; drop it or use mode "dns"`);
         }
@@ -94,7 +107,7 @@ export function planLinkedContainerPair(name: string, args: LinkedContainerPairA
         }
     }
     problems.throwIfAny("LinkedContainerPair", name);
-    return { mode: mode as "dns" | "hosts", alias: alias as string, networkName, subnet: args.subnet };
+    return { mode: mode as "dns" | "hosts", alias: alias as string, networkName, subnet: args.subnet, sharedNetwork };
 }
 
 /**
@@ -127,7 +140,18 @@ export class LinkedContainerPair extends pulumi.ComponentResource {
         const imgs = images(name, [args.target, args.consumer], childOpts);
         const component = `LinkedContainerPair/${name}`;
 
-        if (plan.mode === "dns") {
+        if (plan.mode === "dns" && plan.sharedNetwork !== undefined) {
+            // They share a network already: the alias goes there (`--network-alias`), nothing is added.
+            const i = plan.sharedNetwork;
+            const shared = args.target.networks![i];
+            const target = { ...args.target, networks: args.target.networks!.map((n, j) => (j === i ? { ...n, aliases: [...(n.aliases ?? []), plan.alias] } : n)) };
+            this.target = container(`${name}-target`, target, imgs.get(args.target.image)!, component, {}, childOpts);
+            this.consumer = container(`${name}-consumer`, args.consumer, imgs.get(args.consumer.image)!, component, {}, { ...childOpts, dependsOn: [this.target] });
+            this.targetAddress = addressOn(this.target, shared.name);
+            this.consumerAddress = addressOn(this.consumer, shared.name);
+            this.networkName = pulumi.output(shared.name);
+            this.hostsEntry = pulumi.output(undefined);
+        } else if (plan.mode === "dns") {
             const net = new docker.Network(
                 `${name}-network`,
                 {

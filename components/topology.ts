@@ -272,9 +272,6 @@ export function deployTopology(
     );
     const host = (name: string) => hosts.get(name)!;
     const out: DeployedTopology = { bridges: {}, links: {}, sharedNamespaces: {}, routedPairs: {}, checks: {} };
-    for (const b of t.bridges ?? []) {
-        out.bridges[b.name] = new CustomBridgeNetwork(b.name, { ...b, host: host(b.host), networkName: b.name }, opts);
-    }
     const spec = (c: TopologyContainer): ContainerSpec => ({
         ...c,
         networks: c.networks?.map((n): NetworkAttachmentSpec => ({ ...n, name: out.bridges[n.name].name })),
@@ -283,16 +280,19 @@ export function deployTopology(
         const side = (s: TopologyRoutedSide): RoutedHostArgs => ({ ...s, host: host(s.host), containers: s.containers?.map(spec) });
         out.routedPairs[r.name] = new CrossHostRoutedPair(r.name, { ...r, hostA: side(r.hostA), hostB: side(r.hostB) }, opts);
     }
-    // Containers start after the host changes (bip restarts Docker) of the same host.
+    // Everything else on a host waits for that host's changes (bip restarts Docker).
     const given = Array.isArray(opts?.dependsOn) ? (opts.dependsOn as pulumi.Input<pulumi.Resource>[]) : opts?.dependsOn ? [opts.dependsOn as pulumi.Input<pulumi.Resource>] : [];
     const after = (hostName: string, more: pulumi.Resource[] = []) => ({
         ...opts,
         dependsOn: [
             ...given,
             ...more,
-            ...(t.routedPairs ?? []).filter((r) => r.hostA.host === hostName || r.hostB.host === hostName).map((r) => out.routedPairs[r.name]),
+            ...Object.values(out.routedPairs).flatMap((r) => r.hostChanges[hostName] ?? []),
         ],
     });
+    for (const b of t.bridges ?? []) {
+        out.bridges[b.name] = new CustomBridgeNetwork(b.name, { ...b, host: host(b.host), networkName: b.name }, after(b.host));
+    }
     for (const l of t.links ?? []) {
         out.links[l.name] = new LinkedContainerPair(l.name, { ...l, host: host(l.host), target: spec(l.target), consumer: spec(l.consumer) }, after(l.host));
     }

@@ -88,7 +88,11 @@ function declaredNames(stack: string): { hosts: string[]; bridges: string[]; con
     ];
     const bridges = [
         ...(c["dockernet:bridges"] ?? []).flatMap((b) => [b.name, ...(b.bridgeName ? [b.bridgeName] : [])]),
-        ...(c["dockernet:links"] ?? []).filter((l) => (l.mode ?? "dns") === "dns").map((l) => `${l.name}-link`),
+        // A dns link adds a network of its own unless its containers already share one.
+        ...(c["dockernet:links"] ?? [])
+            .filter((l) => (l.mode ?? "dns") === "dns")
+            .filter((l) => l.networkName || l.subnet || !(l.target.networks ?? []).some((n: { name: string }) => (l.consumer.networks ?? []).some((m: { name: string }) => m.name === n.name)))
+            .map((l) => l.networkName ?? `${l.name}-link`),
     ];
     return { hosts: (c["dockernet:hosts"] ?? []).map((h) => h.name), bridges, containers };
 }
@@ -193,7 +197,7 @@ describe("offline plan of the lab stack", () => {
         expect(h1).toMatch(/create: firewall\.sh 'create' '--chain' 'DN-B-[0-9A-F]{10}' 'accept,br-appnet,docker0,-,-' 'accept,docker0,br-appnet,-,-'/);
         expect(h1).toContain("opened: br-appnet <-> docker0");
         expect(h1).toMatch(/api_1 +image lab\/busybox:1 {2}network mode appnet/);
-        expect(h1).toContain("networks: appnet; app-link-link (alias api)");
+        expect(h1).toContain("networks: appnet (alias api)"); // they share appnet: no network of the link's own
         // bip first, probes last: the order up runs them in.
         const order = [...h1.matchAll(/create: (\w+)\.sh/g)].map((m) => m[1]);
         expect(order[0]).toBe("bip");

@@ -73,6 +73,19 @@ describe.each([false, true])("single-host components (preview=%s)", (preview) =>
         expect(await valueOf(pair.alias)).toBe("www");
     });
 
+    test("LinkedContainerPair mode dns on a network both already share puts the alias there", async () => {
+        const net = new CustomBridgeNetwork("shared", { subnet: "172.19.0.0/16" });
+        new LinkedContainerPair("api", {
+            target: web("api_1", { networks: [{ name: net.name }] }),
+            consumer: web("api_client", { networks: [{ name: net.name }] }),
+            alias: "api",
+        });
+        await settle();
+        expect(rec.ofType("docker:index/network:Network").map((r) => r.name)).toEqual(["shared-network"]);
+        expect(rec.named("api-target").inputs.networksAdvanced).toEqual([{ name: "shared", aliases: ["api"] }]);
+        expect(rec.named("api-consumer").inputs.networksAdvanced).toEqual([{ name: "shared" }]);
+    });
+
     test("LinkedContainerPair mode hosts: the consumer's /etc/hosts gets what --link writes", async () => {
         const pair = new LinkedContainerPair("link", { target: web("nginx_web1"), consumer: web("nginx_web2"), mode: "hosts" });
         await settle();
