@@ -170,7 +170,12 @@ export class Engine {
         for (;;) {
             await Promise.race([runtime.waitForRPCs?.().catch(() => undefined), this.failed]);
             if (this.errors.length > 0) {
-                await Promise.allSettled([...this.pending]);
+                // What is still in flight now resolves without applying anything; let it drain so
+                // it cannot reach the next run's mocks (bounded, in case something still waits).
+                await Promise.race([
+                    Promise.allSettled([...this.pending]).then(() => runtime.waitForRPCs?.()),
+                    new Promise((r) => setTimeout(r, 30000)),
+                ]).catch(() => undefined);
                 return;
             }
             await new Promise((r) => setTimeout(r, 50));
