@@ -1,6 +1,6 @@
 // A deployment-time proof: from a container, can an address (and TCP port) be reached?
 import * as pulumi from "@pulumi/pulumi";
-import { HostArgs, hostScript, validateHost } from "./host/host";
+import { HostArgs, hostScript, registeredArgs, validateHost } from "./host/host";
 import { checkHostAddress } from "./net";
 import { Problems, ValidationError, checkPort, show } from "./validate";
 
@@ -31,7 +31,7 @@ export function validateConnectivityCheck(name: string, args: ConnectivityCheckA
         }
     }
     if (typeof args?.fromContainer === "string" && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(args.fromContainer)) {
-        problems.add("fromContainer", `${show(args.fromContainer)} is not a container name or id`);
+        problems.add("fromContainer", `${show(args.fromContainer)} is not a container name or id; use the container's name, e.g. "nginx_web1"`);
     }
     if (args?.port !== undefined) {
         checkPort(problems, "port", args.port);
@@ -54,7 +54,7 @@ export class ConnectivityCheck extends pulumi.ComponentResource {
     public readonly result: pulumi.Output<string>;
 
     constructor(name: string, args: ConnectivityCheckArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("dockernet:index:ConnectivityCheck", name, args, opts);
+        super("dockernet:index:ConnectivityCheck", name, registeredArgs(args), opts);
         try {
             validateConnectivityCheck(name, args);
         } catch (e) {

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConnectivityCheck } from "./connectivityCheck";
 import { container, images } from "./containers";
 import { acceptRule, chainName, firewallArgs, natReturnRule } from "./host/firewall";
-import { HostArgs, checkDistinctHosts, dockerProvider, hostScript, validateHost } from "./host/host";
+import { checkDistinctHosts, dockerProvider, HostArgs, hostScript, registeredArgs, validateHost } from "./host/host";
 import { Cidr, checkInterfaceCidr, contains, formatCidr, overlaps } from "./net";
 import { ContainerSpec, checkUniqueNames, effectiveMode, validateContainerSpec } from "./spec";
 import { Problems, ValidationError, show } from "./validate";
@@ -95,7 +95,7 @@ export function planCrossHostRoutedPair(name: string, args: CrossHostRoutedPairA
     const [a, b] = sides;
     if (a && b) {
         if (a.lan && b.lan && a.lan.address === b.lan.address) {
-            problems.add("hostB.lanAddress", `${show(b.side.lanAddress)} is hostA's LAN address too; the same host twice?`);
+            problems.add("hostB.lanAddress", `${show(b.side.lanAddress)} is hostA's LAN address too; give hostB its own address (the pair needs two hosts)`);
         }
         for (const [me, peer] of [[a, b], [b, a]] as const) {
             if (me.lan && peer.lan && !contains(me.lan, peer.lan.address)) {
@@ -174,7 +174,7 @@ export class CrossHostRoutedPair extends pulumi.ComponentResource {
     public readonly hostChanges: { [host: string]: pulumi.Resource[] };
 
     constructor(name: string, args: CrossHostRoutedPairArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("dockernet:index:CrossHostRoutedPair", name, args, opts);
+        super("dockernet:index:CrossHostRoutedPair", name, registeredArgs(args), opts);
         let plan: CrossHostPlan;
         try {
             plan = planCrossHostRoutedPair(name, args);
@@ -191,7 +191,7 @@ export class CrossHostRoutedPair extends pulumi.ComponentResource {
             const host = side.host;
             const prefix = `${name}-${hp.hostName}`;
             const bip = hostScript(`${prefix}-bip`, host, { script: "bip", create: bipArgs("create", hp.bip, host), delete: bipArgs("delete", hp.bip, host) }, { parent: this });
-            const tag = `${name}-${hp.hostName}`.replace(/[^A-Za-z0-9_.-]/g, "_").slice(0, 64);
+            const tag = routesTag(name, hp.hostName);
             const routes = hostScript(
                 `${prefix}-routes`,
                 host,
@@ -249,6 +249,14 @@ export class CrossHostRoutedPair extends pulumi.ComponentResource {
         this.probes = pulumi.all(probes);
         this.registerOutputs({ addresses: this.addresses, subnets: this.subnets, probes: this.probes });
     }
+}
+
+/**
+ * The routes.sh `--tag` of a pair on a host: a hash, like the chain names, so it is one-to-one
+ * with the pair and host whatever characters the name holds.
+ */
+export function routesTag(pairName: string, hostName: string): string {
+    return chainName("R", `${pairName}/${hostName}`);
 }
 
 /** The bip.sh argument list for one action, with the host's restart and log commands. */

@@ -2,7 +2,7 @@
 // (optionally) an opening of Docker's isolation towards other bridges through owned firewall rules.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { HostArgs, dockerProvider, hostScript, validateHost } from "./host/host";
+import { dockerProvider, HostArgs, hostScript, registeredArgs, validateHost } from "./host/host";
 import { chainName, firewallArgs } from "./host/firewall";
 import { checkHostAddress, checkSubnet, contains, formatIPv4, overlaps, parseCidr } from "./net";
 import { Problems, ValidationError, checkDockerName, checkInterfaceName, checkPlainText, show } from "./validate";
@@ -160,7 +160,7 @@ export class CustomBridgeNetwork extends pulumi.ComponentResource {
     public readonly network: docker.Network;
 
     constructor(name: string, args: CustomBridgeNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("dockernet:index:CustomBridgeNetwork", name, args, opts);
+        super("dockernet:index:CustomBridgeNetwork", name, registeredArgs(args), opts);
         let plan: BridgePlan;
         try {
             plan = planCustomBridgeNetwork(name, args);

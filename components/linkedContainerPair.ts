@@ -2,7 +2,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { container, firstAddress, images } from "./containers";
-import { HostArgs, dockerProvider, validateHost } from "./host/host";
+import { dockerProvider, HostArgs, registeredArgs, validateHost } from "./host/host";
 import { checkSubnet } from "./net";
 import { ContainerSpec, checkUniqueNames, effectiveMode, validateContainerSpec } from "./spec";
 import { Problems, ValidationError, checkDockerName, checkHostname, show } from "./validate";
@@ -128,7 +128,7 @@ export class LinkedContainerPair extends pulumi.ComponentResource {
     public readonly hostsEntry: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: LinkedContainerPairArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("dockernet:index:LinkedContainerPair", name, args, opts);
+        super("dockernet:index:LinkedContainerPair", name, registeredArgs(args), opts);
         let plan: LinkPlan;
         try {
             plan = planLinkedContainerPair(name, args);

@@ -2,7 +2,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { container, firstAddress, images } from "./containers";
-import { HostArgs, dockerProvider, validateHost } from "./host/host";
+import { dockerProvider, HostArgs, registeredArgs, validateHost } from "./host/host";
 import { ContainerSpec, checkUniqueNames, listeningPorts, validateContainerSpec } from "./spec";
 import { Problems, ValidationError, show } from "./validate";
 
@@ -74,7 +74,7 @@ export class SharedNamespaceContainer extends pulumi.ComponentResource {
     public readonly sharedMode: pulumi.Output<string>;
 
     constructor(name: string, args: SharedNamespaceContainerArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("dockernet:index:SharedNamespaceContainer", name, args, opts);
+        super("dockernet:index:SharedNamespaceContainer", name, registeredArgs(args), opts);
         try {
             validateSharedNamespaceContainer(name, args);
         } catch (e) {

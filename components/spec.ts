@@ -170,7 +170,7 @@ export function checkUniqueNames(problems: Problems, entries: { field: string; n
         }
         const first = seen.get(name);
         if (first !== undefined) {
-            problems.add(field, `${show(name)} is already used by ${first} on the same host; container names must be unique per host`);
+            problems.add(field, `${show(name)} is already used by ${first} on the same host; container names must be unique per host, choose another name`);
         } else {
             seen.set(name, field);
         }

@@ -1,13 +1,13 @@
 // A whole topology as plain data (what a stack's config holds), its validation across
 // components (names, references, overlapping subnets per host), and its deployment.
 import * as pulumi from "@pulumi/pulumi";
-import { ConnectivityCheck } from "./connectivityCheck";
-import { CrossHostRoutedPair, RoutedHostArgs } from "./crossHostRoutedPair";
-import { CustomBridgeNetwork } from "./customBridgeNetwork";
-import { HostArgs, validateHost } from "./host/host";
-import { LinkedContainerPair } from "./linkedContainerPair";
+import { ConnectivityCheck, validateConnectivityCheck } from "./connectivityCheck";
+import { CrossHostRoutedPair, RoutedHostArgs, planCrossHostRoutedPair } from "./crossHostRoutedPair";
+import { CustomBridgeNetwork, planCustomBridgeNetwork } from "./customBridgeNetwork";
+import { HostArgs, hostEndpoint, validateHost } from "./host/host";
+import { LinkedContainerPair, planLinkedContainerPair } from "./linkedContainerPair";
 import { Cidr, checkInterfaceCidr, checkSubnet, formatCidr, overlaps } from "./net";
-import { SharedNamespaceContainer } from "./sharedNamespaceContainer";
+import { SharedNamespaceContainer, validateSharedNamespaceContainer } from "./sharedNamespaceContainer";
 import { ContainerSpec, NetworkAttachmentSpec, checkUniqueNames } from "./spec";
 import { Problems, ValidationError, checkDockerName, show } from "./validate";
 
@@ -146,12 +146,22 @@ export function topologyFromConfig(raw: { [key: string]: string | undefined }): 
 export function validateTopology(t: Topology): void {
     const problems = new Problems();
     const hostNames = new Set<string>();
+    const endpoints = new Map<string, string>();
     (t.hosts ?? []).forEach((h, i) => {
-        validateHost(problems, `hosts[${i}]`, { ...h, ssh: h.ssh ? { ...h.ssh, privateKey: "(secret)" } : undefined } as HostArgs);
+        const asArgs = { ...h, ssh: h?.ssh ? { ...h.ssh, privateKey: "(secret)" } : undefined } as HostArgs;
+        validateHost(problems, `hosts[${i}]`, asArgs);
         if (hostNames.has(h?.name)) {
             problems.add(`hosts[${i}].name`, `${show(h.name)} is listed twice; give each host once`);
         }
         hostNames.add(h?.name);
+        // The same machine under two names would slip past every per-host check.
+        const at = h && typeof h === "object" ? hostEndpoint(asArgs) : undefined;
+        if (at !== undefined && endpoints.has(at)) {
+            const [f, v] = h.ssh ? ["ssh.address", h.ssh.address] : ["local.dockerHost", h.local?.dockerHost ?? "(default)"];
+            problems.add(`hosts[${i}].${f}`, `${show(v)} reaches the same Docker host as ${show(endpoints.get(at))} (${at}); give each host once, under one name`);
+        } else if (at !== undefined) {
+            endpoints.set(at, h.name);
+        }
     });
     const refHost = (field: string, name: unknown) => {
         if (typeof name !== "string" || !hostNames.has(name)) {
@@ -159,8 +169,9 @@ export function validateTopology(t: Topology): void {
         }
     };
     const bridgesByHost = new Map<string, Set<string>>();
-    const subnetsByHost = new Map<string, { field: string; cidr: Cidr }[]>();
-    const addSubnet = (host: string, field: string, text: string | undefined, iface: boolean) => {
+    const subnetsByHost = new Map<string, { field: string; cidr: Cidr; kind: string; text: string }[]>();
+    // kind: the same LAN or bip declared again for one host (by several pairs) is one network.
+    const addSubnet = (host: string, field: string, text: string | undefined, iface: boolean, kind = "net") => {
         if (text === undefined) {
             return;
         }
@@ -170,11 +181,14 @@ export function validateTopology(t: Topology): void {
         }
         const list = subnetsByHost.get(host) ?? [];
         for (const other of list) {
+            if ((kind === "lan" || kind === "bip") && other.kind === kind && other.text === text) {
+                continue;
+            }
             if (overlaps(other.cidr, c.value)) {
                 problems.add(field, `${show(text)} overlaps ${other.field} (${formatCidr(other.cidr.network, other.cidr.prefix)}) on host ${host}; give each network its own range`);
             }
         }
-        list.push({ field, cidr: c.value });
+        list.push({ field, cidr: c.value, kind, text });
         subnetsByHost.set(host, list);
     };
     const names = new Set<string>();
@@ -186,21 +200,28 @@ export function validateTopology(t: Topology): void {
             names.add(name);
         }
     };
-    (t.bridges ?? []).forEach((b, i) => {
-        uniqueName(`bridges[${i}].name`, b.name);
-        refHost(`bridges[${i}].host`, b.host);
-        bridgesByHost.set(b.host, (bridgesByHost.get(b.host) ?? new Set()).add(b.name));
-        addSubnet(b.host, `bridges[${i}].subnet`, b.subnet, false);
-    });
+    // Routed pairs first: their LAN, own and peer subnets are what other networks must not overlap.
     (t.routedPairs ?? []).forEach((p, i) => {
         uniqueName(`routedPairs[${i}].name`, p.name);
         for (const k of ["hostA", "hostB"] as const) {
             const side = p[k];
             refHost(`routedPairs[${i}].${k}.host`, side?.host);
             if (side) {
-                addSubnet(side.host, `routedPairs[${i}].${k}.bip`, side.bip, true);
+                addSubnet(side.host, `routedPairs[${i}].${k}.lanAddress`, side.lanAddress, true, "lan");
+                addSubnet(side.host, `routedPairs[${i}].${k}.bip`, side.bip, true, "bip");
             }
         }
+        if (p.hostA && p.hostB) {
+            // Each host routes the peer's container subnet: nothing local may shadow it.
+            addSubnet(p.hostA.host, `routedPairs[${i}].hostB.bip (routed to ${p.hostA.host})`, p.hostB.bip, true, "peer");
+            addSubnet(p.hostB.host, `routedPairs[${i}].hostA.bip (routed to ${p.hostB.host})`, p.hostA.bip, true, "peer");
+        }
+    });
+    (t.bridges ?? []).forEach((b, i) => {
+        uniqueName(`bridges[${i}].name`, b.name);
+        refHost(`bridges[${i}].host`, b.host);
+        bridgesByHost.set(b.host, (bridgesByHost.get(b.host) ?? new Set()).add(b.name));
+        addSubnet(b.host, `bridges[${i}].subnet`, b.subnet, false);
     });
     const containersByHost = new Map<string, { field: string; name: string | undefined }[]>();
     const useContainer = (host: string, field: string, c: TopologyContainer | undefined) => {
@@ -239,6 +260,52 @@ export function validateTopology(t: Topology): void {
     problems.throwIfAny("topology", pulumi.getStack?.() ?? "stack");
 }
 
+/**
+ * Runs every component's own validation on the topology before any of them is created, so one
+ * bad entry stops the stack before the first host is touched; all messages come in one error.
+ */
+export function validateComponents(t: Topology): void {
+    const hosts = new Map((t.hosts ?? []).map((h) => [h.name, { ...h, ssh: h.ssh ? { ...h.ssh, privateKey: "(secret)" } : undefined } as HostArgs]));
+    const spec = (c: TopologyContainer): ContainerSpec => c as ContainerSpec; // network names stay strings here
+    const messages: string[] = [];
+    const attempt = (fn: () => unknown) => {
+        try {
+            fn();
+        } catch (e) {
+            if (!(e instanceof ValidationError)) {
+                throw e;
+            }
+            messages.push(e.message);
+        }
+    };
+    for (const b of t.bridges ?? []) {
+        attempt(() => planCustomBridgeNetwork(b.name, { ...b, host: hosts.get(b.host), networkName: b.name }));
+    }
+    for (const r of t.routedPairs ?? []) {
+        const side = (s: TopologyRoutedSide): RoutedHostArgs => ({ ...s, host: hosts.get(s.host)!, containers: s.containers?.map(spec) });
+        attempt(() => planCrossHostRoutedPair(r.name, { ...r, hostA: side(r.hostA), hostB: side(r.hostB) }));
+    }
+    for (const l of t.links ?? []) {
+        attempt(() => planLinkedContainerPair(l.name, { ...l, host: hosts.get(l.host), target: spec(l.target), consumer: spec(l.consumer) }));
+    }
+    for (const s of t.sharedNamespaces ?? []) {
+        attempt(() => validateSharedNamespaceContainer(s.name, { host: hosts.get(s.host), primary: spec(s.primary), sidecars: (s.sidecars ?? []).map(spec) }));
+    }
+    // A check may name one of the topology's containers; that name becomes its address at up.
+    const containers = new Set([
+        ...(t.links ?? []).flatMap((l) => [l.target?.name, l.consumer?.name]),
+        ...(t.sharedNamespaces ?? []).map((s) => s.primary?.name),
+        ...(t.routedPairs ?? []).flatMap((r) => [...(r.hostA?.containers ?? []), ...(r.hostB?.containers ?? [])].map((c) => c?.name)),
+    ]);
+    for (const c of t.checks ?? []) {
+        const toAddress = containers.has(c.to) ? pulumi.output(c.to) : c.to;
+        attempt(() => validateConnectivityCheck(c.name, { host: hosts.get(c.host)!, fromContainer: c.from, toAddress, port: c.port, expect: c.expect, attempts: c.attempts }));
+    }
+    if (messages.length > 0) {
+        throw new ValidationError(messages.join("\n"), []);
+    }
+}
+
 /** What a deployed topology exposes as stack outputs. */
 export interface DeployedTopology {
     bridges: { [name: string]: CustomBridgeNetwork };
@@ -258,7 +325,21 @@ export function deployTopology(
     opts?: pulumi.ComponentResourceOptions,
 ): DeployedTopology {
     try {
-        validateTopology(t);
+        // Cross-component rules and every component's own rules, all reported at once.
+        const messages: string[] = [];
+        for (const check of [() => validateTopology(t), () => validateComponents(t)]) {
+            try {
+                check();
+            } catch (e) {
+                if (!(e instanceof ValidationError)) {
+                    throw e;
+                }
+                messages.push(e.message);
+            }
+        }
+        if (messages.length > 0) {
+            throw new ValidationError(messages.join("\n"), []);
+        }
         if (privateKey === undefined && t.hosts.some((h) => h.ssh)) {
             const p = new Problems();
             p.add("config dockernet:sshPrivateKey", "is missing but SSH hosts are declared; set it with `pulumi config set --secret dockernet:sshPrivateKey < ~/.ssh/id_ed25519` (or set dockernet:sshPrivateKeyPath)");

@@ -65,7 +65,7 @@ const DOCKER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const HOSTNAME_LABEL = /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/;
 // Linux interface names: at most 15 bytes (IFNAMSIZ - 1); we allow a conservative set and no `+`
 // (iptables reads a trailing `+` as a wildcard).
-const IFNAME = /^[a-zA-Z0-9_.-]{1,15}$/;
+const IFNAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,14}$/;
 
 /** Docker's container/network name rule: `nginx_web1` is valid, `-web` and `web 1` are not. */
 export function checkDockerName(problems: Problems, field: string, value: unknown): value is string {
@@ -78,7 +78,7 @@ export function checkDockerName(problems: Problems, field: string, value: unknow
         problems.add(
             field,
             `${show(value)} is not a valid Docker name (allowed: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 128 characters)` +
-                (hint ? `; use ${show(hint)}` : ""),
+                (hint ? `; use ${show(hint)}` : `; use letters, digits, '_', '.' or '-', e.g. "nginx_web1"`),
         );
         return false;
     }
@@ -97,7 +97,7 @@ export function checkHostname(problems: Problems, field: string, value: unknown)
         problems.add(
             field,
             `${show(value)} is not a valid hostname (letters, digits and '-', dot-separated labels of at most 63)` +
-                (hint ? `; use ${show(hint)}` : ""),
+                (hint ? `; use ${show(hint)}` : `; use e.g. "www"`),
         );
         return false;
     }
@@ -106,7 +106,7 @@ export function checkHostname(problems: Problems, field: string, value: unknown)
 
 /** A Linux interface name that iptables and iproute2 take literally. */
 export function checkInterfaceName(problems: Problems, field: string, value: unknown): value is string {
-    if (typeof value !== "string" || !IFNAME.test(value) || value === "." || value === "..") {
+    if (typeof value !== "string" || !IFNAME.test(value)) {
         const extra =
             typeof value === "string" && value.includes("+")
                 ? " ('+' is an iptables wildcard)"
@@ -115,7 +115,7 @@ export function checkInterfaceName(problems: Problems, field: string, value: unk
                   : "";
         problems.add(
             field,
-            `${show(value)} is not a usable interface name${extra}; use at most 15 of [a-zA-Z0-9_.-], e.g. "br-web"`,
+            `${show(value)} is not a usable interface name${extra}; use a letter or digit then at most 14 of [a-zA-Z0-9_.-], e.g. "br-web"`,
         );
         return false;
     }

@@ -48,6 +48,25 @@ export interface HostArgs {
     logCommand?: string;
 }
 
+/**
+ * A component's args as it registers them: the SDK records a component's inputs in the state,
+ * so every SSH private key in them is wrapped as a secret first.
+ */
+export function registeredArgs(args: unknown): pulumi.Inputs {
+    const walk = (v: unknown): unknown => {
+        if (Array.isArray(v)) {
+            return v.map(walk);
+        }
+        if (v && typeof v === "object" && !pulumi.Output.isInstance(v) && !pulumi.Resource.isInstance(v)) {
+            return Object.fromEntries(
+                Object.entries(v).map(([k, x]) => [k, k === "privateKey" && x !== undefined ? pulumi.secret(x as pulumi.Input<string>) : walk(x)]),
+            );
+        }
+        return v;
+    };
+    return (walk(args) ?? {}) as pulumi.Inputs;
+}
+
 /** Checks one host's connection details; `field` is where it sits in the component's args. */
 export function validateHost(problems: Problems, field: string, host: HostArgs | undefined): void {
     if (host === undefined || host === null || typeof host !== "object") {
@@ -63,8 +82,10 @@ export function validateHost(problems: Problems, field: string, host: HostArgs |
     if (host.ssh !== undefined) {
         const s = host.ssh;
         const addr = checkHostAddress(s.address);
-        if (!addr.ok && !(typeof s.address === "string" && /^[a-zA-Z0-9.-]{1,253}$/.test(s.address) && /[a-zA-Z]/.test(s.address))) {
-            problems.add(`${field}.ssh.address`, addr.problem);
+        const isName = typeof s.address === "string" && /[a-zA-Z]/.test(s.address) && s.address.length <= 253 &&
+            s.address.split(".").every((label) => /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/.test(label));
+        if (!addr.ok && !isName) {
+            problems.add(`${field}.ssh.address`, `${addr.problem}; or a DNS name such as "server1.example.com"`);
         }
         if (s.port !== undefined) {
             checkPort(problems, `${field}.ssh.port`, s.port);

@@ -2,6 +2,7 @@
 // program itself runs under recording mocks, and the plan shows per host the Docker objects and
 // the exact host-script calls, and draws every host, bridge and container. It starts no process
 // and opens no connection, so it needs no `pulumi` on PATH.
+import { routesTag } from "../../components";
 import * as child_process from "child_process";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
@@ -183,7 +184,7 @@ describe("offline plan of the lab stack", () => {
         expect(h2).toContain("over ssh root@192.168.100.201:22");
         expect(h2).toContain("create: bip.sh 'create' '172.18.0.1/16'");
         expect(h2).toContain("delete: bip.sh 'delete' '172.18.0.1/16'");
-        expect(h2).toContain("create: routes.sh 'create' '--tag' 'seed-pair-h2' '172.17.0.0/16=192.168.100.200'");
+        expect(h2).toContain(`create: routes.sh 'create' '--tag' '${routesTag("seed-pair", "h2")}' '172.17.0.0/16=192.168.100.200'`);
         expect(h2).toMatch(/create: firewall\.sh 'create' '--chain' 'DN-X-[0-9A-F]{10}' 'accept,-,-,192\.168\.100\.0\/24,172\.18\.0\.0\/16'/);
         expect(h2).toContain("docker0                bip 172.18.0.1/16 (set by bip.sh), subnet 172.18.0.0/16");
         expect(h2).not.toContain("appnet");
@@ -192,8 +193,8 @@ describe("offline plan of the lab stack", () => {
     test("h1 routes 172.18.0.0/16 via h2, keeps bip 172.17.0.1/16 and opens appnet to docker0", () => {
         const h1 = hostSection(p.text, "h1");
         expect(h1).toContain("create: bip.sh 'create' '172.17.0.1/16'");
-        expect(h1).toContain("create: routes.sh 'create' '--tag' 'seed-pair-h1' '172.18.0.0/16=192.168.100.201'");
-        expect(h1).toContain("delete: routes.sh 'delete' '--tag' 'seed-pair-h1' '172.18.0.0/16=192.168.100.201'");
+        expect(h1).toContain(`create: routes.sh 'create' '--tag' '${routesTag("seed-pair", "h1")}' '172.18.0.0/16=192.168.100.201'`);
+        expect(h1).toContain(`delete: routes.sh 'delete' '--tag' '${routesTag("seed-pair", "h1")}' '172.18.0.0/16=192.168.100.201'`);
         expect(h1).toMatch(/create: firewall\.sh 'create' '--chain' 'DN-B-[0-9A-F]{10}' 'accept,br-appnet,docker0,-,-' 'accept,docker0,br-appnet,-,-'/);
         expect(h1).toContain("opened: br-appnet <-> docker0");
         expect(h1).toMatch(/api_1 +image lab\/busybox:1 {2}network mode appnet/);
