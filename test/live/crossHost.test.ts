@@ -5,6 +5,7 @@
 import { ContainerSpec, CrossHostRoutedPair, CrossHostRoutedPairArgs, HostArgs } from "../../components";
 import { Engine } from "../support/engine";
 import { inContainer, onHost, onHostRaw, restarts, snapshot, sshHost } from "../support/lab";
+import { record } from "../support/summary";
 
 const IMAGE = "lab/busybox:1";
 const web = (name: string): ContainerSpec => ({ name, image: IMAGE, command: ["httpd", "-f", "-p", "80", "-h", "/www"], ports: [{ internal: 80 }] });
@@ -130,6 +131,7 @@ EOF`,
         const original = await onHost("h2", "cat /etc/docker/daemon.json");
         const failing: HostArgs = { ...sshHost("h2"), restartCommand: "sh /tmp/failing-restart" };
         const broken = new Engine();
+        record({ faultsInjected: 1 });
         let message = "";
         try {
             await broken.up(() => new CrossHostRoutedPair("broken", pairArgs(false, failing)));
@@ -145,5 +147,6 @@ EOF`,
         expect(await onHost("h2", "cat /etc/docker/daemon.json")).toBe(original);
         expect((await onHostRaw("h2", "docker info --format '{{.ID}}'")).code).toBe(0);
         expect(await onHost("h2", "ip -4 -o addr show docker0")).toContain("172.17.0.1/16");
+        record({ faultsSurvived: 1 });
     });
 });

@@ -6,6 +6,7 @@ import { scriptCommand } from "../../components/host/scripts";
 import { Engine } from "../support/engine";
 import { LAB_SCRIPT, labHost, onHost, snapshot, sshHost } from "../support/lab";
 import { runOk } from "../support/exec";
+import { record } from "../support/summary";
 
 const pair = (): CrossHostRoutedPairArgs => ({
     hostA: { host: sshHost("h1"), lanAddress: "192.168.100.200/24", bip: "172.17.0.1/16" },
@@ -41,6 +42,7 @@ describe("faults (lab h1 + h2)", () => {
         const sshdPidFile = `${h2.holderPidFile.replace(/holder\.pid$/, "")}sshd.pid`;
         const pid = Number(fs.readFileSync(sshdPidFile, "utf8").trim());
         process.kill(pid, "SIGTERM"); // the lab's own sshd for h2, by its pid file
+        record({ faultsInjected: 1 });
         const started = Date.now();
         let message = "";
         try {
@@ -61,6 +63,7 @@ describe("faults (lab h1 + h2)", () => {
         expect(await onHost("h1", "ip route show 172.18.0.0/16")).toMatch(/via 192\.168\.100\.201/);
         expect(await onHost("h2", "ip route show 172.17.0.0/16")).toMatch(/via 192\.168\.100\.200/);
         expect(JSON.parse(await onHost("h2", "cat /etc/docker/daemon.json")).bip).toBe("172.18.0.1/16");
+        record({ faultsSurvived: 1 });
     });
 
     test("routes and rules flushed behind our back (a reboot): re-running the creates restores exactly our state", async () => {
@@ -72,11 +75,13 @@ describe("faults (lab h1 + h2)", () => {
             await onHost(h, `for c in $(iptables -w -S | sed -n 's/^-N \\(DN-[A-Z0-9-]*\\)$/\\1/p'); do iptables -w -D DOCKER-USER -m comment --comment "dockernet:$c" -j "$c"; iptables -w -F "$c"; iptables -w -X "$c"; done`);
         }
         expect((await snapshot("h1")).routes).not.toBe(applied.h1.routes);
+        record({ faultsInjected: 1 });
         const outs = [...(await rerunCreates(engine, "h1", "192.168.100.200")), ...(await rerunCreates(engine, "h2", "192.168.100.201"))];
         expect(outs.filter((o) => o.endsWith("changed") && !o.endsWith("unchanged"))).toHaveLength(4); // routes + firewall, each host
         expect(outs.filter((o) => o.endsWith("unchanged"))).toHaveLength(2); // bip did not change
         expect(await snapshot("h1")).toEqual(applied.h1);
         expect(await snapshot("h2")).toEqual(applied.h2);
+        record({ faultsSurvived: 1 });
     });
 
     test("two applies on one host at once are serialised by the lock and both land", async () => {
@@ -84,6 +89,7 @@ describe("faults (lab h1 + h2)", () => {
         const programB = scriptCommand("firewall", ["create", "--chain", "DN-T-BBBBBBBBBB", "accept,br-tb,docker0,-,-"]);
         // Hold the lock for 3 s first, so both creates must wait for it and then for each other.
         const holder = onHost("h1", "flock /run/lock/dockernet.lock sleep 3");
+        record({ faultsInjected: 1 });
         await new Promise((r) => setTimeout(r, 500));
         const t0 = Date.now();
         const [a, b] = await Promise.all([onHost("h1", programA), onHost("h1", programB)]);
@@ -108,6 +114,7 @@ describe("faults (lab h1 + h2)", () => {
         expect(after).toMatch(/-A DN-B-[0-9A-F]{10} -i br-fault -o docker0/);
         expect(after).toMatch(/-A DN-T-CCCCCCCCCC -i br-tc -o docker0/);
         await onHost("h1", scriptCommand("firewall", ["delete", "--chain", "DN-T-CCCCCCCCCC"]));
+        record({ faultsSurvived: 1 });
     });
 
     test("teardown leaves both hosts as they were", async () => {

@@ -38,7 +38,8 @@ class SummaryReporter {
     }
 
     onRunStart() {
-        if (!this.owned) {
+        // DOCKERNET_SAFETY_ACCUMULATE=1: several jest runs add up (npm test: unit, then live).
+        if (!this.owned && process.env.DOCKERNET_SAFETY_ACCUMULATE !== "1") {
             this.summary.reset(this.dir);
         }
     }
