@@ -347,6 +347,11 @@ load_current() {
 	fi
 }
 
+# docker0_is CIDR: does docker0 have exactly this address now?
+docker0_is() {
+	[ "$(ip -4 -o addr show dev docker0 2>/dev/null | awk '$3 == "inet" { print $4; exit }')" = "$1" ]
+}
+
 # cur_bip_is VALUE: does the snapshot's .bip equal VALUE?
 cur_bip_is() {
 	jq -s -e --arg v "$1" '(.[0] // {}).bip == $v' <"$DN_TMP/cur" >/dev/null 2>&1
@@ -464,6 +469,10 @@ switch_config() {
 		dn_die 3 "cannot write $DJ; nothing was changed"
 	fi
 	TXN_RECORD=0 # from here on failures are handled below, not by on_exit
+	if [ "${SKIP_RESTART:-0}" = 1 ]; then
+		dn_say "docker0 already has the address Docker will use after $sc_what; not restarting Docker"
+		return 0
+	fi
 	if restart_docker && wait_docker; then
 		return 0
 	fi
@@ -568,6 +577,10 @@ do_create() {
 
 	jq -s --arg v "$BIP" '(.[0] // {}) | .bip = $v' <"$DN_TMP/cur" >"$DN_TMP/new" ||
 		dn_die 3 "cannot compute the new $DJ"
+	# docker0 already on this address (e.g. Docker's default 172.17.0.1/16): the key changes
+	# nothing Docker runs with, so no restart, and none of the host's containers restart.
+	SKIP_RESTART=0
+	if docker0_is "$BIP"; then SKIP_RESTART=1; fi
 	switch_config "$DN_TMP/new" "setting bip to $BIP"
 	if jq -e '.exact == true' "$REC" >/dev/null 2>&1; then
 		dn_write_atomic "$DN_TMP/new" "$REC_WRITTEN" 0600 || {
@@ -649,6 +662,11 @@ do_delete() {
 		switch_config "$DN_TMP/step" "putting docker0 back on $eff"
 		cp -- "$DN_TMP/step" "$DN_TMP/cur" || dn_die 3 "cannot copy the intermediate $DJ"
 		CUR_EXISTS=1
+	fi
+	# Back to no bip while docker0 keeps the address it had before: nothing to restart for.
+	SKIP_RESTART=0
+	if jq -e '.prevPresent == false' "$REC" >/dev/null 2>&1 && [ "$eff" = "$ours" ] && docker0_is "$ours"; then
+		SKIP_RESTART=1
 	fi
 	switch_config "$new" "$what"
 	record_remove
