@@ -117,15 +117,15 @@ export function planLinkedContainerPair(name: string, args: LinkedContainerPairA
 export class LinkedContainerPair extends pulumi.ComponentResource {
     public readonly target: docker.Container;
     public readonly consumer: docker.Container;
-    /** The name the consumer uses for the target. */
-    public readonly alias: pulumi.Output<string>;
     /** The target's address on the link (the dedicated network in mode dns, its first network in mode hosts). */
     public readonly targetAddress: pulumi.Output<string>;
     public readonly consumerAddress: pulumi.Output<string>;
-    /** Mode dns: the dedicated network's name; mode hosts: undefined. */
-    public readonly networkName: pulumi.Output<string | undefined>;
-    /** Mode hosts: the /etc/hosts line the consumer gets; mode dns: undefined. */
-    public readonly hostsEntry: pulumi.Output<string | undefined>;
+    // Values known when the component is declared become Outputs only when read: an Output costs
+    // the SDK a dozen promises, and most programs never read these (see BENCHMARKS.md, overhead).
+    private readonly plan: LinkPlan;
+    private readonly network?: docker.Network;
+    private readonly sharedName?: pulumi.Input<string>;
+    private readonly entry?: pulumi.Output<string>;
 
     constructor(name: string, args: LinkedContainerPairArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dockernet:index:LinkedContainerPair", name, registeredArgs(args), opts);
@@ -149,8 +149,7 @@ export class LinkedContainerPair extends pulumi.ComponentResource {
             this.consumer = container(`${name}-consumer`, args.consumer, imgs.get(args.consumer.image)!, component, {}, { ...childOpts, dependsOn: [this.target] });
             this.targetAddress = addressOn(this.target, shared.name);
             this.consumerAddress = addressOn(this.consumer, shared.name);
-            this.networkName = pulumi.output(shared.name);
-            this.hostsEntry = pulumi.output(undefined);
+            this.sharedName = shared.name;
         } else if (plan.mode === "dns") {
             const net = new docker.Network(
                 `${name}-network`,
@@ -166,10 +165,9 @@ export class LinkedContainerPair extends pulumi.ComponentResource {
                 { networks: [{ name: net.name, aliases: [plan.alias] }] }, childOpts);
             this.consumer = container(`${name}-consumer`, args.consumer, imgs.get(args.consumer.image)!, component,
                 { networks: [{ name: net.name }] }, { ...childOpts, dependsOn: [this.target] });
-            this.targetAddress = addressOn(this.target, net.name);
-            this.consumerAddress = addressOn(this.consumer, net.name);
-            this.networkName = net.name;
-            this.hostsEntry = pulumi.output(undefined);
+            this.targetAddress = addressOn(this.target, plan.networkName!);
+            this.consumerAddress = addressOn(this.consumer, plan.networkName!);
+            this.network = net;
         } else {
             this.target = container(`${name}-target`, args.target, imgs.get(args.target.image)!, component, {}, childOpts);
             this.targetAddress = firstAddress(this.target);
@@ -180,17 +178,31 @@ export class LinkedContainerPair extends pulumi.ComponentResource {
             this.consumer = container(`${name}-consumer`, args.consumer, imgs.get(args.consumer.image)!, component,
                 { hosts: [{ host: names, ip: this.targetAddress }] }, childOpts);
             this.consumerAddress = firstAddress(this.consumer);
-            this.networkName = pulumi.output(undefined);
-            this.hostsEntry = pulumi.interpolate`${this.targetAddress}\t${names}`;
+            this.entry = pulumi.interpolate`${this.targetAddress}\t${names}`;
         }
-        this.alias = pulumi.output(plan.alias);
+        this.plan = plan;
         this.registerOutputs({
-            alias: this.alias,
+            alias: plan.alias,
             targetAddress: this.targetAddress,
             consumerAddress: this.consumerAddress,
-            networkName: this.networkName,
-            hostsEntry: this.hostsEntry,
+            networkName: this.sharedName ?? plan.networkName,
+            hostsEntry: this.entry,
         });
+    }
+
+    /** The name the consumer uses for the target. */
+    get alias(): pulumi.Output<string> {
+        return pulumi.output(this.plan.alias);
+    }
+
+    /** Mode dns: the network that carries the alias (the dedicated one, as created); mode hosts: undefined. */
+    get networkName(): pulumi.Output<string | undefined> {
+        return this.network ? this.network.name : pulumi.output(this.sharedName ?? this.plan.networkName);
+    }
+
+    /** Mode hosts: the /etc/hosts line the consumer gets; mode dns: undefined. */
+    get hostsEntry(): pulumi.Output<string | undefined> {
+        return this.entry ?? pulumi.output(undefined);
     }
 }
 
@@ -204,8 +216,12 @@ export function linkHostNames(alias: string, id: string, targetName: string): st
 }
 
 function addressOn(c: docker.Container, network: pulumi.Input<string>): pulumi.Output<string> {
-    return pulumi.all([c.networkDatas, network]).apply(([datas, net]) => {
+    const pick = (datas: docker.types.output.ContainerNetworkData[] | undefined, net: string) => {
         const d = (datas ?? []).find((x) => x.networkName === net) ?? (datas ?? [])[0];
         return d ? d.ipAddress : "";
-    });
+    };
+    // A plain name needs no pulumi.all (one Output fewer per address).
+    return typeof network === "string"
+        ? c.networkDatas.apply((datas) => pick(datas, network))
+        : pulumi.all([c.networkDatas, network]).apply(([datas, net]) => pick(datas, net));
 }
