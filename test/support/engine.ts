@@ -4,6 +4,7 @@
 // back as the resource's outputs. A small state keeps what was applied, so a second run of a
 // program behaves like a second `pulumi up` (unchanged inputs: untouched; changed: replaced,
 // delete first; gone: deleted), and `destroy()` deletes everything in reverse order.
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -15,6 +16,8 @@ import { unwrapSecrets } from "./mocks";
 interface Endpoint {
     url: string;
     sshOpts: string[];
+    /** The provider it came from: each provider keeps its own connection, as the real one does. */
+    connection?: string;
 }
 
 interface Applied {
@@ -61,11 +64,19 @@ export class Engine {
     private errors: Error[] = [];
     private providers = new Map<string, Endpoint>();
     private tmp = fs.mkdtempSync(path.join(os.tmpdir(), "dockernet-engine-"));
+    /** The SSH master connections the Docker calls opened, one per provider: its control path and the ssh arguments that reach it. */
+    private masters = new Map<string, { control: string; target: string[] }>();
+    private readonly closeAtExit = () => {
+        this.closeConnections();
+        fs.rmSync(this.tmp, { recursive: true, force: true });
+    };
 
     /** Test hook: runs right after a replaced resource's delete, before its replacement is created. */
     afterReplaceDelete?: (name: string) => Promise<void>;
 
-    constructor(private readonly options: EngineOptions = {}) {}
+    constructor(private readonly options: EngineOptions = {}) {
+        process.once("exit", this.closeAtExit);
+    }
 
     /** Runs a Pulumi program against the real hosts, like `pulumi up`; returns what the program returned. */
     async up<T>(program: () => T | Promise<T>, stack = "live"): Promise<T> {
@@ -113,9 +124,19 @@ export class Engine {
         }
     }
 
-    /** Removes the engine's temporary files (keys). */
+    /** Closes the engine's SSH master connections and removes its temporary files (keys, control sockets). */
     dispose(): void {
+        this.closeConnections();
+        process.removeListener("exit", this.closeAtExit);
         fs.rmSync(this.tmp, { recursive: true, force: true });
+    }
+
+    /** Asks each SSH master this engine started to exit, through its own control socket (never by name). */
+    closeConnections(): void {
+        for (const { control, target } of this.masters.values()) {
+            spawnSync("ssh", ["-o", `ControlPath=${control}`, "-O", "exit", ...target], { stdio: "ignore", timeout: 10000 });
+        }
+        this.masters.clear();
     }
 
     /** The outputs of an applied resource by its logical name. */
@@ -239,7 +260,7 @@ export class Engine {
         const inputs = args.inputs as { host?: string; sshOpts?: string[] | string };
         // Provider configuration travels JSON-encoded when it is not a string.
         const sshOpts = typeof inputs.sshOpts === "string" ? (JSON.parse(inputs.sshOpts) as string[]) : (inputs.sshOpts ?? []);
-        const endpoint = { url: inputs.host ?? this.defaultHost(), sshOpts };
+        const endpoint = { url: inputs.host ?? this.defaultHost(), sshOpts, connection: args.name };
         this.providers.set(args.name, endpoint);
         this.providers.set(id, endpoint);
     }
@@ -380,49 +401,63 @@ export class Engine {
         for (const a of first?.aliases ?? []) argv.push("--network-alias", a);
         if (first?.ipv4Address) argv.push("--ip", first.ipv4Address);
         argv.push(String(inputs.image), ...((inputs.command as string[]) ?? []));
-        const id = (await this.docker(ep, argv)).trim();
-        try {
-            for (const n of networks.filter((x) => x !== first)) {
+        const connects = networks
+            .filter((x) => x !== first)
+            .map((n) => {
                 const connect = ["network", "connect"];
                 for (const a of n.aliases ?? []) connect.push("--alias", a);
                 if (n.ipv4Address) connect.push("--ip", n.ipv4Address);
-                await this.docker(ep, [...connect, n.name, id]);
-            }
-            await this.docker(ep, ["start", id]);
-            const info = JSON.parse(await this.docker(ep, ["inspect", id]))[0];
-            if (inputs.mustRun && !info.State?.Running) {
-                throw new Error(`container ${inputs.name} is not running after start (${info.State?.Status}, exit ${info.State?.ExitCode})`);
-            }
-            const networkDatas = Object.entries(info.NetworkSettings?.Networks ?? {}).map(([networkName, n]) => {
-                const net = n as Record<string, string | number>;
-                return {
-                    networkName,
-                    ipAddress: net.IPAddress,
-                    ipPrefixLength: net.IPPrefixLen,
-                    gateway: net.Gateway,
-                    macAddress: net.MacAddress,
-                };
+                return [...connect, n.name];
             });
-            // Docker lists networks by name; keep the order they were asked for, first network first.
-            networkDatas.sort((a, b) => rank(a.networkName) - rank(b.networkName));
-            function rank(n: string): number {
-                const i = networks.findIndex((x) => x.name === n);
-                return i < 0 ? (n === mode ? -1 : 1000) : i;
-            }
-            return {
-                id,
-                state: {
-                    ...inputs,
-                    name: String(info.Name).replace(/^\//, ""),
-                    networkMode: info.HostConfig?.NetworkMode,
-                    networkDatas,
-                    hostname: info.Config?.Hostname,
-                },
-            };
-        } catch (e) {
-            await this.docker(ep, ["rm", "-f", id]).catch(() => undefined);
-            throw e;
+        // create, connect, start and inspect in one call, as the real provider does them over one
+        // connection; whatever fails after the create removes the container again.
+        const d = this.dockerWord(ep);
+        const script = [
+            `id=$(${d} ${argv.map(quote).join(" ")}) || exit 1`,
+            `printf '%s\\n' "$id"`,
+            `if ${[...connects.map((c) => `${d} ${c.map(quote).join(" ")} "$id" >/dev/null`), `${d} start "$id" >/dev/null`].join(" && ")}; then`,
+            `  exec ${d} inspect "$id"`,
+            `fi`,
+            `${d} rm -f "$id" >/dev/null 2>&1`,
+            `exit 1`,
+        ].join("\n");
+        const r = await this.dockerShell(ep, script);
+        if (r.code !== 0) {
+            throw new Error(`docker create/start of ${inputs.name} on ${ep.url} failed: ${r.stderr.trim() || r.stdout.trim()}`);
         }
+        const newline = r.stdout.indexOf("\n");
+        const id = r.stdout.slice(0, newline).trim();
+        const info = JSON.parse(r.stdout.slice(newline + 1))[0];
+        if (inputs.mustRun && !info.State?.Running) {
+            await this.docker(ep, ["rm", "-f", id]).catch(() => undefined);
+            throw new Error(`container ${inputs.name} is not running after start (${info.State?.Status}, exit ${info.State?.ExitCode})`);
+        }
+        const networkDatas = Object.entries(info.NetworkSettings?.Networks ?? {}).map(([networkName, n]) => {
+            const net = n as Record<string, string | number>;
+            return {
+                networkName,
+                ipAddress: net.IPAddress,
+                ipPrefixLength: net.IPPrefixLen,
+                gateway: net.Gateway,
+                macAddress: net.MacAddress,
+            };
+        });
+        // Docker lists networks by name; keep the order they were asked for, first network first.
+        networkDatas.sort((a, b) => rank(a.networkName) - rank(b.networkName));
+        function rank(n: string): number {
+            const i = networks.findIndex((x) => x.name === n);
+            return i < 0 ? (n === mode ? -1 : 1000) : i;
+        }
+        return {
+            id,
+            state: {
+                ...inputs,
+                name: String(info.Name).replace(/^\//, ""),
+                networkMode: info.HostConfig?.NetworkMode,
+                networkDatas,
+                hostname: info.Config?.Hostname,
+            },
+        };
     }
 
     /** Runs the docker CLI against an endpoint; throws with its stderr on failure. */
@@ -435,19 +470,37 @@ export class Engine {
     }
 
     private dockerRun(ep: Endpoint, argv: string[]): Promise<RunResult> {
+        return this.dockerShell(ep, `exec ${this.dockerWord(ep)} ${argv.map(quote).join(" ")}`);
+    }
+
+    /** How a shell on the Docker endpoint's side names the docker CLI. */
+    private dockerWord(ep: Endpoint): string {
+        return ep.url.startsWith("unix://") ? `docker -H ${quote(ep.url)}` : "docker";
+    }
+
+    /**
+     * Runs a shell script next to the Docker endpoint: locally for unix://, over SSH for ssh://.
+     * SSH goes through one master connection per endpoint, as the real provider keeps one client
+     * (one connection) per provider instead of dialling for every API call.
+     */
+    private dockerShell(ep: Endpoint, script: string): Promise<RunResult> {
         if (ep.url.startsWith("unix://")) {
-            return run(["docker", "-H", ep.url, ...argv], { timeoutMs: 120000 });
+            return run(["sh", "-c", script], { timeoutMs: 120000 });
         }
         const m = /^ssh:\/\/(?:([^@]+)@)?([^:/]+)(?::(\d+))?$/.exec(ep.url);
         if (!m) {
             throw new Error(`unsupported Docker endpoint ${ep.url}`);
         }
         assertLabRoute(m[2], this.options.labInterface);
-        const remote = ["docker", ...argv].map(quote).join(" ");
-        return run(
-            ["ssh", ...baseSshOptions(), ...ep.sshOpts, "-p", m[3] ?? "22", `${m[1] ?? "root"}@${m[2]}`, remote],
-            { timeoutMs: 120000 },
-        );
+        const key = `${ep.connection ?? "default"} ${ep.url}`;
+        let master = this.masters.get(key);
+        if (!master) {
+            const target = [...ep.sshOpts, "-p", m[3] ?? "22", `${m[1] ?? "root"}@${m[2]}`];
+            master = { control: path.join(this.tmp, `dm${this.masters.size}-%C`), target };
+            this.masters.set(key, master);
+        }
+        const mux = ["-o", "ControlMaster=auto", "-o", `ControlPath=${master.control}`, "-o", "ControlPersist=30"];
+        return run(["ssh", ...baseSshOptions(), ...mux, ...master.target, script], { timeoutMs: 120000 });
     }
 
     // ---- Commands -----------------------------------------------------------------------------
