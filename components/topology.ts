@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConnectivityCheck, validateConnectivityCheck } from "./connectivityCheck";
 import { CrossHostRoutedPair, RoutedHostArgs, planCrossHostRoutedPair } from "./crossHostRoutedPair";
 import { CustomBridgeNetwork, planCustomBridgeNetwork } from "./customBridgeNetwork";
-import { HostArgs, hostEndpoint, validateHost } from "./host/host";
+import { HostArgs, hostEndpoint, newDockerProvider, validateHost } from "./host/host";
 import { LinkedContainerPair, planLinkedContainerPair } from "./linkedContainerPair";
 import { Cidr, checkInterfaceCidr, checkSubnet, formatCidr, overlaps } from "./net";
 import { SharedNamespaceContainer, validateSharedNamespaceContainer } from "./sharedNamespaceContainer";
@@ -348,8 +348,18 @@ export function deployTopology(
     } catch (e) {
         throw e instanceof ValidationError ? new pulumi.RunError(e.message) : e;
     }
+    // One Docker provider per host that has Docker objects, shared by every component on it: one
+    // connection to each daemon instead of one per component.
+    const docked = new Set([
+        ...(t.routedPairs ?? []).flatMap((r) => [r.hostA.host, r.hostB.host]),
+        ...[...(t.bridges ?? []), ...(t.links ?? []), ...(t.sharedNamespaces ?? [])].map((x) => x.host),
+    ]);
     const hosts = new Map<string, HostArgs>(
-        t.hosts.map((h) => [h.name, { ...h, ssh: h.ssh ? { ...h.ssh, privateKey: pulumi.secret(privateKey!) } : undefined }]),
+        t.hosts.map((h) => {
+            const args: HostArgs = { ...h, ssh: h.ssh ? { ...h.ssh, privateKey: pulumi.secret(privateKey!) } : undefined };
+            const dockerProvider = docked.has(h.name) ? newDockerProvider(`${h.name}-docker`, args, { parent: opts?.parent }) : undefined;
+            return [h.name, { ...args, dockerProvider }];
+        }),
     );
     const host = (name: string) => hosts.get(name)!;
     const out: DeployedTopology = { bridges: {}, links: {}, sharedNamespaces: {}, routedPairs: {}, checks: {} };

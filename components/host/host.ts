@@ -46,6 +46,12 @@ export interface HostArgs {
     restartCommand?: string;
     /** The command that prints the Docker daemon's recent log. Defaults to `journalctl -u docker -n 20 --no-pager`. */
     logCommand?: string;
+    /**
+     * The Docker provider for this host's Docker objects, e.g. one shared by every component on the
+     * host (deployTopology makes one per host): one provider is one connection to the daemon.
+     * Defaults to a provider the component makes from `ssh` or `local`.
+     */
+    dockerProvider?: docker.Provider;
 }
 
 /**
@@ -59,7 +65,10 @@ export function registeredArgs(args: unknown): pulumi.Inputs {
         }
         if (v && typeof v === "object" && !pulumi.Output.isInstance(v) && !pulumi.Resource.isInstance(v)) {
             return Object.fromEntries(
-                Object.entries(v).map(([k, x]) => [k, k === "privateKey" && x !== undefined ? pulumi.secret(x as pulumi.Input<string>) : walk(x)]),
+                Object.entries(v)
+                    // A shared provider is a resource of its own, not part of this component's inputs.
+                    .filter(([k]) => k !== "dockerProvider")
+                    .map(([k, x]) => [k, k === "privateKey" && x !== undefined ? pulumi.secret(x as pulumi.Input<string>) : walk(x)]),
             );
         }
         return v;
@@ -115,6 +124,9 @@ export function validateHost(problems: Problems, field: string, host: HostArgs |
     if (host.logCommand !== undefined) {
         checkHostCommand(problems, `${field}.logCommand`, host.logCommand);
     }
+    if (host.dockerProvider !== undefined && !docker.Provider.isInstance(host.dockerProvider)) {
+        problems.add(`${field}.dockerProvider`, `is ${show(host.dockerProvider)}, not a docker.Provider; pass a \`new docker.Provider(...)\` for this host or leave it out`);
+    }
 }
 
 /** Reports the same host given twice (by address or name) within one component. */
@@ -143,8 +155,16 @@ export function hostEndpoint(host: HostArgs): string {
     return host.local?.dockerHost ?? "unix:///var/run/docker.sock";
 }
 
-/** The Docker provider for a host; a child of `parent`. */
+/** The Docker provider for a host: its `dockerProvider`, or a new one, a child of `parent`. */
 export function dockerProvider(name: string, host: HostArgs, parent: pulumi.Resource): docker.Provider {
+    if (host.dockerProvider) {
+        return host.dockerProvider;
+    }
+    return newDockerProvider(name, host, { parent });
+}
+
+/** A Docker provider that reaches the host (`ssh://...` with the key and known_hosts files, or the local endpoint). */
+export function newDockerProvider(name: string, host: HostArgs, opts: pulumi.CustomResourceOptions): docker.Provider {
     const sshOpts: string[] = [];
     if (host.ssh?.privateKeyPath) {
         sshOpts.push("-i", host.ssh.privateKeyPath, "-o", "IdentitiesOnly=yes");
@@ -155,7 +175,7 @@ export function dockerProvider(name: string, host: HostArgs, parent: pulumi.Reso
     return new docker.Provider(
         name,
         { host: hostEndpoint(host), sshOpts: sshOpts.length > 0 ? sshOpts : undefined },
-        { parent },
+        opts,
     );
 }
 
