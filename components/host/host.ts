@@ -55,8 +55,10 @@ export interface HostArgs {
 }
 
 /**
- * A component's args as it registers them: the SDK records a component's inputs in the state,
- * so every SSH private key in them is wrapped as a secret first.
+ * A component's args as it registers them: the SDK records a component's inputs in the state, so
+ * SSH private keys are left out (the commands that use a key get it as a secret; a component's
+ * inputs need not carry it at all, and leaving it out spares a secret Output per component), and
+ * so is a shared Docker provider (a resource of its own).
  */
 export function registeredArgs(args: unknown): pulumi.Inputs {
     const walk = (v: unknown): unknown => {
@@ -66,9 +68,8 @@ export function registeredArgs(args: unknown): pulumi.Inputs {
         if (v && typeof v === "object" && !pulumi.Output.isInstance(v) && !pulumi.Resource.isInstance(v)) {
             return Object.fromEntries(
                 Object.entries(v)
-                    // A shared provider is a resource of its own, not part of this component's inputs.
-                    .filter(([k]) => k !== "dockerProvider")
-                    .map(([k, x]) => [k, k === "privateKey" && x !== undefined ? pulumi.secret(x as pulumi.Input<string>) : walk(x)]),
+                    .filter(([k]) => k !== "dockerProvider" && k !== "privateKey")
+                    .map(([k, x]) => [k, walk(x)]),
             );
         }
         return v;

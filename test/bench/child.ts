@@ -7,7 +7,7 @@ import * as Module from "module";
 import { performance } from "perf_hooks";
 import * as pulumi from "@pulumi/pulumi";
 import { report } from "./common";
-import { deployRouted, dockernetContainers, fakeSshHost, rawContainers } from "./programs";
+import { deployRouted, dockernetContainers, fakeSshHost, rawContainers, sharedProviderHost } from "./programs";
 
 export interface ChildResult {
     kind: string;
@@ -110,6 +110,10 @@ function pick(measure: string, variant: string, n: number): () => void {
             process.env.PULUMI_NODEJS_SKIP_COMPONENT_INPUTS = "1";
             return () => dockernetContainers(n);
         case "dockernet-host":
+            // One provider for the host, shared by every component (host.dockerProvider), as deployTopology does.
+            return () => dockernetContainers(n, sharedProviderHost(fakeSshHost("h1")));
+        case "dockernet-host-own":
+            // Every component makes its own provider from `host` (no dockerProvider given).
             return () => dockernetContainers(n, fakeSshHost("h1"));
         default:
             throw new Error(`unknown overhead case ${variant}`);

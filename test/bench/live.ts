@@ -502,7 +502,9 @@ function summarize(runs: FlowRun[], reuse: boolean): void {
         lines.push("", "dockernet's first up, per resource (median over runs; ms from the start of Engine.up):", t2, "", t3, "", scripts);
         lines.push("", `destroy (not timed in the comparison): median ${f0(median(dn.map((d) => d.destroyed.destroyMs)))} ms, restarts ${dn.map((d) => `${d.destroyed.restarts.h1}/${d.destroyed.restarts.h2}`).join(", ")}; resets: ${runs.filter((r) => r.flow === "dockernet").map((r) => r.reset).join(" | ")}`);
     }
-    const how = reuse ? "SSH connections multiplexed (one master per host, both sides)" : "plain SSH (a new connection per command, as the harness and Pulumi's command provider do)";
+    const how = reuse
+        ? "SSH connections multiplexed (one master per host, both sides)"
+        : "plain SSH: a new connection per host command (as Pulumi's command provider does), one connection per Docker provider (as the real provider keeps one client)";
     const text = `Live convergence: the seed's two-host topology, empty → verified (ping + HTTP both ways); ${how}\n${t1}\n${lines.join("\n")}`;
     console.log(`\n${text}`);
     const m = machine();

@@ -10,6 +10,7 @@ import {
     SharedNamespaceContainer,
     Topology,
     deployTopology,
+    newDockerProvider,
 } from "../../components";
 
 export const IMAGE = "lab/busybox:1";
@@ -25,6 +26,11 @@ export const idle = (name: string): ContainerSpec => ({ name, image: IMAGE, comm
 /** A host argument that reaches nothing (mocks never dial it); it makes each component create its own Docker provider. */
 export function fakeSshHost(name: string, address = "192.0.2.10"): HostArgs {
     return { name, ssh: { address, privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nbench\n-----END OPENSSH PRIVATE KEY-----\n" } };
+}
+
+/** The host with one Docker provider made for it, which every component on it then uses. */
+export function sharedProviderHost(host: HostArgs): HostArgs {
+    return { ...host, dockerProvider: newDockerProvider(`${host.name}-docker`, host, {}) };
 }
 
 /**

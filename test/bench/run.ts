@@ -6,7 +6,9 @@
 //   profile   (opt-in) where dockernet's extra time goes, from V8 CPU profiles of both cases
 // Options: --reps N (5) --sizes 100,500,1000 --hosts 2,10,50
 //          --only overhead,scaling,runtime (default) [,overhead-sourcemaps][,profile]
-//          --host (also the per-component-provider variant) --quick (1 rep, small sizes)
+//          --host (also with an SSH host: raw with one provider, dockernet with one shared provider
+//          (host.dockerProvider, as deployTopology does); with --diagnose also dockernet-host-own,
+//          every component making its own provider) --quick (1 rep, small sizes)
 //          --diagnose (also dockernet with PULUMI_NODEJS_SKIP_COMPONENT_INPUTS=1: what the components'
 //          args, passed to super(), cost) --combine-only (measure nothing; tables and plots again from
 //          out/bench/<section>.json)
@@ -130,7 +132,7 @@ function sectionHeader(f: SectionFile<unknown>): string {
 /** `sourceMaps`: with source-map-support registered, as @pulumi/pulumi's runner has it under `pulumi up`. */
 async function overhead(sourceMaps: boolean): Promise<{ md: string; data: OverheadData }> {
     // Each group is measured side by side: the first case is the baseline of the others.
-    const groups = [["raw", "dockernet", ...(diagnose ? ["dockernet-noinputs"] : [])], ...(withHost ? [["raw-host", "dockernet-host"]] : [])];
+    const groups = [["raw", "dockernet", ...(diagnose ? ["dockernet-noinputs"] : [])], ...(withHost ? [["raw-host", "dockernet-host", ...(diagnose ? ["dockernet-host-own"] : [])]] : [])];
     const runs = new Map<string, ChildResult[]>();
     for (let r = 0; r < reps; r++) {
         for (const size of sizes) {
@@ -188,6 +190,7 @@ function overheadCharts(data: OverheadData): Chart[] {
         "dockernet-noinputs": ["#ff7f0e", true],
         "raw-host": ["#17becf", true],
         "dockernet-host": ["#9467bd", true],
+        "dockernet-host-own": ["#8c564b", true],
     };
     const series = (c: string, k: keyof ChildResult, scale: number) => ({
         name: c,
