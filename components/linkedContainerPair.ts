@@ -120,12 +120,16 @@ export class LinkedContainerPair extends pulumi.ComponentResource {
     /** The target's address on the link (the dedicated network in mode dns, its first network in mode hosts). */
     public readonly targetAddress: pulumi.Output<string>;
     public readonly consumerAddress: pulumi.Output<string>;
-    // Values known when the component is declared become Outputs only when read: an Output costs
-    // the SDK a dozen promises, and most programs never read these (see BENCHMARKS.md, overhead).
-    private readonly plan: LinkPlan;
-    private readonly network?: docker.Network;
-    private readonly sharedName?: pulumi.Input<string>;
-    private readonly entry?: pulumi.Output<string>;
+    // The next three are known when the component is declared, so their Outputs are made when first
+    // read (an Output costs the SDK a dozen promises, and most programs never read these; see
+    // BENCHMARKS.md, overhead). They are enumerable properties of the instance, so a stack that
+    // exports the component still exports them.
+    /** The name the consumer uses for the target. */
+    declare public readonly alias: pulumi.Output<string>;
+    /** Mode dns: the network that carries the alias (the dedicated one, as created); mode hosts: undefined. */
+    declare public readonly networkName: pulumi.Output<string | undefined>;
+    /** Mode hosts: the /etc/hosts line the consumer gets; mode dns: undefined. */
+    declare public readonly hostsEntry: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: LinkedContainerPairArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dockernet:index:LinkedContainerPair", name, registeredArgs(args), opts);
@@ -139,6 +143,9 @@ export class LinkedContainerPair extends pulumi.ComponentResource {
         const childOpts = { parent: this, provider };
         const imgs = images(name, [args.target, args.consumer], childOpts);
         const component = `LinkedContainerPair/${name}`;
+        let networkName: () => pulumi.Output<string | undefined> = () => pulumi.output(undefined);
+        let registeredNetwork: pulumi.Input<string> | undefined = plan.networkName;
+        let entry: pulumi.Output<string> | undefined;
 
         if (plan.mode === "dns" && plan.sharedNetwork !== undefined) {
             // They share a network already: the alias goes there (`--network-alias`), nothing is added.
@@ -149,7 +156,8 @@ export class LinkedContainerPair extends pulumi.ComponentResource {
             this.consumer = container(`${name}-consumer`, args.consumer, imgs.get(args.consumer.image)!, component, {}, { ...childOpts, dependsOn: [this.target] });
             this.targetAddress = addressOn(this.target, shared.name);
             this.consumerAddress = addressOn(this.consumer, shared.name);
-            this.sharedName = shared.name;
+            networkName = () => pulumi.output(shared.name);
+            registeredNetwork = shared.name;
         } else if (plan.mode === "dns") {
             const net = new docker.Network(
                 `${name}-network`,
@@ -167,7 +175,7 @@ export class LinkedContainerPair extends pulumi.ComponentResource {
                 { networks: [{ name: net.name }] }, { ...childOpts, dependsOn: [this.target] });
             this.targetAddress = addressOn(this.target, plan.networkName!);
             this.consumerAddress = addressOn(this.consumer, plan.networkName!);
-            this.network = net;
+            networkName = () => net.name;
         } else {
             this.target = container(`${name}-target`, args.target, imgs.get(args.target.image)!, component, {}, childOpts);
             this.targetAddress = firstAddress(this.target);
@@ -178,32 +186,26 @@ export class LinkedContainerPair extends pulumi.ComponentResource {
             this.consumer = container(`${name}-consumer`, args.consumer, imgs.get(args.consumer.image)!, component,
                 { hosts: [{ host: names, ip: this.targetAddress }] }, childOpts);
             this.consumerAddress = firstAddress(this.consumer);
-            this.entry = pulumi.interpolate`${this.targetAddress}\t${names}`;
+            entry = pulumi.interpolate`${this.targetAddress}\t${names}`;
         }
-        this.plan = plan;
+        const alias = plan.alias;
+        lazyOutput(this, "alias", () => pulumi.output(alias));
+        lazyOutput(this, "networkName", networkName);
+        lazyOutput(this, "hostsEntry", () => entry ?? pulumi.output(undefined));
         this.registerOutputs({
-            alias: plan.alias,
+            alias,
             targetAddress: this.targetAddress,
             consumerAddress: this.consumerAddress,
-            networkName: this.sharedName ?? plan.networkName,
-            hostsEntry: this.entry,
+            networkName: registeredNetwork,
+            hostsEntry: entry,
         });
     }
+}
 
-    /** The name the consumer uses for the target. */
-    get alias(): pulumi.Output<string> {
-        return pulumi.output(this.plan.alias);
-    }
-
-    /** Mode dns: the network that carries the alias (the dedicated one, as created); mode hosts: undefined. */
-    get networkName(): pulumi.Output<string | undefined> {
-        return this.network ? this.network.name : pulumi.output(this.sharedName ?? this.plan.networkName);
-    }
-
-    /** Mode hosts: the /etc/hosts line the consumer gets; mode dns: undefined. */
-    get hostsEntry(): pulumi.Output<string | undefined> {
-        return this.entry ?? pulumi.output(undefined);
-    }
+/** Defines `obj[key]` as an enumerable property whose value is made on the first read, then kept. */
+function lazyOutput<T>(obj: object, key: string, make: () => pulumi.Output<T>): void {
+    let made: pulumi.Output<T> | undefined;
+    Object.defineProperty(obj, key, { enumerable: true, get: () => (made ??= make()) });
 }
 
 /** The names --link puts on the target's /etc/hosts line: alias, short id, and name when different. */

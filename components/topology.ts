@@ -349,15 +349,23 @@ export function deployTopology(
         throw e instanceof ValidationError ? new pulumi.RunError(e.message) : e;
     }
     // One Docker provider per host that has Docker objects, shared by every component on it: one
-    // connection to each daemon instead of one per component.
+    // connection to each daemon instead of one per component. It gets the options that would have
+    // reached it as a component's child (parent, protect, retainOnDelete, transforms).
     const docked = new Set([
-        ...(t.routedPairs ?? []).flatMap((r) => [r.hostA.host, r.hostB.host]),
+        ...(t.routedPairs ?? []).flatMap((r) => [r.hostA, r.hostB]).filter((s) => (s.containers ?? []).length > 0).map((s) => s.host),
         ...[...(t.bridges ?? []), ...(t.links ?? []), ...(t.sharedNamespaces ?? [])].map((x) => x.host),
     ]);
+    const providerOpts: pulumi.CustomResourceOptions = {
+        parent: opts?.parent,
+        protect: opts?.protect,
+        retainOnDelete: opts?.retainOnDelete,
+        transforms: opts?.transforms,
+        transformations: opts?.transformations,
+    };
     const hosts = new Map<string, HostArgs>(
         t.hosts.map((h) => {
             const args: HostArgs = { ...h, ssh: h.ssh ? { ...h.ssh, privateKey: pulumi.secret(privateKey!) } : undefined };
-            const dockerProvider = docked.has(h.name) ? newDockerProvider(`${h.name}-docker`, args, { parent: opts?.parent }) : undefined;
+            const dockerProvider = docked.has(h.name) ? newDockerProvider(`dockernet-${h.name}`, args, providerOpts) : undefined;
             return [h.name, { ...args, dockerProvider }];
         }),
     );

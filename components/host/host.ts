@@ -48,7 +48,8 @@ export interface HostArgs {
     logCommand?: string;
     /**
      * The Docker provider for this host's Docker objects, e.g. one shared by every component on the
-     * host (deployTopology makes one per host): one provider is one connection to the daemon.
+     * host (deployTopology makes one per host, `dockernet-<host name>`), so the daemon is reached
+     * through one provider instead of one per component. It must point at this same host.
      * Defaults to a provider the component makes from `ssh` or `local`.
      */
     dockerProvider?: docker.Provider;
@@ -126,7 +127,9 @@ export function validateHost(problems: Problems, field: string, host: HostArgs |
         checkHostCommand(problems, `${field}.logCommand`, host.logCommand);
     }
     if (host.dockerProvider !== undefined && !docker.Provider.isInstance(host.dockerProvider)) {
-        problems.add(`${field}.dockerProvider`, `is ${show(host.dockerProvider)}, not a docker.Provider; pass a \`new docker.Provider(...)\` for this host or leave it out`);
+        // Only its kind: the wrong object could be one that holds a key.
+        const kind = host.dockerProvider === null ? "null" : typeof host.dockerProvider === "object" ? `an object (${(host.dockerProvider as object).constructor?.name ?? "no constructor"})` : `a ${typeof host.dockerProvider}`;
+        problems.add(`${field}.dockerProvider`, `is ${kind}, not a docker.Provider; pass a \`new docker.Provider(...)\` for this host or leave it out`);
     }
 }
 

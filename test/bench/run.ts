@@ -10,7 +10,8 @@
 //          (host.dockerProvider, as deployTopology does); with --diagnose also dockernet-host-own,
 //          every component making its own provider) --quick (1 rep, small sizes)
 //          --diagnose (also dockernet with PULUMI_NODEJS_SKIP_COMPONENT_INPUTS=1: what the components'
-//          args, passed to super(), cost) --combine-only (measure nothing; tables and plots again from
+//          args, passed to super(), cost) --pool a.json,b.json (measure nothing; the paired ratios of
+//          several overhead runs' JSON taken together) --combine-only (measure nothing; tables and plots again from
 //          out/bench/<section>.json)
 // Prints tables; writes out/bench/<section>.json and .md per section measured, then tables.md and
 // bench.svg (+ bench.png when rsvg-convert is installed) from every section measured so far.
@@ -66,6 +67,10 @@ interface RuntimeData {
 const SECTIONS = ["overhead", "overhead-sourcemaps", "scaling", "runtime", "profile"];
 
 async function main(): Promise<void> {
+    if (flags.has("pool")) {
+        pool(String(flags.get("pool")).split(","));
+        return;
+    }
     ensureScriptsLink();
     log(`dockernet bench: ${reps} rep(s), node ${process.version}, ${os.availableParallelism()} CPU(s), load ${os.loadavg().map(f2).join(" ")}`);
     for (const section of SECTIONS.filter((x) => only.has(x) && !flags.has("combine-only"))) {
@@ -87,6 +92,38 @@ async function main(): Promise<void> {
         console.log(`\n${md}`);
     }
     combine();
+}
+
+/**
+ * `--pool a.json,b.json,...`: the paired CPU and RSS ratios of several overhead runs taken together
+ * (each case against its group's first case, repetition by repetition; the median of all pairs).
+ */
+function pool(files: string[]): void {
+    const runs = files.map((f) => (JSON.parse(fs.readFileSync(f, "utf8")) as SectionFile<OverheadData>).data);
+    const rows: string[][] = [];
+    const cases = [...new Set(runs.flatMap((d) => d.groups.flatMap((g) => g.slice(1).map((c) => `${g[0]} ${c}`))))];
+    for (const pair of cases) {
+        const [base, c] = pair.split(" ");
+        for (const size of [...new Set(runs.flatMap((d) => d.sizes))].sort((a, b) => a - b)) {
+            const cpu: number[] = [];
+            const rss: number[] = [];
+            for (const d of runs) {
+                const x = d.runs.find((r) => r.case === c && r.size === size);
+                const y = d.runs.find((r) => r.case === base && r.size === size);
+                x?.runs.forEach((v, i) => {
+                    if (y?.runs[i]) {
+                        cpu.push(v.evalCpuMs / y.runs[i].evalCpuMs);
+                        rss.push(v.maxRssMb / y.runs[i].maxRssMb);
+                    }
+                });
+            }
+            if (cpu.length > 0) {
+                rows.push([c, base, String(size), String(cpu.length), f2(median(cpu)), `${f2(Math.min(...cpu))}–${f2(Math.max(...cpu))}`, f2(median(rss))]);
+            }
+        }
+    }
+    console.log(`pooled over ${files.length} run(s): ${files.join(", ")}\n`);
+    console.log(table(["case", "against", "containers", "pairs", "paired CPU ratio", "range", "paired RSS ratio"], rows));
 }
 
 /** tables.md and bench.svg (+ .png) from every section measured so far (each section's own machine line and date). */

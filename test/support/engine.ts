@@ -66,6 +66,7 @@ export class Engine {
     private tmp = fs.mkdtempSync(path.join(os.tmpdir(), "dockernet-engine-"));
     /** The SSH master connections the Docker calls opened, one per provider: its control path and the ssh arguments that reach it. */
     private masters = new Map<string, { control: string; target: string[] }>();
+    private masterCount = 0;
     private readonly closeAtExit = () => {
         this.closeConnections();
         fs.rmSync(this.tmp, { recursive: true, force: true });
@@ -75,6 +76,8 @@ export class Engine {
     afterReplaceDelete?: (name: string) => Promise<void>;
 
     constructor(private readonly options: EngineOptions = {}) {
+        // A safety net for plain node (the benchmarks); under jest, tests call dispose(), and a master
+        // nobody closes still exits by itself after ControlPersist's 30 s of idleness.
         process.once("exit", this.closeAtExit);
     }
 
@@ -416,18 +419,28 @@ export class Engine {
             `id=$(${d} ${argv.map(quote).join(" ")}) || exit 1`,
             `printf '%s\\n' "$id"`,
             `if ${[...connects.map((c) => `${d} ${c.map(quote).join(" ")} "$id" >/dev/null`), `${d} start "$id" >/dev/null`].join(" && ")}; then`,
-            `  exec ${d} inspect "$id"`,
+            `  ${d} inspect "$id" && exit 0`,
             `fi`,
             `${d} rm -f "$id" >/dev/null 2>&1`,
             `exit 1`,
         ].join("\n");
         const r = await this.dockerShell(ep, script);
-        if (r.code !== 0) {
-            throw new Error(`docker create/start of ${inputs.name} on ${ep.url} failed: ${r.stderr.trim() || r.stdout.trim()}`);
-        }
         const newline = r.stdout.indexOf("\n");
-        const id = r.stdout.slice(0, newline).trim();
-        const info = JSON.parse(r.stdout.slice(newline + 1))[0];
+        const id = newline > 0 ? r.stdout.slice(0, newline).trim() : "";
+        let info: { [k: string]: any } | undefined;
+        try {
+            info = r.code === 0 ? JSON.parse(r.stdout.slice(newline + 1))[0] : undefined;
+        } catch {
+            info = undefined;
+        }
+        if (!info) {
+            // The script removes the container when a step fails; this covers a connection that
+            // broke after the create, or an answer that is not what inspect prints.
+            if (/^[0-9a-f]{12,64}$/.test(id)) {
+                await this.docker(ep, ["rm", "-f", id]).catch(() => undefined);
+            }
+            throw new Error(`docker create/start of ${inputs.name} on ${ep.url} failed (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
+        }
         if (inputs.mustRun && !info.State?.Running) {
             await this.docker(ep, ["rm", "-f", id]).catch(() => undefined);
             throw new Error(`container ${inputs.name} is not running after start (${info.State?.Status}, exit ${info.State?.ExitCode})`);
@@ -480,8 +493,9 @@ export class Engine {
 
     /**
      * Runs a shell script next to the Docker endpoint: locally for unix://, over SSH for ssh://.
-     * SSH goes through one master connection per endpoint, as the real provider keeps one client
-     * (one connection) per provider instead of dialling for every API call.
+     * SSH goes through one master connection per provider, standing in for the real provider's
+     * client, which reuses its connections instead of dialling for every API call (it may open a
+     * few for concurrent calls; the master carries any number).
      */
     private dockerShell(ep: Endpoint, script: string): Promise<RunResult> {
         if (ep.url.startsWith("unix://")) {
@@ -492,11 +506,13 @@ export class Engine {
             throw new Error(`unsupported Docker endpoint ${ep.url}`);
         }
         assertLabRoute(m[2], this.options.labInterface);
-        const key = `${ep.connection ?? "default"} ${ep.url}`;
+        const target = [...ep.sshOpts, "-p", m[3] ?? "22", `${m[1] ?? "root"}@${m[2]}`];
+        // One master per provider and way of reaching the host (its ssh options included). The
+        // socket is named by a counter, not ssh's %C hash, so its path stays short under any TMPDIR.
+        const key = JSON.stringify([ep.connection ?? "default", target]);
         let master = this.masters.get(key);
         if (!master) {
-            const target = [...ep.sshOpts, "-p", m[3] ?? "22", `${m[1] ?? "root"}@${m[2]}`];
-            master = { control: path.join(this.tmp, `dm${this.masters.size}-%C`), target };
+            master = { control: path.join(this.tmp, `m${++this.masterCount}`), target };
             this.masters.set(key, master);
         }
         const mux = ["-o", "ControlMaster=auto", "-o", `ControlPath=${master.control}`, "-o", "ControlPersist=30"];

@@ -43,9 +43,9 @@ describe("one Docker provider per host", () => {
 
     test("deployTopology makes exactly one provider for each host with Docker objects, none for a host with only checks", () => {
         const providers = rec.ofType("pulumi:providers:docker");
-        expect(providers.map((p) => p.name).sort()).toEqual(["h1-docker", "h2-docker"]);
-        expect(providers.find((p) => p.name === "h1-docker")!.inputs.host).toBe("ssh://root@192.168.100.200:22");
-        expect(providers.find((p) => p.name === "h2-docker")!.inputs.host).toBe("ssh://root@192.168.100.201:22");
+        expect(providers.map((p) => p.name).sort()).toEqual(["dockernet-h1", "dockernet-h2"]);
+        expect(providers.find((p) => p.name === "dockernet-h1")!.inputs.host).toBe("ssh://root@192.168.100.200:22");
+        expect(providers.find((p) => p.name === "dockernet-h2")!.inputs.host).toBe("ssh://root@192.168.100.201:22");
     });
 
     test("every Docker object on a host, whichever component made it, goes through that host's provider", () => {
@@ -55,14 +55,38 @@ describe("one Docker provider per host", () => {
             const name = providerUrn(r.provider).split("::").pop()!;
             byProvider.set(name, [...(byProvider.get(name) ?? []), r.name]);
         }
-        expect([...byProvider.keys()].sort()).toEqual(["h1-docker", "h2-docker"]);
+        expect([...byProvider.keys()].sort()).toEqual(["dockernet-h1", "dockernet-h2"]);
         // h1: the routed side, the bridge, the link and the shared namespace (4 components).
-        expect(byProvider.get("h1-docker")).toEqual(
+        expect(byProvider.get("dockernet-h1")).toEqual(
             expect.arrayContaining(["pair-h1-web_h1", "appnet-network", "app-link-target", "app-link-consumer", "tomcat-primary", "tomcat-sidecar-logs"]),
         );
-        expect(byProvider.get("h2-docker")).toEqual(expect.arrayContaining(["pair-h2-web_h2"]));
-        expect(byProvider.get("h2-docker")!.every((n) => n.startsWith("pair-h2-"))).toBe(true);
+        expect(byProvider.get("dockernet-h2")).toEqual(expect.arrayContaining(["pair-h2-web_h2"]));
+        expect(byProvider.get("dockernet-h2")!.every((n) => n.startsWith("pair-h2-"))).toBe(true);
     });
+});
+
+test("a routed side without containers gets no provider (nothing would use it)", async () => {
+    const rec = new Recorder();
+    await rec.install(false);
+    deployTopology(
+        {
+            hosts: [
+                { name: "h1", ssh: { address: "192.168.100.200" } },
+                { name: "h2", ssh: { address: "192.168.100.201" } },
+            ],
+            routedPairs: [
+                {
+                    name: "half",
+                    hostA: { host: "h1", lanAddress: "192.168.100.200/24", bip: "172.17.0.1/16", containers: [web("web_h1")] },
+                    hostB: { host: "h2", lanAddress: "192.168.100.201/24", bip: "172.18.0.1/16" },
+                },
+            ],
+        },
+        pulumi.secret(KEY),
+    );
+    await settle();
+    expect(rec.ofType("pulumi:providers:docker").map((p) => p.name)).toEqual(["dockernet-h1"]);
+    expect(rec.ofType("command:remote:Command").some((c) => c.name.startsWith("half-h2-"))).toBe(true);
 });
 
 describe("HostArgs.dockerProvider", () => {
@@ -88,7 +112,7 @@ describe("HostArgs.dockerProvider", () => {
 
     test("something other than a docker.Provider is refused, naming the field and the fix", async () => {
         await rec.install(false);
-        const notAProvider = { host: "ssh://root@192.168.100.200" } as unknown as docker.Provider;
+        const notAProvider = { host: "ssh://root@192.168.100.200", privateKey: KEY } as unknown as docker.Provider;
         let message = "";
         try {
             new LinkedContainerPair("bad", { host: { ...host, dockerProvider: notAProvider }, target: web("t1"), consumer: idle("c1"), alias: "www" });
@@ -99,6 +123,7 @@ describe("HostArgs.dockerProvider", () => {
         expect(message).toContain("host.dockerProvider");
         expect(message).toContain("not a docker.Provider");
         expect(message).toContain("new docker.Provider");
+        expect(message).not.toContain("PRIVATE KEY"); // only the kind of the wrong value is shown
         expect(rec.resources.filter((r) => r.type.startsWith("docker:") || r.type.startsWith("pulumi:providers:"))).toEqual([]);
     });
 });

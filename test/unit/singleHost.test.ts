@@ -100,6 +100,37 @@ describe.each([false, true])("single-host components (preview=%s)", (preview) =>
         }
     });
 
+    test("LinkedContainerPair alias, networkName and hostsEntry in every mode, as a stack export sees them", async () => {
+        const bridge = new CustomBridgeNetwork("outs-shared", { subnet: "172.20.0.0/16" });
+        const pairs = {
+            dedicated: new LinkedContainerPair("outs-dns", { target: web("o_t1"), consumer: web("o_c1"), alias: "www" }),
+            shared: new LinkedContainerPair("outs-shared-link", {
+                target: web("o_t2", { networks: [{ name: bridge.name }] }),
+                consumer: web("o_c2", { networks: [{ name: bridge.name }] }),
+                alias: "api",
+            }),
+            hosts: new LinkedContainerPair("outs-hosts", { target: web("o_t3"), consumer: web("o_c3"), mode: "hosts", alias: "db" }),
+        };
+        await settle();
+        for (const pair of Object.values(pairs)) {
+            // Made on first read, kept after, and own enumerable keys: exporting the component exports them.
+            expect(Object.keys(pair)).toEqual(expect.arrayContaining(["alias", "networkName", "hostsEntry", "targetAddress", "consumerAddress"]));
+            expect(pair.alias).toBe(pair.alias);
+            expect(pulumi.Output.isInstance(pair.networkName)).toBe(true);
+        }
+        expect(await valueOf(pairs.dedicated.alias)).toBe("www");
+        expect(await valueOf(pairs.shared.alias)).toBe("api");
+        expect(await valueOf(pairs.hosts.alias)).toBe("db");
+        expect(await valueOf(pairs.hosts.networkName)).toBeUndefined();
+        expect(await valueOf(pairs.dedicated.hostsEntry)).toBeUndefined();
+        expect(await valueOf(pairs.shared.hostsEntry)).toBeUndefined();
+        if (!preview) {
+            expect(await valueOf(pairs.dedicated.networkName)).toBe("outs-dns-link");
+            expect(await valueOf(pairs.shared.networkName)).toBe("outs-shared");
+            expect(await valueOf(pairs.hosts.hostsEntry)).toMatch(/^172\.17\.0\.\d+\tdb \S{12} o_t3$/);
+        }
+    });
+
     test("LinkedContainerPair hosts entry with an alias names alias, short id and target", async () => {
         const pair = new LinkedContainerPair("alias", { target: web("nginx_web1"), consumer: web("nginx_web3"), mode: "hosts", alias: "www" });
         if (!preview) {
