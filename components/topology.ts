@@ -267,17 +267,7 @@ export function validateTopology(t: Topology): void {
 export function validateComponents(t: Topology): void {
     const hosts = new Map((t.hosts ?? []).map((h) => [h.name, { ...h, ssh: h.ssh ? { ...h.ssh, privateKey: "(secret)" } : undefined } as HostArgs]));
     const spec = (c: TopologyContainer): ContainerSpec => c as ContainerSpec; // network names stay strings here
-    const messages: string[] = [];
-    const attempt = (fn: () => unknown) => {
-        try {
-            fn();
-        } catch (e) {
-            if (!(e instanceof ValidationError)) {
-                throw e;
-            }
-            messages.push(e.message);
-        }
-    };
+    const { attempt, throwIfAny } = validationCollector();
     for (const b of t.bridges ?? []) {
         attempt(() => planCustomBridgeNetwork(b.name, { ...b, host: hosts.get(b.host), networkName: b.name }));
     }
@@ -301,9 +291,33 @@ export function validateComponents(t: Topology): void {
         const toAddress = containers.has(c.to) ? pulumi.output(c.to) : c.to;
         attempt(() => validateConnectivityCheck(c.name, { host: hosts.get(c.host)!, fromContainer: c.from, toAddress, port: c.port, expect: c.expect, attempts: c.attempts }));
     }
-    if (messages.length > 0) {
-        throw new ValidationError(messages.join("\n"), []);
-    }
+    throwIfAny();
+}
+
+/**
+ * Runs validations one after another and gathers what they reject: `attempt` keeps a
+ * ValidationError's message (any other error goes straight through), and `throwIfAny` throws
+ * them all as one ValidationError, in order.
+ */
+function validationCollector(): { attempt: (fn: () => unknown) => void; throwIfAny: () => void } {
+    const messages: string[] = [];
+    return {
+        attempt: (fn) => {
+            try {
+                fn();
+            } catch (e) {
+                if (!(e instanceof ValidationError)) {
+                    throw e;
+                }
+                messages.push(e.message);
+            }
+        },
+        throwIfAny: () => {
+            if (messages.length > 0) {
+                throw new ValidationError(messages.join("\n"), []);
+            }
+        },
+    };
 }
 
 /** What a deployed topology exposes as stack outputs. */
@@ -326,20 +340,10 @@ export function deployTopology(
 ): DeployedTopology {
     try {
         // Cross-component rules and every component's own rules, all reported at once.
-        const messages: string[] = [];
-        for (const check of [() => validateTopology(t), () => validateComponents(t)]) {
-            try {
-                check();
-            } catch (e) {
-                if (!(e instanceof ValidationError)) {
-                    throw e;
-                }
-                messages.push(e.message);
-            }
-        }
-        if (messages.length > 0) {
-            throw new ValidationError(messages.join("\n"), []);
-        }
+        const { attempt, throwIfAny } = validationCollector();
+        attempt(() => validateTopology(t));
+        attempt(() => validateComponents(t));
+        throwIfAny();
         if (privateKey === undefined && t.hosts.some((h) => h.ssh)) {
             const p = new Problems();
             p.add("config dockernet:sshPrivateKey", "is missing but SSH hosts are declared; set it with `pulumi config set --secret dockernet:sshPrivateKey < ~/.ssh/id_ed25519` (or set dockernet:sshPrivateKeyPath)");

@@ -107,3 +107,13 @@ export async function settle(): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
     await runtime.waitForRPCs?.();
 }
+
+/** The message of the error `fn` throws; fails the test when it throws none. */
+export function messageOf(fn: () => unknown): string {
+    try {
+        fn();
+    } catch (e) {
+        return (e as Error).message;
+    }
+    throw new Error("expected an error, got none");
+}

@@ -5,21 +5,13 @@ import * as os from "os";
 import * as path from "path";
 import { topologyFromConfig } from "../../components";
 import type * as Plan from "../../stacks/plan";
+import { messageOf } from "../support/mocks";
 
 const ROOT = path.join(__dirname, "..", "..");
 
 /** The problem lines of a validation message (its first line names the stack, which differs). */
 function problems(message: string): string[] {
     return message.split("\n").filter((l) => l.startsWith(" - "));
-}
-
-function messageOf(fn: () => unknown): string {
-    try {
-        fn();
-    } catch (e) {
-        return (e as Error).message;
-    }
-    throw new Error("expected an error, got none");
 }
 
 /** Runs the stack program through the plan with a config file holding `config`; resolves to the error text. */

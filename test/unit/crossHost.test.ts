@@ -9,7 +9,7 @@ import {
     planCrossHostRoutedPair,
 } from "../../components";
 import { scriptCommand } from "../../components/host/scripts";
-import { Recorder, isUnknown, settle } from "../support/mocks";
+import { Recorder, isUnknown, messageOf, settle } from "../support/mocks";
 
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA-test-key\n-----END OPENSSH PRIVATE KEY-----\n";
 const host = (name: string, address: string): HostArgs => ({ name, ssh: { address, privateKey: KEY } });
@@ -21,15 +21,6 @@ function args(over: Partial<CrossHostRoutedPairArgs> = {}): CrossHostRoutedPairA
         hostB: { host: host("h2", "192.168.100.201"), lanAddress: "192.168.100.201/24", bip: "172.18.0.1/16", containers: [web("web_h2")] },
         ...over,
     };
-}
-
-function problemsOf(fn: () => unknown): string {
-    try {
-        fn();
-    } catch (e) {
-        return (e as Error).message;
-    }
-    throw new Error("expected a validation error");
 }
 
 describe.each([false, true])("CrossHostRoutedPair (preview=%s)", (preview) => {
@@ -86,34 +77,34 @@ describe.each([false, true])("CrossHostRoutedPair (preview=%s)", (preview) => {
 
 describe("CrossHostRoutedPair validation (before any resource exists)", () => {
     test("bip equal to the network or broadcast address", () => {
-        const m = problemsOf(() => planCrossHostRoutedPair("p", args({ hostB: { ...args().hostB, bip: "172.18.0.0/16" } })));
+        const m = messageOf(() => planCrossHostRoutedPair("p", args({ hostB: { ...args().hostB, bip: "172.18.0.0/16" } })));
         expect(m).toContain('hostB.bip "172.18.0.0/16" is the network address of 172.18.0.0/16; a bip is the bridge\'s own address, use 172.18.0.1/16');
-        const b = problemsOf(() => planCrossHostRoutedPair("p", args({ hostA: { ...args().hostA, bip: "172.17.255.255/16" } })));
+        const b = messageOf(() => planCrossHostRoutedPair("p", args({ hostA: { ...args().hostA, bip: "172.17.255.255/16" } })));
         expect(b).toContain('hostA.bip "172.17.255.255/16" is the broadcast address');
     });
 
     test("bip overlapping the peer's or the LAN", () => {
-        expect(problemsOf(() => planCrossHostRoutedPair("p", args({ hostB: { ...args().hostB, bip: "172.17.5.1/24" } })))).toContain(
+        expect(messageOf(() => planCrossHostRoutedPair("p", args({ hostB: { ...args().hostB, bip: "172.17.5.1/24" } })))).toContain(
             'hostB.bip "172.17.5.1/24" overlaps hostA.bip 172.17.0.0/16',
         );
-        expect(problemsOf(() => planCrossHostRoutedPair("p", args({ hostB: { ...args().hostB, bip: "192.168.0.1/16" } })))).toContain(
+        expect(messageOf(() => planCrossHostRoutedPair("p", args({ hostB: { ...args().hostB, bip: "192.168.0.1/16" } })))).toContain(
             'hostB.bip "192.168.0.1/16" overlaps the LAN 192.168.100.0/24',
         );
     });
 
     test("the same host twice", () => {
-        const m = problemsOf(() => planCrossHostRoutedPair("p", args({ hostB: { ...args().hostB, host: host("h1", "192.168.100.200"), lanAddress: "192.168.100.200/24" } })));
+        const m = messageOf(() => planCrossHostRoutedPair("p", args({ hostB: { ...args().hostB, host: host("h1", "192.168.100.200"), lanAddress: "192.168.100.200/24" } })));
         expect(m).toContain("hostB.host is the same host as hostA.host");
         expect(m).toContain("hostB.lanAddress \"192.168.100.200/24\" is hostA's LAN address too");
     });
 
     test("a LAN address outside the peer's LAN subnet", () => {
-        const m = problemsOf(() => planCrossHostRoutedPair("p", args({ hostB: { ...args().hostB, lanAddress: "192.168.101.201/24" } })));
+        const m = messageOf(() => planCrossHostRoutedPair("p", args({ hostB: { ...args().hostB, lanAddress: "192.168.101.201/24" } })));
         expect(m).toContain('hostB.lanAddress "192.168.101.201/24" is outside hostA\'s LAN 192.168.100.0/24');
     });
 
     test("IPv6 where IPv4 is expected", () => {
-        const m = problemsOf(() => planCrossHostRoutedPair("p", args({ hostA: { ...args().hostA, bip: "fd00::1/64", lanAddress: "fe80::1/64" } })));
+        const m = messageOf(() => planCrossHostRoutedPair("p", args({ hostA: { ...args().hostA, bip: "fd00::1/64", lanAddress: "fe80::1/64" } })));
         expect(m).toContain('hostA.bip "fd00::1/64"');
         expect(m).toContain("IPv6");
         expect(m).toContain('hostA.lanAddress "fe80::1/64"');
@@ -138,14 +129,14 @@ describe("CrossHostRoutedPair validation (before any resource exists)", () => {
             ["hostA.containers[0].image", args({ hostA: { ...args().hostA, containers: [{ ...web("x"), image: bad }] } })],
         ];
         for (const [field, a] of fields) {
-            const m = problemsOf(() => planCrossHostRoutedPair("p", a));
+            const m = messageOf(() => planCrossHostRoutedPair("p", a));
             expect(m).toContain(field);
             expect(m).toContain(JSON.stringify(bad).slice(1, -1).slice(0, 8));
         }
     });
 
     test("routed containers must be on docker0", () => {
-        expect(problemsOf(() => planCrossHostRoutedPair("p", args({ hostA: { ...args().hostA, containers: [{ ...web("x"), networkMode: "host" }] } })))).toContain(
+        expect(messageOf(() => planCrossHostRoutedPair("p", args({ hostA: { ...args().hostA, containers: [{ ...web("x"), networkMode: "host" }] } })))).toContain(
             'hostA.containers[0].networkMode is "host"; routed containers live on docker0',
         );
     });
