@@ -1,35 +1,31 @@
 // Engine-backed mocks: a Pulumi program runs under `pulumi.runtime.setMocks`, and every resource it
-// registers is applied for real — Docker objects on the host's own engine (through the docker CLI,
-// locally or over SSH), host commands over real SSH — and the real ids, addresses and stdout come
-// back as the resource's outputs. A small state keeps what was applied, so a second run of a
-// program behaves like a second `pulumi up` (unchanged inputs: untouched; changed: replaced,
-// delete first; gone: deleted), and `destroy()` deletes everything in reverse order.
+// registers is applied for real through a model of its provider (test/support/providers/): Docker
+// objects with the Docker Engine API calls @pulumi/docker makes, commands over real SSH as
+// @pulumi/command runs them. A state keeps what was applied, so a second run of a program is a
+// second `pulumi up`: each resource is diffed by its provider's rules (unchanged, updated in place,
+// or replaced, delete-first when the resource or its provider asks), what the program no longer
+// declares is deleted, and `destroy()` deletes everything in reverse order.
+// The rules, with the provider source each comes from, are listed in test/support/PROVIDERS.md.
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { assertLabRoute, run, RunResult } from "./exec";
-import { unwrapSecrets } from "./mocks";
+import { captureRequests, unwrapSecrets } from "./mocks";
+import { command } from "./providers/command";
+import * as docker from "./providers/docker";
+import { Applied, changedKeys, Context, Diff, Endpoint, Model, PartialCreateError, RequestOptions } from "./providers/model";
 
-/** A Docker endpoint as the harness reaches it. */
-interface Endpoint {
-    url: string;
-    sshOpts: string[];
-    /** The provider it came from: each provider keeps its own connection, as the real one does. */
-    connection?: string;
-}
+export type { Applied, Endpoint };
 
-interface Applied {
-    key: string;
-    type: string;
-    name: string;
-    inputs: Record<string, unknown>;
-    inputsJson: string;
-    id: string;
-    state: Record<string, unknown>;
-    endpoint?: Endpoint;
-}
+const MODELS: Record<string, Model> = {
+    "docker:index/container:Container": docker.container,
+    "docker:index/network:Network": docker.network,
+    "docker:index/remoteImage:RemoteImage": docker.remoteImage,
+    "command:remote:Command": command("command:remote:Command"),
+    "command:local:Command": command("command:local:Command"),
+};
 
 export interface EngineOptions {
     /** Where `command.local.Command` runs: a prefix such as `nsenter -t PID --net --mount`; required to run local commands. */
@@ -43,21 +39,25 @@ export interface EngineOptions {
 export interface RunCounts {
     created: number;
     replaced: number;
+    /** Updated in place: the provider's Update ran (for a command, its new create). */
+    updated: number;
     unchanged: number;
     deleted: number;
 }
 
 /** A record of one resource operation, in the order it happened. */
 export interface Operation {
-    op: "create" | "delete" | "read";
+    op: "create" | "update" | "delete";
     type: string;
     name: string;
+    /** For an update or a replacement: the inputs that changed. */
+    changed?: string[];
 }
 
 export class Engine {
     readonly state = new Map<string, Applied>();
     readonly operations: Operation[] = [];
-    counts: RunCounts = { created: 0, replaced: 0, unchanged: 0, deleted: 0 };
+    counts: RunCounts = { created: 0, replaced: 0, updated: 0, unchanged: 0, deleted: 0 };
     private order: string[] = [];
     private seen = new Set<string>();
     private pending = new Set<Promise<unknown>>();
@@ -67,6 +67,9 @@ export class Engine {
     /** The SSH master connections the Docker calls opened, one per provider: its control path and the ssh arguments that reach it. */
     private masters = new Map<string, { control: string; target: string[] }>();
     private masterCount = 0;
+    private providerGeneration = 0;
+    /** The resource options of each registration, as the SDK sent them to the monitor. */
+    private requests = new Map<string, RequestOptions>();
     private readonly closeAtExit = () => {
         this.closeConnections();
         fs.rmSync(this.tmp, { recursive: true, force: true });
@@ -86,9 +89,10 @@ export class Engine {
         this.seen = new Set();
         this.errors = [];
         this.failed = this.newFailureSignal();
-        this.counts = { created: 0, replaced: 0, unchanged: 0, deleted: 0 };
-        this.providers.clear();
+        this.counts = { created: 0, replaced: 0, updated: 0, unchanged: 0, deleted: 0 };
+        this.requests.clear();
         await pulumi.runtime.setMocks(this.mocks(), "dockernet", stack, false);
+        captureRequests((key, options) => this.requests.set(key, options));
         let result: T;
         try {
             result = await program();
@@ -229,34 +233,172 @@ export class Engine {
             // A component: nothing to apply on a host, and not counted as a change.
             return { id: undefined, state: {} };
         }
-        const endpoint = args.type.startsWith("docker:") ? this.endpointFor(args.provider) : undefined;
-        const inputsJson = stableJson({ inputs, endpoint });
-        const prior = this.state.get(key);
-        if (prior && prior.inputsJson === inputsJson) {
-            this.counts.unchanged++;
-            if (args.type === "pulumi:providers:docker") {
-                this.rememberProvider(args, prior.id);
+        const options = this.requests.get(key) ?? { replaceOnChanges: [], ignoreChanges: [] };
+        if (args.type.startsWith("pulumi:providers:")) {
+            return this.registerProvider(key, args, inputs, options);
+        }
+        const model = MODELS[args.type];
+        if (!model) {
+            if (args.type.startsWith("docker:") || args.type.startsWith("command:")) {
+                throw new Error(`engine-backed mocks cannot apply ${args.type} (${args.name})`);
             }
+            // Anything else (e.g. an embedding stack's own resources) is recorded, not applied.
+            return { id: `${args.name}-id`, state: inputs };
+        }
+        const endpoint = args.type.startsWith("docker:") ? this.endpointFor(args.provider) : undefined;
+        const news = model.check(inputs);
+        let prior = this.state.get(key);
+        if (prior) {
+            // A provider updated in place (same id) now reaches its new endpoint; a resource moved to
+            // another provider whose DiffConfig asks for no replacement (the docker provider marks no
+            // key ForcesProviderReplace: pulumi-terraform-bridge pkg/tfbridge/provider.go DiffConfig)
+            // is diffed as usual against the new one (pulumi/pulumi step_generator.go providerChanged).
+            prior = { ...prior, endpoint: prior.provider ? this.endpointFor(prior.provider) : prior.endpoint };
+        }
+        if (!prior) {
+            this.counts.created++;
+            const applied = await this.createResource(model, key, args, news, endpoint, options);
+            return { id: applied.id, state: applied.state };
+        }
+        const diff = this.diff(model, prior, news, options);
+        if (diff.changed.length === 0 && !prior.initError) {
+            this.counts.unchanged++;
+            // A Same step keeps the state and takes the new provider reference.
+            this.state.set(key, { ...prior, endpoint, provider: args.provider, options });
             return { id: prior.id, state: prior.state };
         }
-        if (prior) {
-            // Every input of the resources we drive forces a replacement; dockernet asks for
-            // delete-before-replace on all of them (fixed names, host scripts).
-            await this.remove(key);
+        if (diff.replaces.length > 0) {
             this.counts.replaced++;
-            await this.afterReplaceDelete?.(args.name);
-        } else {
-            this.counts.created++;
+            trace(`replacing ${key} (${diff.replaces.join(", ")})`);
+            const first = options.deleteBeforeReplace ?? model.deleteBeforeReplace(news);
+            if (first) {
+                this.state.set(key, prior);
+                await this.remove(key, diff.replaces);
+                await this.afterReplaceDelete?.(args.name);
+                const applied = await this.createResource(model, key, args, news, endpoint, options);
+                return { id: applied.id, state: applied.state };
+            }
+            // Create-before-delete: the new object exists before the old one's delete runs, from
+            // the old state (pulumi/pulumi step_generator.go: a replacement is create, then delete).
+            const old = prior;
+            this.state.delete(key);
+            // (the old one is deleted below, through its own provider)
+            this.order = this.order.filter((k) => k !== key);
+            const applied = await this.createResource(model, key, args, news, endpoint, options);
+            await this.deleteApplied(model, old, diff.replaces);
+            return { id: applied.id, state: applied.state };
         }
-        const { id, state } = await this.create(args.type, args.name, inputs, endpoint);
+        // An in-place update (also what Pulumi does for a resource whose create failed part-way).
+        this.counts.updated++;
+        const state = await model.update(this.context, { ...prior, endpoint }, news, diff);
+        const updated: Applied = { ...prior, inputs: news, state, endpoint, provider: args.provider, options, initError: false };
+        this.state.set(key, updated);
+        this.operations.push({ op: "update", type: args.type, name: args.name, changed: diff.changed });
+        trace(`updated ${key} (${diff.changed.join(", ")})`);
+        return { id: updated.id, state: updated.state };
+    }
+
+    /**
+     * The provider's diff, then the resource options on top of it, as the Pulumi engine applies
+     * them (pulumi/pulumi pkg/resource/deploy/step_generator.go): `ignoreChanges` drops a changed
+     * input, `replaceOnChanges` turns a change into a replacement.
+     */
+    private diff(model: Model, prior: Applied, news: Record<string, unknown>, options: RequestOptions): Diff {
+        const ignored = (k: string) => options.ignoreChanges.some((p) => p === k || p.startsWith(`${k}.`) || p.startsWith(`${k}[`));
+        const replacing = (k: string) => options.replaceOnChanges.some((p) => p === "*" || p === k || p.startsWith(`${k}.`) || p.startsWith(`${k}[`));
+        // An ignored input keeps its old value, in the inputs and in the state.
+        const effective = { ...news };
+        for (const k of Object.keys(prior.inputs).concat(Object.keys(news))) {
+            if (ignored(k)) {
+                effective[k] = prior.state[k] ?? prior.inputs[k];
+            }
+        }
+        const d = model.diff(prior, effective);
+        const changed = d.changed.filter((k) => !ignored(k));
+        const replaces = changed.filter((k) => d.replaces.includes(k) || replacing(k));
+        return { changed, replaces };
+    }
+
+    private async createResource(
+        model: Model,
+        key: string,
+        args: pulumi.runtime.MockResourceArgs,
+        news: Record<string, unknown>,
+        endpoint: Endpoint | undefined,
+        options: RequestOptions,
+    ): Promise<Applied> {
+        let result: { id: string; state: Record<string, unknown> };
+        try {
+            result = await model.create(this.context, args.name, news, endpoint);
+        } catch (e) {
+            if (e instanceof PartialCreateError) {
+                // The object exists: Pulumi keeps it (with its id) so a later up or destroy reaches it.
+                this.record({ key, type: args.type, name: args.name, inputs: news, id: e.id, state: e.state, endpoint, provider: args.provider, options, initError: true });
+            }
+            throw e;
+        }
+        const applied: Applied = { key, type: args.type, name: args.name, inputs: news, id: result.id, state: result.state, endpoint, provider: args.provider, options };
+        this.record(applied);
+        this.operations.push({ op: "create", type: args.type, name: args.name });
+        trace(`created ${key} id=${result.id.slice(0, 24)}`);
+        return applied;
+    }
+
+    private record(a: Applied): void {
+        this.state.set(a.key, a);
+        this.order = this.order.filter((k) => k !== a.key);
+        this.order.push(a.key);
+    }
+
+    /**
+     * A provider resource holds nothing on a host; its configuration decides where its resources'
+     * calls go. A changed configuration updates it in place, keeping its id, so its resources stay
+     * where they are (the docker provider's DiffConfig replaces on no key: pulumi-docker
+     * provider/resources.go sets no ForcesProviderReplace; pulumi/pulumi providers/registry.go
+     * Update keeps the id). With `replaceOnChanges` on a changed key it is replaced under a new id;
+     * delete-first, every resource that uses it is deleted first, through it, newest first
+     * (step_generator.go calculateDependentReplacements: "If the resource's provider is in the
+     * replace set, we must replace this resource"), and is created anew when it registers.
+     */
+    private async registerProvider(
+        key: string,
+        args: pulumi.runtime.MockResourceArgs,
+        inputs: Record<string, unknown>,
+        options: RequestOptions,
+    ): Promise<pulumi.runtime.MockResourceResult> {
+        const prior = this.state.get(key);
+        let id = prior?.id ?? `provider-${args.name}`;
+        if (!prior) {
+            this.counts.created++;
+        } else {
+            const changed = changedKeys(prior.inputs, inputs);
+            const replacing = changed.filter((k) => options.replaceOnChanges.some((p) => p === "*" || p === k || p.startsWith(`${k}.`)));
+            if (changed.length === 0) {
+                this.counts.unchanged++;
+            } else if (replacing.length === 0) {
+                this.counts.updated++;
+                this.operations.push({ op: "update", type: args.type, name: args.name, changed });
+            } else {
+                this.counts.replaced++;
+                if (options.deleteBeforeReplace) {
+                    for (const k of [...this.order].reverse()) {
+                        const a = this.state.get(k);
+                        if (a?.provider && a.provider.endsWith(`::${prior.id}`)) {
+                            await this.remove(k, ["provider"]);
+                            this.counts.replaced++;
+                        }
+                    }
+                }
+                id = `provider-${args.name}-${++this.providerGeneration}`;
+                this.operations.push({ op: "delete", type: args.type, name: args.name, changed: replacing });
+                this.operations.push({ op: "create", type: args.type, name: args.name });
+            }
+        }
         if (args.type === "pulumi:providers:docker") {
             this.rememberProvider(args, id);
         }
-        this.state.set(key, { key, type: args.type, name: args.name, inputs, inputsJson, id, state, endpoint });
-        this.order.push(key);
-        this.operations.push({ op: "create", type: args.type, name: args.name });
-        trace(`created ${key} id=${id.slice(0, 24)}`);
-        return { id, state };
+        this.record({ key, type: args.type, name: args.name, inputs, id, state: inputs, options });
+        return { id, state: inputs };
     }
 
     private rememberProvider(args: pulumi.runtime.MockResourceArgs, id: string): void {
@@ -290,206 +432,34 @@ export class Engine {
         return known;
     }
 
-    private async create(
-        type: string,
-        name: string,
-        inputs: Record<string, unknown>,
-        endpoint: Endpoint | undefined,
-    ): Promise<{ id: string; state: Record<string, unknown> }> {
-        switch (type) {
-            case "pulumi:providers:docker":
-                return { id: `provider-${name}`, state: inputs };
-            case "pulumi:providers:command":
-                return { id: `provider-${name}`, state: inputs };
-            case "docker:index/remoteImage:RemoteImage":
-                return this.createImage(inputs, endpoint!);
-            case "docker:index/network:Network":
-                return this.createNetwork(inputs, endpoint!);
-            case "docker:index/container:Container":
-                return this.createContainer(inputs, endpoint!);
-            case "command:remote:Command":
-            case "command:local:Command":
-                return this.createCommand(type, name, inputs);
-            default:
-                if (type.startsWith("docker:") || type.startsWith("command:")) {
-                    throw new Error(`engine-backed mocks cannot apply ${type} (${name})`);
-                }
-                // Anything else (e.g. an embedding stack's own resources) is recorded, not applied.
-                return { id: `${name}-id`, state: inputs };
-        }
-    }
-
-    private async remove(key: string): Promise<void> {
+    /** Deletes a resource through its model, from its stored state. */
+    private async remove(key: string, changed?: string[]): Promise<void> {
         const a = this.state.get(key);
         if (!a) {
             return;
         }
-        switch (a.type) {
-            case "docker:index/container:Container":
-                await this.docker(a.endpoint!, ["rm", "-f", a.id]);
-                break;
-            case "docker:index/network:Network":
-                await this.docker(a.endpoint!, ["network", "rm", a.id]);
-                break;
-            case "command:remote:Command":
-            case "command:local:Command": {
-                const del = a.inputs.delete as string | undefined;
-                if (del) {
-                    await this.runCommand(a.type, a.name, a.inputs, del);
-                }
-                break;
-            }
-            default:
-                break; // images are kept (keepLocally), providers hold nothing
+        const model = MODELS[a.type];
+        if (model) {
+            // Deleted through the provider its state names (pulumi/pulumi step.go: DeleteStep.Provider is old.Provider).
+            await this.deleteApplied(model, { ...a, endpoint: a.provider ? this.endpointFor(a.provider) : a.endpoint }, changed);
+        } else {
+            this.operations.push({ op: "delete", type: a.type, name: a.name });
         }
         this.state.delete(key);
         this.order = this.order.filter((k) => k !== key);
-        this.operations.push({ op: "delete", type: a.type, name: a.name });
         trace(`deleted ${key}`);
     }
 
-    // ---- Docker -------------------------------------------------------------------------------
-
-    private async createImage(inputs: Record<string, unknown>, ep: Endpoint) {
-        const name = String(inputs.name);
-        const r = await this.dockerRun(ep, ["image", "inspect", "--format", "{{.Id}}", name]);
-        if (r.code !== 0) {
-            throw new Error(
-                `image ${name} is not on ${ep.url} and the lab reaches no registry; build it there first (${r.stderr.trim()})`,
-            );
-        }
-        const imageId = r.stdout.trim();
-        return { id: `${imageId}${name}`, state: { ...inputs, imageId, repoDigest: imageId } };
+    private async deleteApplied(model: Model, a: Applied, changed?: string[]): Promise<void> {
+        await model.delete(this.context, a);
+        this.operations.push({ op: "delete", type: a.type, name: a.name, changed });
     }
 
-    private async createNetwork(inputs: Record<string, unknown>, ep: Endpoint) {
-        const argv = ["network", "create", "--driver", String(inputs.driver ?? "bridge")];
-        if (inputs.internal) {
-            argv.push("--internal");
-        }
-        for (const c of (inputs.ipamConfigs as Record<string, string>[] | undefined) ?? []) {
-            if (c.subnet) argv.push("--subnet", c.subnet);
-            if (c.gateway) argv.push("--gateway", c.gateway);
-            if (c.ipRange) argv.push("--ip-range", c.ipRange);
-        }
-        for (const [k, v] of Object.entries((inputs.options as Record<string, string>) ?? {})) {
-            argv.push("--opt", `${k}=${v}`);
-        }
-        for (const l of (inputs.labels as { label: string; value: string }[]) ?? []) {
-            argv.push("--label", `${l.label}=${l.value}`);
-        }
-        argv.push(String(inputs.name));
-        const id = (await this.docker(ep, argv)).trim();
-        const info = JSON.parse(await this.docker(ep, ["network", "inspect", id]))[0];
-        const ipamConfigs = (info.IPAM?.Config ?? []).map((c: Record<string, string>) => ({
-            subnet: c.Subnet,
-            gateway: c.Gateway,
-            ipRange: c.IPRange,
-        }));
-        return { id, state: { ...inputs, name: info.Name, ipamConfigs, options: info.Options, scope: info.Scope } };
-    }
-
-    private async createContainer(inputs: Record<string, unknown>, ep: Endpoint) {
-        const networks = (inputs.networksAdvanced as { name: string; aliases?: string[]; ipv4Address?: string }[]) ?? [];
-        const mode = String(inputs.networkMode ?? "bridge");
-        const argv = ["create", "--name", String(inputs.name), "--restart", String(inputs.restart ?? "no"), "--network", mode];
-        if (inputs.hostname) argv.push("--hostname", String(inputs.hostname));
-        for (const e of (inputs.envs as string[]) ?? []) argv.push("--env", e);
-        for (const l of (inputs.labels as { label: string; value: string }[]) ?? []) argv.push("--label", `${l.label}=${l.value}`);
-        for (const h of (inputs.hosts as { host: string; ip: string }[]) ?? []) argv.push("--add-host", `${h.host}:${h.ip}`);
-        for (const p of (inputs.ports as { internal: number; external?: number; protocol?: string; ip?: string }[]) ?? []) {
-            argv.push("--publish", `${p.ip ?? "0.0.0.0"}:${p.external ?? ""}:${p.internal}/${p.protocol ?? "tcp"}`);
-        }
-        const first = networks.find((n) => n.name === mode);
-        for (const a of first?.aliases ?? []) argv.push("--network-alias", a);
-        if (first?.ipv4Address) argv.push("--ip", first.ipv4Address);
-        argv.push(String(inputs.image), ...((inputs.command as string[]) ?? []));
-        const connects = networks
-            .filter((x) => x !== first)
-            .map((n) => {
-                const connect = ["network", "connect"];
-                for (const a of n.aliases ?? []) connect.push("--alias", a);
-                if (n.ipv4Address) connect.push("--ip", n.ipv4Address);
-                return [...connect, n.name];
-            });
-        // create, connect, start and inspect in one call, as the real provider does them over one
-        // connection; whatever fails after the create removes the container again.
-        const d = this.dockerWord(ep);
-        const script = [
-            `id=$(${d} ${argv.map(quote).join(" ")}) || exit 1`,
-            `printf '%s\\n' "$id"`,
-            `if ${[...connects.map((c) => `${d} ${c.map(quote).join(" ")} "$id" >/dev/null`), `${d} start "$id" >/dev/null`].join(" && ")}; then`,
-            `  ${d} inspect "$id" && exit 0`,
-            `fi`,
-            `${d} rm -f "$id" >/dev/null 2>&1`,
-            `exit 1`,
-        ].join("\n");
-        const r = await this.dockerShell(ep, script);
-        const newline = r.stdout.indexOf("\n");
-        const id = newline > 0 ? r.stdout.slice(0, newline).trim() : "";
-        let info: { [k: string]: any } | undefined;
-        try {
-            info = r.code === 0 ? JSON.parse(r.stdout.slice(newline + 1))[0] : undefined;
-        } catch {
-            info = undefined;
-        }
-        if (!info) {
-            // The script removes the container when a step fails; this covers a connection that
-            // broke after the create, or an answer that is not what inspect prints.
-            if (/^[0-9a-f]{12,64}$/.test(id)) {
-                await this.docker(ep, ["rm", "-f", id]).catch(() => undefined);
-            }
-            throw new Error(`docker create/start of ${inputs.name} on ${ep.url} failed (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
-        }
-        if (inputs.mustRun && !info.State?.Running) {
-            await this.docker(ep, ["rm", "-f", id]).catch(() => undefined);
-            throw new Error(`container ${inputs.name} is not running after start (${info.State?.Status}, exit ${info.State?.ExitCode})`);
-        }
-        const networkDatas = Object.entries(info.NetworkSettings?.Networks ?? {}).map(([networkName, n]) => {
-            const net = n as Record<string, string | number>;
-            return {
-                networkName,
-                ipAddress: net.IPAddress,
-                ipPrefixLength: net.IPPrefixLen,
-                gateway: net.Gateway,
-                macAddress: net.MacAddress,
-            };
-        });
-        // Docker lists networks by name; keep the order they were asked for, first network first.
-        networkDatas.sort((a, b) => rank(a.networkName) - rank(b.networkName));
-        function rank(n: string): number {
-            const i = networks.findIndex((x) => x.name === n);
-            return i < 0 ? (n === mode ? -1 : 1000) : i;
-        }
-        return {
-            id,
-            state: {
-                ...inputs,
-                name: String(info.Name).replace(/^\//, ""),
-                networkMode: info.HostConfig?.NetworkMode,
-                networkDatas,
-                hostname: info.Config?.Hostname,
-            },
-        };
-    }
-
-    /** Runs the docker CLI against an endpoint; throws with its stderr on failure. */
-    async docker(ep: Endpoint, argv: string[]): Promise<string> {
-        const r = await this.dockerRun(ep, argv);
-        if (r.code !== 0) {
-            throw new Error(`docker ${argv.slice(0, 3).join(" ")} on ${ep.url} failed: ${r.stderr.trim() || r.stdout.trim()}`);
-        }
-        return r.stdout;
-    }
-
-    private dockerRun(ep: Endpoint, argv: string[]): Promise<RunResult> {
-        return this.dockerShell(ep, `exec ${this.dockerWord(ep)} ${argv.map(quote).join(" ")}`);
-    }
-
-    /** How a shell on the Docker endpoint's side names the docker CLI. */
-    private dockerWord(ep: Endpoint): string {
-        return ep.url.startsWith("unix://") ? `docker -H ${quote(ep.url)}` : "docker";
-    }
+    /** What the provider models use to reach hosts. */
+    private readonly context: Context = {
+        shell: (ep, script) => this.dockerShell(ep, script),
+        command: (type, name, inputs, text) => this.runCommand(type, name, inputs, text),
+    };
 
     /**
      * Runs a shell script next to the Docker endpoint: locally for unix://, over SSH for ssh://.
@@ -520,18 +490,6 @@ export class Engine {
     }
 
     // ---- Commands -----------------------------------------------------------------------------
-
-    private async createCommand(type: string, name: string, inputs: Record<string, unknown>) {
-        const create = inputs.create as string | undefined;
-        let stdout = "";
-        let stderr = "";
-        if (create) {
-            const r = await this.runCommand(type, name, inputs, create);
-            stdout = r.stdout;
-            stderr = r.stderr;
-        }
-        return { id: `${name}-${Date.now().toString(36)}`, state: { ...inputs, stdout: stdout.replace(/\n$/, ""), stderr: stderr.replace(/\n$/, "") } };
-    }
 
     private async runCommand(type: string, name: string, inputs: Record<string, unknown>, text: string): Promise<RunResult> {
         let r: RunResult;
@@ -579,19 +537,7 @@ function baseSshOptions(): string[] {
     return ["-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR", "-o", "ServerAliveInterval=10"];
 }
 
-function quote(word: string): string {
-    return /^[a-zA-Z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
 
 function ensureNewline(s: string): string {
     return s.endsWith("\n") ? s : `${s}\n`;
-}
-
-/** JSON with sorted keys, so equal inputs compare equal. */
-export function stableJson(value: unknown): string {
-    return JSON.stringify(value, (_k, v) =>
-        v && typeof v === "object" && !Array.isArray(v)
-            ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
-            : v,
-    );
 }

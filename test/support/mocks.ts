@@ -117,3 +117,33 @@ export function messageOf(fn: () => unknown): string {
     }
     throw new Error("expected an error, got none");
 }
+
+/** The resource options a registration carried, as the SDK sends them to the engine. */
+export interface RegistrationOptions {
+    parent?: string;
+    deleteBeforeReplace?: boolean;
+    replaceOnChanges: string[];
+    ignoreChanges: string[];
+}
+
+/**
+ * Calls `onRequest` with the options of every resource registered from now on, keyed
+ * "<type>::<name>": the mocks API hands `newResource` only the inputs, while the real engine also
+ * gets the parent and the options (deleteBeforeReplace, replaceOnChanges, ignoreChanges). Call it
+ * right after `setMocks`, which installs the monitor this wraps.
+ */
+export function captureRequests(onRequest: (key: string, options: RegistrationOptions) => void): void {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the monitor is not part of the SDK's typed API
+    const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): any };
+    const monitor = settings.getMonitor();
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: unknown) => {
+        onRequest(`${req.getType()}::${req.getName()}`, {
+            parent: req.getParent() || undefined,
+            deleteBeforeReplace: req.getDeletebeforereplacedefined() ? req.getDeletebeforereplace() : undefined,
+            replaceOnChanges: req.getReplaceonchangesList(),
+            ignoreChanges: req.getIgnorechangesList(),
+        });
+        return register(req, callback);
+    };
+}
