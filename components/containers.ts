@@ -46,8 +46,12 @@ export function container(
         ...(spec.networks ?? []).map((n) => ({ name: n.name, aliases: n.aliases, ipv4Address: n.ipv4Address })),
         ...(wiring.networks ?? []),
     ];
-    const networkMode: pulumi.Input<string> =
-        wiring.networkMode ?? (networks.length > 0 ? networks[0].name : mode);
+    // With networks, the mode stays "bridge": the provider creates the container on its mode's
+    // network, disconnects "bridge", then connects each networksAdvanced entry with its aliases and
+    // address. Named as the mode, the first network would be joined at create without them, and the
+    // daemon ignores a second connect to it (kreuzwerker/terraform-provider-docker
+    // resource_docker_container_funcs.go resourceDockerContainerCreate; moby updateNetworkSettings).
+    const networkMode: pulumi.Input<string> = wiring.networkMode ?? (networks.length > 0 ? "bridge" : mode);
     const publishes = mode === "bridge" || mode === "custom";
     const ports = publishes
         ? (spec.ports ?? [])
@@ -75,7 +79,50 @@ export function container(
     );
 }
 
-/** The container's first IPv4 address on the network it was attached to first. */
-export function firstAddress(c: docker.Container): pulumi.Output<string> {
-    return c.networkDatas.apply((d) => (d && d.length > 0 ? d[0].ipAddress : ""));
+/**
+ * The network whose address stands for a container: its first declared network, else its mode's
+ * own network (`bridge`; `host` and `none` have no address of their own).
+ */
+export function primaryNetwork(spec: ContainerSpec): pulumi.Input<string> {
+    const networks = spec.networks ?? [];
+    return networks.length > 0 ? networks[0].name : effectiveMode(spec);
+}
+
+/**
+ * The container's IPv4 address on a network, by the network's name: the provider reads
+ * `networkDatas` from a Go map, in no particular order (flattenContainerNetworks), so the first
+ * entry is not the first network. Empty when the container has no address there.
+ */
+export function addressOn(c: docker.Container, network: pulumi.Input<string>): pulumi.Output<string> {
+    const pick = (datas: docker.types.output.ContainerNetworkData[] | undefined, net: string) =>
+        (datas ?? []).find((x) => x.networkName === net)?.ipAddress ?? "";
+    // A plain name needs no pulumi.all (one Output fewer per address).
+    return typeof network === "string"
+        ? c.networkDatas.apply((datas) => pick(datas, network))
+        : pulumi.all([c.networkDatas, network]).apply(([datas, net]) => pick(datas, net));
+}
+
+/**
+ * Fails the deployment, naming the container, when it had stopped by the time the provider read
+ * it back after starting it. The provider's create succeeds for such a container and stores
+ * `mustRun: false` (resourceDockerContainerRead); the next `up` then starts it again through an
+ * in-place update, which leaves `mustRun: true`, so nothing diffs for ever. A container that dies
+ * later than the read-back is not seen here; the connectivity checks see what it breaks.
+ */
+export function started(c: docker.Container, spec: ContainerSpec): pulumi.Output<string> {
+    return pulumi.all([c.mustRun, c.exitCode]).apply(([mustRun, exitCode]) => {
+        const problem = stoppedAtReadBack(spec.name, mustRun, exitCode);
+        if (problem) {
+            throw new pulumi.ResourceError(problem, c);
+        }
+        return spec.name;
+    });
+}
+
+/** What `started` says of a container the provider read back as stopped; undefined when it ran. */
+export function stoppedAtReadBack(name: string, mustRun: boolean | undefined, exitCode: number | undefined): string | undefined {
+    return mustRun === false
+        ? `container ${name} exited right after it started (exit code ${exitCode ?? "unknown"}); ` +
+              `\`docker logs ${name}\` on its host says why. Fix its command or image; the next up starts it again`
+        : undefined;
 }

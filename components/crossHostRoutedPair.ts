@@ -4,7 +4,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ConnectivityCheck } from "./connectivityCheck";
-import { container, images } from "./containers";
+import { addressOn, container, images, primaryNetwork, started } from "./containers";
 import { acceptRule, chainName, firewallArgs, natReturnRule } from "./host/firewall";
 import { checkDistinctHosts, dockerProvider, HostArgs, hostScript, registeredArgs, validateHost } from "./host/host";
 import { Cidr, checkInterfaceCidr, contains, formatCidr, overlaps } from "./net";
@@ -183,6 +183,7 @@ export class CrossHostRoutedPair extends pulumi.ComponentResource {
         }
         this.containers = {};
         this.hostChanges = {};
+        const specsByName: { [name: string]: ContainerSpec } = {};
         const ready: pulumi.Resource[] = [];
         const sides = [args.hostA, args.hostB];
         const firstOf: (docker.Container | undefined)[] = [];
@@ -220,7 +221,10 @@ export class CrossHostRoutedPair extends pulumi.ComponentResource {
                     dependsOn: [bip],
                 }),
             );
-            made.forEach((c, j) => (this.containers[specs[j].name] = c));
+            made.forEach((c, j) => {
+                this.containers[specs[j].name] = c;
+                specsByName[specs[j].name] = specs[j];
+            });
             firstOf.push(made[0]);
         });
 
@@ -233,7 +237,7 @@ export class CrossHostRoutedPair extends pulumi.ComponentResource {
                     {
                         host: sides[i].host,
                         fromContainer: from.name,
-                        toAddress: to.networkDatas.apply((d) => d?.[0]?.ipAddress ?? ""),
+                        toAddress: addressOn(to, primaryNetwork(peerSpec)),
                         port: peerSpec.ports?.[0]?.internal,
                     },
                     { parent: this, dependsOn: [...ready, from, to] },
@@ -243,11 +247,16 @@ export class CrossHostRoutedPair extends pulumi.ComponentResource {
         }
         const names = Object.keys(this.containers);
         this.addresses = pulumi
-            .all(names.map((n) => this.containers[n].networkDatas))
-            .apply((datas) => Object.fromEntries(names.map((n, i) => [n, datas[i]?.[0]?.ipAddress ?? ""])));
+            .all(names.map((n) => addressOn(this.containers[n], primaryNetwork(specsByName[n]))))
+            .apply((addrs) => Object.fromEntries(names.map((n, i) => [n, addrs[i]])));
         this.subnets = pulumi.output(Object.fromEntries(plan.hosts.map((h) => [h.hostName, h.subnet])));
         this.probes = pulumi.all(probes);
-        this.registerOutputs({ addresses: this.addresses, subnets: this.subnets, probes: this.probes });
+        this.registerOutputs({
+            started: pulumi.all(names.map((n) => started(this.containers[n], specsByName[n]))),
+            addresses: this.addresses,
+            subnets: this.subnets,
+            probes: this.probes,
+        });
     }
 }
 

@@ -168,6 +168,7 @@ export class CustomBridgeNetwork extends pulumi.ComponentResource {
             throw e instanceof ValidationError ? new pulumi.ResourceError(e.message, this) : e;
         }
         const provider = args.host ? dockerProvider(`${name}-provider`, args.host, this) : undefined;
+        const options = { "com.docker.network.bridge.name": plan.bridgeName };
         this.network = new docker.Network(
             `${name}-network`,
             {
@@ -175,12 +176,18 @@ export class CustomBridgeNetwork extends pulumi.ComponentResource {
                 driver: "bridge",
                 internal: plan.internal,
                 ipamConfigs: [{ subnet: plan.subnet, gateway: plan.gateway, ipRange: plan.ipRange }],
-                options: { "com.docker.network.bridge.name": plan.bridgeName },
-                labels: Object.entries({ ...(args.labels ?? {}), "dockernet.component": `CustomBridgeNetwork/${name}` }).map(
-                    ([label, value]) => ({ label, value }),
-                ),
+                options,
+                // The options again as a label: the daemon reads back its default-network-opts
+                // merged into `options` (kreuzwerker resource_docker_network_funcs.go
+                // resourceDockerNetworkRead), so `options` is ignored in diffs; a change to what
+                // dockernet sets still replaces the network through this label (labels are ForceNew).
+                labels: Object.entries({
+                    ...(args.labels ?? {}),
+                    "dockernet.component": `CustomBridgeNetwork/${name}`,
+                    "dockernet.options": JSON.stringify(options),
+                }).map(([label, value]) => ({ label, value })),
             },
-            { parent: this, provider, deleteBeforeReplace: true },
+            { parent: this, provider, deleteBeforeReplace: true, ignoreChanges: ["options"] },
         );
         if (plan.firewallChain && args.host) {
             hostScript(

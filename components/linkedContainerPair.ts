@@ -1,7 +1,7 @@
 // Two containers, one reaching the other by a name: the declared form of `docker run --link`.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { container, firstAddress, images } from "./containers";
+import { addressOn, container, images, primaryNetwork, started } from "./containers";
 import { dockerProvider, HostArgs, registeredArgs, validateHost } from "./host/host";
 import { checkSubnet } from "./net";
 import { ContainerSpec, checkUniqueNames, effectiveMode, validateContainerSpec } from "./spec";
@@ -178,14 +178,14 @@ export class LinkedContainerPair extends pulumi.ComponentResource {
             networkName = () => net.name;
         } else {
             this.target = container(`${name}-target`, args.target, imgs.get(args.target.image)!, component, {}, childOpts);
-            this.targetAddress = firstAddress(this.target);
+            this.targetAddress = addressOn(this.target, primaryNetwork(args.target));
             // What --link writes: "<ip>\t<alias> <id12> <name>" (the name is repeated only when it differs).
             const names = pulumi
                 .all([this.target.id, this.target.name])
                 .apply(([id, targetName]) => linkHostNames(plan.alias, id, targetName));
             this.consumer = container(`${name}-consumer`, args.consumer, imgs.get(args.consumer.image)!, component,
                 { hosts: [{ host: names, ip: this.targetAddress }] }, childOpts);
-            this.consumerAddress = firstAddress(this.consumer);
+            this.consumerAddress = addressOn(this.consumer, primaryNetwork(args.consumer));
             entry = pulumi.interpolate`${this.targetAddress}\t${names}`;
         }
         const alias = plan.alias;
@@ -193,6 +193,7 @@ export class LinkedContainerPair extends pulumi.ComponentResource {
         lazyOutput(this, "networkName", networkName);
         lazyOutput(this, "hostsEntry", () => entry ?? pulumi.output(undefined));
         this.registerOutputs({
+            started: pulumi.all([started(this.target, args.target), started(this.consumer, args.consumer)]),
             alias,
             targetAddress: this.targetAddress,
             consumerAddress: this.consumerAddress,
@@ -215,15 +216,4 @@ export function linkHostNames(alias: string, id: string, targetName: string): st
         names.push(targetName);
     }
     return names.join(" ");
-}
-
-function addressOn(c: docker.Container, network: pulumi.Input<string>): pulumi.Output<string> {
-    const pick = (datas: docker.types.output.ContainerNetworkData[] | undefined, net: string) => {
-        const d = (datas ?? []).find((x) => x.networkName === net) ?? (datas ?? [])[0];
-        return d ? d.ipAddress : "";
-    };
-    // A plain name needs no pulumi.all (one Output fewer per address).
-    return typeof network === "string"
-        ? c.networkDatas.apply((datas) => pick(datas, network))
-        : pulumi.all([c.networkDatas, network]).apply(([datas, net]) => pick(datas, net));
 }

@@ -1,7 +1,7 @@
 // A primary container and sidecars sharing its network namespace: `docker run --net=container:<id>`.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { container, firstAddress, images } from "./containers";
+import { addressOn, container, images, primaryNetwork, started } from "./containers";
 import { dockerProvider, HostArgs, registeredArgs, validateHost } from "./host/host";
 import { ContainerSpec, checkUniqueNames, listeningPorts, validateContainerSpec } from "./spec";
 import { Problems, ValidationError, show } from "./validate";
@@ -94,7 +94,11 @@ export class SharedNamespaceContainer extends pulumi.ComponentResource {
                 replaceOnChanges: ["networkMode"],
             }),
         );
-        this.address = firstAddress(this.primary);
-        this.registerOutputs({ address: this.address, sharedMode: this.sharedMode });
+        this.address = addressOn(this.primary, primaryNetwork(args.primary));
+        this.registerOutputs({
+            started: pulumi.all([started(this.primary, args.primary), ...this.sidecars.map((c, i) => started(c, args.sidecars[i]))]),
+            address: this.address,
+            sharedMode: this.sharedMode,
+        });
     }
 }

@@ -596,7 +596,10 @@ function containerOf(
             ipv4Address: known(nw.ipv4Address),
         };
     });
-    const mode = known(inputs.networkMode) ?? (shared ? `container:<id of ${shared.primary?.name}>` : "(known at up)");
+    const declared = known(inputs.networkMode) ?? (shared ? `container:<id of ${shared.primary?.name}>` : "(known at up)");
+    // On user-defined networks a container is created in mode bridge, which the provider then
+    // disconnects: what the user declared (and gets) is mode custom.
+    const mode = declared === "bridge" && networks.length > 0 ? "custom" : declared;
     const published = (Array.isArray(inputs.ports) ? inputs.ports : []).map((x) => {
         const p = x as Record<string, unknown>;
         return `${p.ip ?? "0.0.0.0"}:${p.external}->${p.internal}/${p.protocol ?? "tcp"}`;

@@ -176,11 +176,13 @@ export function newDockerProvider(name: string, host: HostArgs, opts: pulumi.Cus
     if (host.ssh?.knownHostsPath) {
         sshOpts.push("-o", `UserKnownHostsFile=${host.ssh.knownHostsPath}`, "-o", "StrictHostKeyChecking=yes");
     }
-    return new docker.Provider(
-        name,
-        { host: hostEndpoint(host), sshOpts: sshOpts.length > 0 ? sshOpts : undefined },
-        opts,
-    );
+    // A changed `host` is another daemon: the provider is replaced, delete-first, which replaces
+    // every Docker object on it through the old one first (pulumi/pulumi step_generator.go
+    // calculateDependentReplacements). Left to itself the docker provider would be updated in place
+    // and its objects would stay on the old host, unmanaged (no key ForcesProviderReplace in
+    // pulumi-docker provider/resources.go).
+    const options: pulumi.CustomResourceOptions = { ...opts, replaceOnChanges: ["host"], deleteBeforeReplace: true };
+    return new docker.Provider(name, { host: hostEndpoint(host), sshOpts: sshOpts.length > 0 ? sshOpts : undefined }, options);
 }
 
 /** What a host script run is: which script, and the (already validated) arguments of create and delete. */
@@ -189,14 +191,16 @@ export interface HostScriptRun {
     create: pulumi.Input<string[]>;
     /** Arguments for the delete action; undefined for scripts that leave nothing behind (probes). */
     delete?: pulumi.Input<string[]>;
-    /** Values that, when changed, re-run the script (besides its text and arguments). */
-    triggers?: pulumi.Input<string>[];
 }
 
 /**
  * Runs a host script on a host as a command resource: command.remote.Command over SSH, or
- * command.local.Command. The delete runs before a replacement's create (`deleteBeforeReplace`),
- * otherwise the old resource's delete would undo the new one's work.
+ * command.local.Command. pulumi-command replaces a command only when its `triggers` change; any
+ * other change is an update that runs the new create and never the old delete. So:
+ * - new arguments are an update, and each script's create converges the host to them (routes.sh
+ *   per tag, firewall.sh per chain, bip.sh keeps the value from before its first create);
+ * - another machine (address, port or user) is in `triggers`: a replacement, delete-first, so the
+ *   old host's delete runs, over the old connection, before the new host's create.
  */
 export function hostScript(
     name: string,
@@ -223,7 +227,7 @@ export function hostScript(
                 },
                 create,
                 delete: del,
-                triggers: run.triggers,
+                triggers: [s.address, String(s.port ?? 22), s.user ?? "root"],
                 addPreviousOutputInEnv: false,
             },
             options,
@@ -231,7 +235,7 @@ export function hostScript(
     }
     return new command.local.Command(
         name,
-        { create, delete: del, triggers: run.triggers, addPreviousOutputInEnv: false, interpreter: ["/bin/sh", "-c"] },
+        { create, delete: del, addPreviousOutputInEnv: false, interpreter: ["/bin/sh", "-c"] },
         options,
     );
 }

@@ -1,8 +1,8 @@
 // What the real providers do and a docker-CLI engine did not, each checked on lab hosts through
 // the provider models (test/support/PROVIDERS.md): a container's networks are connected after it
-// is created, read-back lists them in no particular order, a container that exits at start does
-// not fail the provider's create, a command's changed connection is an update, a provider's
-// changed host moves nothing by itself.
+// is created, read-back lists them in no particular order, a container whose start fails stays in
+// the state, a command's changed connection is an update and a provider's changed host moves
+// nothing by itself (so dockernet makes both replacements).
 import { ContainerSpec, CustomBridgeNetwork, LinkedContainerPair } from "../../components";
 import { Engine } from "../support/engine";
 import { inContainer, onHost, onHostRaw, snapshot, sshHost } from "../support/lab";
@@ -73,28 +73,22 @@ describe("fidelity to the real providers (lab h1, h2)", () => {
         expect(engine.counts).toMatchObject({ created: 0, replaced: 0, updated: 0, deleted: 0 });
     });
 
-    test("a container that exits at start fails the deployment by name, and a re-run shows no perpetual diff", async () => {
-        const program = () =>
+    test("a container whose start fails fails the deployment by name; fixed, it converges and stays converged", async () => {
+        const program = (command: string[]) => () =>
             new LinkedContainerPair("fid-exit", {
                 host: sshHost("h1"),
                 target: web("fid_exit_web"),
-                consumer: idle("fid_exit_box", { command: ["sh", "-c", "exit 3"] }),
+                consumer: idle("fid_exit_box", { command }),
                 mode: "hosts",
             });
-        await expect(engine.up(program)).rejects.toThrow(/fid_exit_box.*(exited|not running).*3/s);
-        // The provider created it (its state holds it) and a destroy reaches it.
-        expect((await onHost("h1", "docker inspect --format '{{.State.Status}} {{.State.ExitCode}}' fid_exit_box")).trim()).toBe("exited 3");
-        // Fixed: the next up converges and stays converged.
-        const fixed = () =>
-            new LinkedContainerPair("fid-exit", {
-                host: sshHost("h1"),
-                target: web("fid_exit_web"),
-                consumer: idle("fid_exit_box"),
-                mode: "hosts",
-            });
-        await engine.up(fixed);
+        await expect(engine.up(program(["/no/such/program"]))).rejects.toThrow(/fid_exit_box.*no such file/s);
+        // The provider created it before the start failed: it stays in the state (a partial
+        // create), so the next up or a destroy reaches it.
+        expect((await onHost("h1", "docker inspect --format '{{.State.Status}}' fid_exit_box")).trim()).toBe("created");
+        await engine.up(program(["sleep", "86400"]));
+        expect(engine.counts).toMatchObject({ replaced: 1 });
         expect((await onHost("h1", "docker inspect --format '{{.State.Status}}' fid_exit_box")).trim()).toBe("running");
-        await engine.up(fixed);
+        await engine.up(program(["sleep", "86400"]));
         expect(engine.counts).toMatchObject({ created: 0, replaced: 0, updated: 0, deleted: 0 });
     });
 

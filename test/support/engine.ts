@@ -68,6 +68,8 @@ export class Engine {
     private masters = new Map<string, { control: string; target: string[] }>();
     private masterCount = 0;
     private providerGeneration = 0;
+    /** Resources deleted ahead of a replacement they depend on: their next create is the other half of a replacement. */
+    private deletedAhead = new Set<string>();
     /** The resource options of each registration, as the SDK sent them to the monitor. */
     private requests = new Map<string, RequestOptions>();
     private readonly closeAtExit = () => {
@@ -91,8 +93,17 @@ export class Engine {
         this.failed = this.newFailureSignal();
         this.counts = { created: 0, replaced: 0, updated: 0, unchanged: 0, deleted: 0 };
         this.requests.clear();
+        this.deletedAhead.clear();
         await pulumi.runtime.setMocks(this.mocks(), "dockernet", stack, false);
         captureRequests((key, options) => this.requests.set(key, options));
+        // An error the program raises inside an Output (e.g. a component's check of what the
+        // provider read back) reaches the language host as an unhandled rejection, and `pulumi up`
+        // fails with it; here too.
+        const programError = (reason: unknown) => {
+            this.errors.push(reason instanceof Error ? reason : new Error(String(reason)));
+            this.signalFailure();
+        };
+        process.on("unhandledRejection", programError);
         let result: T;
         try {
             result = await program();
@@ -100,6 +111,8 @@ export class Engine {
         } catch (e) {
             await this.settle().catch(() => undefined);
             throw this.errors[0] ?? e;
+        } finally {
+            process.removeListener("unhandledRejection", programError);
         }
         if (this.errors.length > 0) {
             throw this.errors[0];
@@ -200,10 +213,12 @@ export class Engine {
             if (this.errors.length > 0) {
                 // What is still in flight now resolves without applying anything; let it drain so
                 // it cannot reach the next run's mocks (bounded, in case something still waits).
+                let timer: NodeJS.Timeout | undefined;
                 await Promise.race([
                     Promise.allSettled([...this.pending]).then(() => runtime.waitForRPCs?.()),
-                    new Promise((r) => setTimeout(r, 30000)),
+                    new Promise((r) => (timer = setTimeout(r, 30000))),
                 ]).catch(() => undefined);
+                clearTimeout(timer);
                 return;
             }
             await new Promise((r) => setTimeout(r, 50));
@@ -233,7 +248,7 @@ export class Engine {
             // A component: nothing to apply on a host, and not counted as a change.
             return { id: undefined, state: {} };
         }
-        const options = this.requests.get(key) ?? { replaceOnChanges: [], ignoreChanges: [] };
+        const options: RequestOptions = this.requests.get(key) ?? { replaceOnChanges: [], ignoreChanges: [] };
         if (args.type.startsWith("pulumi:providers:")) {
             return this.registerProvider(key, args, inputs, options);
         }
@@ -256,11 +271,13 @@ export class Engine {
             prior = { ...prior, endpoint: prior.provider ? this.endpointFor(prior.provider) : prior.endpoint };
         }
         if (!prior) {
-            this.counts.created++;
+            if (!this.deletedAhead.delete(key)) {
+                this.counts.created++;
+            }
             const applied = await this.createResource(model, key, args, news, endpoint, options);
             return { id: applied.id, state: applied.state };
         }
-        const diff = this.diff(model, prior, news, options);
+        const diff = diffWithOptions(model, prior, news, options);
         if (diff.changed.length === 0 && !prior.initError) {
             this.counts.unchanged++;
             // A Same step keeps the state and takes the new provider reference.
@@ -273,6 +290,7 @@ export class Engine {
             const first = options.deleteBeforeReplace ?? model.deleteBeforeReplace(news);
             if (first) {
                 this.state.set(key, prior);
+                await this.deleteDependents(prior);
                 await this.remove(key, diff.replaces);
                 await this.afterReplaceDelete?.(args.name);
                 const applied = await this.createResource(model, key, args, news, endpoint, options);
@@ -296,27 +314,6 @@ export class Engine {
         this.operations.push({ op: "update", type: args.type, name: args.name, changed: diff.changed });
         trace(`updated ${key} (${diff.changed.join(", ")})`);
         return { id: updated.id, state: updated.state };
-    }
-
-    /**
-     * The provider's diff, then the resource options on top of it, as the Pulumi engine applies
-     * them (pulumi/pulumi pkg/resource/deploy/step_generator.go): `ignoreChanges` drops a changed
-     * input, `replaceOnChanges` turns a change into a replacement.
-     */
-    private diff(model: Model, prior: Applied, news: Record<string, unknown>, options: RequestOptions): Diff {
-        const ignored = (k: string) => options.ignoreChanges.some((p) => p === k || p.startsWith(`${k}.`) || p.startsWith(`${k}[`));
-        const replacing = (k: string) => options.replaceOnChanges.some((p) => p === "*" || p === k || p.startsWith(`${k}.`) || p.startsWith(`${k}[`));
-        // An ignored input keeps its old value, in the inputs and in the state.
-        const effective = { ...news };
-        for (const k of Object.keys(prior.inputs).concat(Object.keys(news))) {
-            if (ignored(k)) {
-                effective[k] = prior.state[k] ?? prior.inputs[k];
-            }
-        }
-        const d = model.diff(prior, effective);
-        const changed = d.changed.filter((k) => !ignored(k));
-        const replaces = changed.filter((k) => d.replaces.includes(k) || replacing(k));
-        return { changed, replaces };
     }
 
     private async createResource(
@@ -384,8 +381,10 @@ export class Engine {
                     for (const k of [...this.order].reverse()) {
                         const a = this.state.get(k);
                         if (a?.provider && a.provider.endsWith(`::${prior.id}`)) {
+                            await this.deleteDependents(a);
                             await this.remove(k, ["provider"]);
                             this.counts.replaced++;
+                            this.deletedAhead.add(k);
                         }
                     }
                 }
@@ -430,6 +429,30 @@ export class Engine {
             throw new Error(`unknown provider ${providerRef}`);
         }
         return known;
+    }
+
+    /**
+     * Before a resource is deleted to be replaced, the resources whose replace-on-change inputs were
+     * computed from it are deleted first, newest first, and created again when they register
+     * (pulumi/pulumi step_generator.go calculateDependentReplacements: a dependent is replaced
+     * when its diff against the replaced resource's unknown outputs requires it).
+     */
+    private async deleteDependents(replaced: Applied): Promise<void> {
+        const urn = replaced.options.urn;
+        if (!urn) {
+            return;
+        }
+        for (const k of [...this.order].reverse()) {
+            const a = this.state.get(k);
+            const model = a && MODELS[a.type];
+            const deps = a?.options.propertyDependencies ?? {};
+            if (a && model && Object.entries(deps).some(([input, urns]) => urns.includes(urn) && model.forceNew(input))) {
+                await this.deleteDependents(a);
+                await this.remove(k, [`(depends on ${replaced.name})`]);
+                this.counts.replaced++;
+                this.deletedAhead.add(k);
+            }
+        }
     }
 
     /** Deletes a resource through its model, from its stored state. */
@@ -525,6 +548,28 @@ export class Engine {
         return r;
     }
 }
+
+/**
+ * The provider's diff, then the resource options on top of it, as the Pulumi engine applies them
+ * (pulumi/pulumi pkg/resource/deploy/step_generator.go): `ignoreChanges` keeps an input's old
+ * value, `replaceOnChanges` turns a change into a replacement.
+ */
+export function diffWithOptions(model: Model, prior: Applied, news: Record<string, unknown>, options: RequestOptions): Diff {
+    const ignored = (k: string) => options.ignoreChanges.some((p) => p === k || p.startsWith(`${k}.`) || p.startsWith(`${k}[`));
+    const replacing = (k: string) => options.replaceOnChanges.some((p) => p === "*" || p === k || p.startsWith(`${k}.`) || p.startsWith(`${k}[`));
+    const effective = { ...news };
+    for (const k of Object.keys(prior.inputs).concat(Object.keys(news))) {
+        if (ignored(k)) {
+            effective[k] = prior.state[k] ?? prior.inputs[k];
+        }
+    }
+    const d = model.diff(prior, effective);
+    const changed = d.changed.filter((k) => !ignored(k));
+    const replaces = changed.filter((k) => d.replaces.includes(k) || replacing(k));
+    return { changed, replaces };
+}
+
+export { MODELS };
 
 /** DOCKERNET_ENGINE_LOG=<file> records every operation with a timestamp, for debugging a live run. */
 function trace(line: string): void {

@@ -120,7 +120,11 @@ export function messageOf(fn: () => unknown): string {
 
 /** The resource options a registration carried, as the SDK sends them to the engine. */
 export interface RegistrationOptions {
+    /** The resource's URN, as the monitor makes it. */
+    urn: string;
     parent?: string;
+    /** Which other resources (URNs) each input was computed from. */
+    propertyDependencies: Record<string, string[]>;
     deleteBeforeReplace?: boolean;
     replaceOnChanges: string[];
     ignoreChanges: string[];
@@ -138,8 +142,11 @@ export function captureRequests(onRequest: (key: string, options: RegistrationOp
     const monitor = settings.getMonitor();
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req: any, callback: unknown) => {
+        const deps = req.getPropertydependenciesMap().toArray() as [string, [string[]]][];
         onRequest(`${req.getType()}::${req.getName()}`, {
+            urn: monitor.newUrn(req.getParent(), req.getType(), req.getName()),
             parent: req.getParent() || undefined,
+            propertyDependencies: Object.fromEntries(deps.map(([k, v]) => [k, v[0] ?? []])),
             deleteBeforeReplace: req.getDeletebeforereplacedefined() ? req.getDeletebeforereplace() : undefined,
             replaceOnChanges: req.getReplaceonchangesList(),
             ignoreChanges: req.getIgnorechangesList(),

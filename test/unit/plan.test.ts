@@ -119,7 +119,7 @@ describe("offline plan of the dev stack", () => {
 
     test("shows containers with image, network mode, networks and aliases, ports and /etc/hosts lines", () => {
         const local = hostSection(p.text, "local");
-        expect(local).toMatch(/nginx_web4 +image busybox:1\.36 {2}network mode web-by-alias-link/);
+        expect(local).toMatch(/nginx_web4 +image busybox:1\.36 {2}network mode custom/);
         expect(local).toContain("networks: web-by-alias-link (alias www)");
         expect(local).toContain("publishes 0.0.0.0:8080->80/tcp");
         expect(local).toContain("/etc/hosts += <address of nginx_web1> nginx_web1 <id12 of nginx_web1>");
@@ -197,7 +197,7 @@ describe("offline plan of the lab stack", () => {
         expect(h1).toContain(`delete: routes.sh 'delete' '--tag' '${routesTag("seed-pair", "h1")}' '172.18.0.0/16=192.168.100.201'`);
         expect(h1).toMatch(/create: firewall\.sh 'create' '--chain' 'DN-B-[0-9A-F]{10}' 'accept,br-appnet,docker0,-,-' 'accept,docker0,br-appnet,-,-'/);
         expect(h1).toContain("opened: br-appnet <-> docker0");
-        expect(h1).toMatch(/api_1 +image lab\/busybox:1 {2}network mode appnet/);
+        expect(h1).toMatch(/api_1 +image lab\/busybox:1 {2}network mode custom/);
         expect(h1).toContain("networks: appnet (alias api)"); // they share appnet: no network of the link's own
         // bip first, probes last: the order up runs them in.
         const order = [...h1.matchAll(/create: (\w+)\.sh/g)].map((m) => m[1]);

@@ -45,6 +45,7 @@ export function command(type: string): Model {
 
         // The provider never asks for delete-first: by default the new create runs, then the old delete.
         deleteBeforeReplace: () => false,
+        forceNew: (k) => k === "triggers",
     };
 }
 

@@ -195,6 +195,7 @@ export const container: Model = {
     },
 
     deleteBeforeReplace: () => true, // pulumi-docker provider/resources.go: docker_container DeleteBeforeReplace: true
+    forceNew: (k) => CONTAINER_FORCE_NEW.has(k),
 };
 
 interface NetworkAdvanced {
@@ -367,6 +368,7 @@ export const network: Model = {
 
     // pulumi-terraform-bridge nameRequiresDeleteBeforeReplace: an explicitly named network is replaced delete-first.
     deleteBeforeReplace: (inputs) => inputs.name !== undefined,
+    forceNew: () => true,
 };
 
 // ---- docker_image, Pulumi's RemoteImage (resource_docker_image.go, resource_docker_image_funcs.go)
@@ -409,6 +411,7 @@ export const remoteImage: Model = {
     },
 
     deleteBeforeReplace: () => false,
+    forceNew: (k) => k !== "keepLocally" && k !== "forceRemove",
 };
 
 // ---- orders that are not the program's ---------------------------------------------------------

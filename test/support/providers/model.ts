@@ -35,7 +35,10 @@ export interface Applied {
 
 /** The resource options the engine honours, as the SDK sends them in RegisterResourceRequest. */
 export interface RequestOptions {
+    urn?: string;
     parent?: string;
+    /** Which other resources (URNs) each input was computed from. */
+    propertyDependencies?: Record<string, string[]>;
     /** Undefined when the program did not say; the provider's default then applies. */
     deleteBeforeReplace?: boolean;
     replaceOnChanges: string[];
@@ -76,6 +79,8 @@ export interface Model {
     delete(ctx: Context, prior: Applied): Promise<void>;
     /** Whether a replacement deletes first when the program does not say. */
     deleteBeforeReplace(inputs: Record<string, unknown>): boolean;
+    /** Whether a change to this top-level input replaces the resource. */
+    forceNew(key: string): boolean;
 }
 
 /** JSON with sorted keys and without empty values, so equal values compare equal. */
