@@ -1,0 +1,53 @@
+// Names that last: every resource the dev and lab stacks register, by type, name and parent, is
+// pinned in test/unit/golden/. A refactor that moves a URN (a renamed child, a new parent, another
+// type token) would make `pulumi up` replace containers and rerun host scripts, so it fails here;
+// a move that is meant ships `aliases` for the old URNs, and the golden file changes with it.
+// DOCKERNET_UPDATE_GOLDEN=1 rewrites the files.
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { loadStackConfig } from "../../stacks/plan";
+import { captureRequests, Recorder, settle } from "../support/mocks";
+
+const ROOT = path.join(__dirname, "..", "..");
+
+async function namesOf(stack: string): Promise<string> {
+    const rec = new Recorder();
+    await rec.install(true);
+    const parents = new Map<string, string | undefined>();
+    captureRequests((key, options) => parents.set(key, options.parent));
+    const cfg = loadStackConfig(ROOT, stack);
+    if (cfg.values["dockernet:sshPrivateKey"] === undefined) {
+        cfg.values["dockernet:sshPrivateKey"] = "placeholder";
+        cfg.secretKeys.push("dockernet:sshPrivateKey");
+    }
+    delete cfg.values["dockernet:sshPrivateKeyPath"];
+    pulumi.runtime.setAllConfig(cfg.values, cfg.secretKeys);
+    jest.isolateModules(() => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- a Pulumi program runs when it is loaded
+        require(path.join(ROOT, "index"));
+    });
+    await settle();
+    await new Promise((r) => setTimeout(r, 50));
+    await settle();
+    const lines = rec.resources.map((r) => {
+        const parent = parents.get(`${r.type}::${r.name}`);
+        const parentName = parent ? parent.slice(parent.lastIndexOf("::") + 2) : "(stack)";
+        const parentType = parent ? parent.split("::")[2].split("$").pop() : "";
+        return `${r.type} ${r.name} <- ${parentType ? `${parentType} ` : ""}${parentName}`;
+    });
+    return `${[...new Set(lines)].sort().join("\n")}\n`;
+}
+
+describe.each(["dev", "lab"])("resource names of stack %s", (stack) => {
+    test("every type, name and parent is as pinned", async () => {
+        const file = path.join(__dirname, "golden", `names-${stack}.txt`);
+        const names = await namesOf(stack);
+        if (process.env.DOCKERNET_UPDATE_GOLDEN === "1") {
+            fs.mkdirSync(path.dirname(file), { recursive: true });
+            fs.writeFileSync(file, names);
+        }
+        expect(names.split("\n").length).toBeGreaterThan(20);
+        expect(names).toBe(fs.readFileSync(file, "utf8"));
+    }, 60000);
+});
