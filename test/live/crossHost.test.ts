@@ -89,7 +89,7 @@ describe("cross-host routed pair (lab h1 + h2)", () => {
         const restartsBefore = [restarts("h1"), restarts("h2")];
         const state = [await snapshot("h1"), await snapshot("h2")];
         await engine.up(() => new CrossHostRoutedPair("seed", pairArgs(true)));
-        expect(engine.counts).toMatchObject({ created: 0, replaced: 0, deleted: 0 });
+        expect(engine.counts).toMatchObject({ created: 0, replaced: 0, updated: 0, deleted: 0 });
         // And each host script itself, run again by hand with the same arguments, reports "unchanged".
         let scripts = 0;
         for (const a of engine.state.values()) {

@@ -163,7 +163,7 @@ describe("single host (lab h1, real Docker over SSH)", () => {
     test("a second run of the unchanged program touches nothing", async () => {
         const before = (await onHost("h1", "docker ps -q --no-trunc | sort")).trim();
         await engine.up(() => program("2"));
-        expect(engine.counts).toMatchObject({ created: 0, replaced: 0, deleted: 0 });
+        expect(engine.counts).toMatchObject({ created: 0, replaced: 0, updated: 0, deleted: 0 });
         expect((await onHost("h1", "docker ps -q --no-trunc | sort")).trim()).toBe(before);
     });
 
