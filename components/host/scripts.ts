@@ -18,12 +18,15 @@ export function scriptText(script: string): string {
     return text;
 }
 
-/** Where a host script lives, both from the sources (ts) and from the compiled bin/ tree. */
+/**
+ * Where a host script lives: beside this file in the sources, or, from a compiled tree (bin/, the
+ * benchmarks' out/bench/js/), in the package's components/host/scripts above it.
+ */
 export function scriptPath(script: string): string {
-    const candidates = [
-        path.join(__dirname, "scripts", `${script}.sh`),
-        path.join(__dirname, "..", "..", "..", "components", "host", "scripts", `${script}.sh`),
-    ];
+    const candidates = [path.join(__dirname, "scripts", `${script}.sh`)];
+    for (let up = path.join(__dirname, "..", ".."); candidates.length < 5; up = path.join(up, "..")) {
+        candidates.push(path.join(up, "..", "components", "host", "scripts", `${script}.sh`));
+    }
     const found = candidates.find((p) => fs.existsSync(p));
     if (!found) {
         throw new Error(`host script ${script}.sh not found (looked in ${candidates.join(", ")})`);

@@ -480,7 +480,7 @@ function summarize(runs: FlowRun[], reuse: boolean): void {
             ["no-op second Engine.up", "median", "all runs"],
             [
                 ["up time ms", f0(median(noop.map((n) => n.upMs))), noop.map((n) => f0(n.upMs)).join(", ")],
-                ["created / replaced / deleted", "", noop.map((n) => `${n.counts.created}/${n.counts.replaced}/${n.counts.deleted}`).join(", ")],
+                ["created / replaced / updated / deleted", "", noop.map((n) => `${n.counts.created}/${n.counts.replaced}/${n.counts.updated}/${n.counts.deleted}`).join(", ")],
                 ["unchanged", "", noop.map((n) => n.counts.unchanged).join(", ")],
                 ["Docker restarts h1/h2", "", noop.map((n) => `${n.restarts.h1}/${n.restarts.h2}`).join(", ")],
                 ["host commands run by the engine", "", noop.map((n) => n.commandsRun.length).join(", ")],

@@ -130,7 +130,7 @@ async function main(): Promise<void> {
     }
 }
 
-/** Per resource applied since `since` (epoch ms): when it was registered and how long applying it took, from the engine's trace. */
+/** Per resource applied (created, or updated in place) since `since` (epoch ms): when it was registered and how long applying it took, from the engine's trace. */
 function timeline(file: string, since: number): Timed[] {
     if (!fs.existsSync(file)) {
         return [];
@@ -138,7 +138,7 @@ function timeline(file: string, since: number): Timed[] {
     const registered = new Map<string, number>();
     const out: Timed[] = [];
     for (const line of fs.readFileSync(file, "utf8").split("\n")) {
-        const m = /^(\S+) (register|created) (\S+)/.exec(line);
+        const m = /^(\S+) (register|created|updated) (\S+)/.exec(line);
         if (!m) {
             continue;
         }

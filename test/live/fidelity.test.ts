@@ -92,6 +92,21 @@ describe("fidelity to the real providers (lab h1, h2)", () => {
         expect(engine.counts).toMatchObject({ created: 0, replaced: 0, updated: 0, deleted: 0 });
     });
 
+    test("a changed restart policy updates the container in place: same container, new policy", async () => {
+        const program = (restart: string) => () =>
+            new LinkedContainerPair("fid-restart", {
+                host: sshHost("h1"),
+                target: web("fid_restart_web", { restart }),
+                consumer: idle("fid_restart_box"),
+                mode: "hosts",
+            });
+        await engine.up(program("unless-stopped"));
+        const id = (await onHost("h1", "docker inspect --format '{{.Id}}' fid_restart_web")).trim();
+        await engine.up(program("always"));
+        expect(engine.counts).toMatchObject({ created: 0, replaced: 0, updated: 1, deleted: 0 });
+        expect((await onHost("h1", "docker inspect --format '{{.Id}} {{.HostConfig.RestartPolicy.Name}} {{.State.Status}}' fid_restart_web")).trim()).toBe(`${id} always running`);
+    });
+
     test("moving a component to another host deletes on the old host first, then creates on the new one", async () => {
         const h1Before = await snapshot("h1");
         const program = (hostName: string) => () => {

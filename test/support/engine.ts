@@ -6,11 +6,13 @@
 // or replaced, delete-first when the resource or its provider asks), what the program no longer
 // declares is deleted, and `destroy()` deletes everything in reverse order.
 // The rules, with the provider source each comes from, are listed in test/support/PROVIDERS.md.
-import { spawnSync } from "child_process";
+import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
+import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { Duplex } from "stream";
 import { assertLabRoute, run, RunResult } from "./exec";
 import { captureRequests, unwrapSecrets } from "./mocks";
 import { command } from "./providers/command";
@@ -64,9 +66,10 @@ export class Engine {
     private errors: Error[] = [];
     private providers = new Map<string, Endpoint>();
     private tmp = fs.mkdtempSync(path.join(os.tmpdir(), "dockernet-engine-"));
-    /** The SSH master connections the Docker calls opened, one per provider: its control path and the ssh arguments that reach it. */
-    private masters = new Map<string, { control: string; target: string[] }>();
-    private masterCount = 0;
+    /** The Docker API connection pools, one per provider (and endpoint). */
+    private agents = new Map<string, http.Agent>();
+    /** The `ssh ... docker system dial-stdio` processes those pools started. */
+    private dialers = new Set<ChildProcess>();
     private providerGeneration = 0;
     /** Resources deleted ahead of a replacement they depend on: their next create is the other half of a replacement. */
     private deletedAhead = new Set<string>();
@@ -81,8 +84,7 @@ export class Engine {
     afterReplaceDelete?: (name: string) => Promise<void>;
 
     constructor(private readonly options: EngineOptions = {}) {
-        // A safety net for plain node (the benchmarks); under jest, tests call dispose(), and a master
-        // nobody closes still exits by itself after ControlPersist's 30 s of idleness.
+        // A safety net for plain node (the benchmarks); under jest, tests call dispose().
         process.once("exit", this.closeAtExit);
     }
 
@@ -144,19 +146,23 @@ export class Engine {
         }
     }
 
-    /** Closes the engine's SSH master connections and removes its temporary files (keys, control sockets). */
+    /** Closes the engine's Docker API connections and removes its temporary files (keys). */
     dispose(): void {
         this.closeConnections();
         process.removeListener("exit", this.closeAtExit);
         fs.rmSync(this.tmp, { recursive: true, force: true });
     }
 
-    /** Asks each SSH master this engine started to exit, through its own control socket (never by name). */
+    /** Closes the Docker API connections: each pool, and the dial-stdio processes it started (by their handles, never by name). */
     closeConnections(): void {
-        for (const { control, target } of this.masters.values()) {
-            spawnSync("ssh", ["-o", `ControlPath=${control}`, "-O", "exit", ...target], { stdio: "ignore", timeout: 10000 });
+        for (const agent of this.agents.values()) {
+            agent.destroy();
         }
-        this.masters.clear();
+        this.agents.clear();
+        for (const child of this.dialers) {
+            child.kill();
+        }
+        this.dialers.clear();
     }
 
     /** The outputs of an applied resource by its logical name. */
@@ -480,36 +486,55 @@ export class Engine {
 
     /** What the provider models use to reach hosts. */
     private readonly context: Context = {
-        shell: (ep, script) => this.dockerShell(ep, script),
+        request: (ep, method, apiPath, body) => this.dockerRequest(ep, method, apiPath, body),
         command: (type, name, inputs, text) => this.runCommand(type, name, inputs, text),
     };
 
     /**
-     * Runs a shell script next to the Docker endpoint: locally for unix://, over SSH for ssh://.
-     * SSH goes through one master connection per provider, standing in for the real provider's
-     * client, which reuses its connections instead of dialling for every API call (it may open a
-     * few for concurrent calls; the master carries any number).
+     * One HTTP request to the Docker Engine API of an endpoint, carried as the real provider carries
+     * it: to a unix socket, or over SSH through `docker system dial-stdio` on the host, one `ssh`
+     * per pooled connection, kept alive between calls (the Docker client's connection helper,
+     * which the provider's client uses for ssh:// hosts). One pool per provider.
      */
-    private dockerShell(ep: Endpoint, script: string): Promise<RunResult> {
+    private dockerRequest(ep: Endpoint, method: string, apiPath: string, body?: string): Promise<{ status: number; text: string }> {
+        let agent: http.Agent;
+        let socketPath: string | undefined;
         if (ep.url.startsWith("unix://")) {
-            return run(["sh", "-c", script], { timeoutMs: 120000 });
+            socketPath = ep.url.slice("unix://".length);
+            agent = this.agentFor(`unix ${socketPath}`, () => new http.Agent({ keepAlive: true }));
+        } else {
+            const m = /^ssh:\/\/(?:([^@]+)@)?([^:/]+)(?::(\d+))?$/.exec(ep.url);
+            if (!m) {
+                throw new Error(`unsupported Docker endpoint ${ep.url}`);
+            }
+            assertLabRoute(m[2], this.options.labInterface);
+            const argv = ["ssh", ...baseSshOptions(), ...ep.sshOpts, "-p", m[3] ?? "22", `${m[1] ?? "root"}@${m[2]}`, "docker", "system", "dial-stdio"];
+            agent = this.agentFor(JSON.stringify([ep.connection ?? "default", argv]), () => new DialStdioAgent(argv, this.dialers));
         }
-        const m = /^ssh:\/\/(?:([^@]+)@)?([^:/]+)(?::(\d+))?$/.exec(ep.url);
-        if (!m) {
-            throw new Error(`unsupported Docker endpoint ${ep.url}`);
+        return new Promise((resolve, reject) => {
+            const req = http.request(
+                { agent, socketPath, host: "docker", method, path: apiPath, headers: body === undefined ? {} : { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) } },
+                (res) => {
+                    let text = "";
+                    res.setEncoding("utf8");
+                    res.on("data", (d) => (text += d));
+                    res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+                    res.on("error", reject);
+                },
+            );
+            req.setTimeout(120000, () => req.destroy(new Error(`Docker API ${method} ${apiPath} on ${ep.url}: no answer in 120 s`)));
+            req.on("error", (e) => reject(new Error(`Docker API ${method} ${apiPath} on ${ep.url}: ${e.message}${DialStdioAgent.lastError(agent)}`)));
+            req.end(body);
+        });
+    }
+
+    private agentFor(key: string, make: () => http.Agent): http.Agent {
+        let agent = this.agents.get(key);
+        if (!agent) {
+            agent = make();
+            this.agents.set(key, agent);
         }
-        assertLabRoute(m[2], this.options.labInterface);
-        const target = [...ep.sshOpts, "-p", m[3] ?? "22", `${m[1] ?? "root"}@${m[2]}`];
-        // One master per provider and way of reaching the host (its ssh options included). The
-        // socket is named by a counter, not ssh's %C hash, so its path stays short under any TMPDIR.
-        const key = JSON.stringify([ep.connection ?? "default", target]);
-        let master = this.masters.get(key);
-        if (!master) {
-            master = { control: path.join(this.tmp, `m${++this.masterCount}`), target };
-            this.masters.set(key, master);
-        }
-        const mux = ["-o", "ControlMaster=auto", "-o", `ControlPath=${master.control}`, "-o", "ControlPersist=30"];
-        return run(["ssh", ...baseSshOptions(), ...mux, ...master.target, script], { timeoutMs: 120000 });
+        return agent;
     }
 
     // ---- Commands -----------------------------------------------------------------------------
@@ -570,6 +595,46 @@ export function diffWithOptions(model: Model, prior: Applied, news: Record<strin
 }
 
 export { MODELS };
+
+/**
+ * An http.Agent whose connections are `ssh <host> docker system dial-stdio` processes: HTTP goes
+ * to the host's Docker socket through the process's stdin and stdout, as with the Docker client's
+ * ssh connection helper. Kept alive, so sequential calls reuse one connection.
+ */
+class DialStdioAgent extends http.Agent {
+    private static errors = new WeakMap<http.Agent, string>();
+
+    constructor(
+        private readonly argv: string[],
+        private readonly children: Set<ChildProcess>,
+    ) {
+        super({ keepAlive: true });
+    }
+
+    /** The last ssh error text of an agent's connections, for an error message. */
+    static lastError(agent: http.Agent): string {
+        const e = DialStdioAgent.errors.get(agent);
+        return e ? ` (ssh: ${e})` : "";
+    }
+
+    createConnection(): Duplex {
+        const child = spawn(this.argv[0], this.argv.slice(1), { stdio: ["pipe", "pipe", "pipe"] });
+        this.children.add(child);
+        let stderr = "";
+        child.stderr.on("data", (d) => {
+            stderr += d.toString();
+            DialStdioAgent.errors.set(this, stderr.trim().slice(-300));
+        });
+        child.on("exit", () => this.children.delete(child));
+        const socket = Duplex.from({ readable: child.stdout, writable: child.stdin });
+        // What http.Agent asks of a socket when it keeps one alive.
+        const self = () => socket;
+        Object.assign(socket, { setKeepAlive: self, setNoDelay: self, setTimeout: self, ref: self, unref: self });
+        socket.on("close", () => child.kill());
+        socket.on("error", () => child.kill());
+        return socket;
+    }
+}
 
 /** DOCKERNET_ENGINE_LOG=<file> records every operation with a timestamp, for debugging a live run. */
 function trace(line: string): void {

@@ -1,8 +1,8 @@
 // A model of @pulumi/docker: the Terraform docker provider (kreuzwerker/terraform-provider-docker
 // v4.5.0, which pulumi/pulumi-docker v5 bridges: provider/go.mod replaces it with ../upstream, a
 // submodule at that tag). Each resource makes the Docker Engine API calls the provider makes, in
-// its order, with its request bodies (sent with curl to the daemon's socket on the host, as the
-// provider's client reaches it through `docker system dial-stdio` over SSH), and keeps the state
+// its order, with its request bodies (over `docker system dial-stdio` through SSH, as the
+// provider's client reaches an ssh:// host, or to a unix socket), and keeps the state
 // the provider's Read would. Files cited are under internal/provider/ of that repository.
 import { changedKeys, Context, Endpoint, Model, PartialCreateError } from "./model";
 
@@ -27,27 +27,14 @@ class DockerApiError extends Error {
  * negotiates the daemon's own API version (client.WithAPIVersionNegotiation in config.go).
  */
 export async function api(ctx: Context, ep: Endpoint, method: string, path: string, body?: unknown): Promise<ApiResult> {
-    // Over SSH the provider's client ends up on the host's default socket (dial-stdio).
-    const socket = ep.url.startsWith("unix://") ? ep.url.slice("unix://".length) : "/var/run/docker.sock";
-    const argv = ["curl", "-sS", "--unix-socket", socket, "-X", method, "-w", "\\n%{http_code}"];
-    if (body !== undefined) {
-        argv.push("-H", "Content-Type: application/json", "--data-binary", JSON.stringify(body));
-    }
-    argv.push(`http://docker${path}`);
-    const r = await ctx.shell(ep, `exec ${argv.map(quote).join(" ")}`);
-    if (r.code !== 0) {
-        throw new Error(`Docker API ${method} ${path} on ${ep.url}: curl exited ${r.code}: ${r.stderr.trim()}`);
-    }
-    const cut = r.stdout.lastIndexOf("\n");
-    const text = r.stdout.slice(0, cut);
-    const status = Number(r.stdout.slice(cut + 1));
+    const r = await ctx.request(ep, method, path, body === undefined ? undefined : JSON.stringify(body));
     let parsed: unknown = undefined;
     try {
-        parsed = text.trim() ? JSON.parse(text) : undefined;
+        parsed = r.text.trim() ? JSON.parse(r.text) : undefined;
     } catch {
         parsed = undefined;
     }
-    return { status, body: parsed, text };
+    return { status: r.status, body: parsed, text: r.text };
 }
 
 async function ok(ctx: Context, ep: Endpoint, method: string, path: string, body?: unknown): Promise<any> {
@@ -441,8 +428,4 @@ function setOrder<T>(items: T[], key: (x: T) => string): T[] {
 
 function dropEmpty(o: Record<string, unknown>): Record<string, unknown> {
     return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== "" && v !== null));
-}
-
-function quote(word: string): string {
-    return /^[a-zA-Z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }

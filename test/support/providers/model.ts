@@ -53,7 +53,8 @@ export interface Diff {
 
 /** How a model reaches a host: a shell next to a Docker endpoint, and host commands. */
 export interface Context {
-    shell(ep: Endpoint, script: string): Promise<RunResult>;
+    /** One Docker Engine API request on the endpoint's daemon; the status and the body's text. */
+    request(ep: Endpoint, method: string, path: string, body?: string): Promise<{ status: number; text: string }>;
     /** Runs a command resource's text where it runs (over its `connection`, or locally); throws on a non-zero exit. */
     command(type: string, name: string, inputs: Record<string, unknown>, text: string): Promise<RunResult>;
 }
