@@ -504,7 +504,7 @@ function summarize(runs: FlowRun[], reuse: boolean): void {
     }
     const how = reuse
         ? "SSH connections multiplexed (one master per host, both sides)"
-        : "plain SSH: a new connection per host command (as Pulumi's command provider does), one SSH master per Docker provider (standing in for the real provider's client, which reuses its connections)";
+        : "plain SSH: a new connection per host command (as Pulumi's command provider does); Docker API calls over kept-alive `docker system dial-stdio` connections per Docker provider (as the real provider's client)";
     const text = `Live convergence: the seed's two-host topology, empty → verified (ping + HTTP both ways); ${how}\n${t1}\n${lines.join("\n")}`;
     console.log(`\n${text}`);
     const m = machine();
