@@ -1,8 +1,9 @@
 // A deployment-time proof: from a container, can an address (and TCP port) be reached?
 import * as pulumi from "@pulumi/pulumi";
+import { planFor } from "./component";
 import { HostArgs, hostScript, registeredArgs, validateHost } from "./host/host";
 import { checkHostAddress } from "./net";
-import { Problems, ValidationError, checkPort, show } from "./validate";
+import { Problems, checkPort, show } from "./validate";
 
 /** Arguments of a ConnectivityCheck. */
 export interface ConnectivityCheckArgs {
@@ -55,11 +56,7 @@ export class ConnectivityCheck extends pulumi.ComponentResource {
 
     constructor(name: string, args: ConnectivityCheckArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dockernet:index:ConnectivityCheck", name, registeredArgs(args), opts);
-        try {
-            validateConnectivityCheck(name, args);
-        } catch (e) {
-            throw e instanceof ValidationError ? new pulumi.ResourceError(e.message, this) : e;
-        }
+        planFor(this, () => validateConnectivityCheck(name, args));
         const createArgs = pulumi
             .all([args.fromContainer, args.toAddress])
             .apply(([from, to]) => [from, to, args.port === undefined ? "-" : String(args.port), args.expect ?? "reachable", String(args.attempts ?? 5)]);

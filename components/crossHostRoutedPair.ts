@@ -3,13 +3,14 @@
 // firewall lets that traffic in. The seed's second half, made safe, owned and reversible.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { planFor } from "./component";
 import { ConnectivityCheck } from "./connectivityCheck";
 import { addressOn, container, images, primaryNetwork, started } from "./containers";
 import { acceptRule, chainName, firewallArgs, natReturnRule } from "./host/firewall";
 import { checkDistinctHosts, dockerProvider, HostArgs, hostScript, registeredArgs, validateHost } from "./host/host";
 import { Cidr, checkInterfaceCidr, contains, formatCidr, overlaps } from "./net";
 import { ContainerSpec, checkUniqueNames, effectiveMode, validateContainerSpec } from "./spec";
-import { Problems, ValidationError, show } from "./validate";
+import { Problems, show } from "./validate";
 
 /** One side of a CrossHostRoutedPair. */
 export interface RoutedHostArgs {
@@ -175,12 +176,7 @@ export class CrossHostRoutedPair extends pulumi.ComponentResource {
 
     constructor(name: string, args: CrossHostRoutedPairArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dockernet:index:CrossHostRoutedPair", name, registeredArgs(args), opts);
-        let plan: CrossHostPlan;
-        try {
-            plan = planCrossHostRoutedPair(name, args);
-        } catch (e) {
-            throw e instanceof ValidationError ? new pulumi.ResourceError(e.message, this) : e;
-        }
+        const plan = planFor(this, () => planCrossHostRoutedPair(name, args));
         this.containers = {};
         this.hostChanges = {};
         const specsByName: { [name: string]: ContainerSpec } = {};

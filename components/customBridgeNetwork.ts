@@ -2,10 +2,11 @@
 // (optionally) an opening of Docker's isolation towards other bridges through owned firewall rules.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { planFor } from "./component";
 import { dockerProvider, HostArgs, hostScript, registeredArgs, validateHost } from "./host/host";
 import { chainName, firewallArgs } from "./host/firewall";
-import { checkHostAddress, checkSubnet, contains, formatIPv4, overlaps, parseCidr } from "./net";
-import { Problems, ValidationError, checkDockerName, checkInterfaceName, checkPlainText, show } from "./validate";
+import { checkHostAddress, checkSubnet, contains, formatIPv4 } from "./net";
+import { Problems, checkDockerName, checkInterfaceName, checkPlainText, show } from "./validate";
 
 /** Arguments of a CustomBridgeNetwork (`docker network create --driver bridge --subnet --gateway`). */
 export interface CustomBridgeNetworkArgs {
@@ -161,12 +162,7 @@ export class CustomBridgeNetwork extends pulumi.ComponentResource {
 
     constructor(name: string, args: CustomBridgeNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dockernet:index:CustomBridgeNetwork", name, registeredArgs(args), opts);
-        let plan: BridgePlan;
-        try {
-            plan = planCustomBridgeNetwork(name, args);
-        } catch (e) {
-            throw e instanceof ValidationError ? new pulumi.ResourceError(e.message, this) : e;
-        }
+        const plan = planFor(this, () => planCustomBridgeNetwork(name, args));
         const provider = args.host ? dockerProvider(`${name}-provider`, args.host, this) : undefined;
         const options = { "com.docker.network.bridge.name": plan.bridgeName };
         this.network = new docker.Network(
@@ -213,11 +209,4 @@ export class CustomBridgeNetwork extends pulumi.ComponentResource {
 /** `br-` plus the network name, cut to Linux's 15 characters. */
 export function defaultBridgeName(networkName: string): string {
     return `br-${networkName.replace(/[^a-zA-Z0-9_.-]/g, "")}`.slice(0, 15);
-}
-
-/** True when two subnet strings overlap (both must be valid). */
-export function subnetsOverlap(a: string, b: string): boolean {
-    const pa = parseCidr(a);
-    const pb = parseCidr(b);
-    return pa.ok && pb.ok && overlaps(pa.value, pb.value);
 }

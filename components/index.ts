@@ -1,11 +1,33 @@
-// dockernet's public API: what embedding stacks import.
-export * from "./customBridgeNetwork";
-export * from "./linkedContainerPair";
-export * from "./sharedNamespaceContainer";
-export * from "./spec";
+// dockernet's public API: what embedding stacks import. Everything else in components/ is internal.
+
+// The components, their arguments, and the pure functions that validate and plan them (every
+// problem at once, before any resource exists).
+export { CustomBridgeNetwork, CustomBridgeNetworkArgs, BridgePlan, planCustomBridgeNetwork } from "./customBridgeNetwork";
+export { LinkedContainerPair, LinkedContainerPairArgs, LinkPlan, planLinkedContainerPair } from "./linkedContainerPair";
+export { SharedNamespaceContainer, SharedNamespaceContainerArgs, validateSharedNamespaceContainer } from "./sharedNamespaceContainer";
+export { CrossHostRoutedPair, CrossHostRoutedPairArgs, CrossHostPlan, RoutedHostArgs, RoutedHostPlan, planCrossHostRoutedPair } from "./crossHostRoutedPair";
+export { ConnectivityCheck, ConnectivityCheckArgs, validateConnectivityCheck } from "./connectivityCheck";
+
+// What a container is, and how a host is reached.
+export { ContainerSpec, NetworkAttachmentSpec, PortSpec } from "./spec";
 export { HostArgs, LocalHostArgs, SshHostArgs, hostEndpoint, newDockerProvider } from "./host/host";
+
+// A whole stack's topology: its config, validated across components, and its deployment.
+export {
+    DeployedTopology,
+    Topology,
+    TopologyBridge,
+    TopologyCheck,
+    TopologyContainer,
+    TopologyHost,
+    TopologyLink,
+    TopologyRoutedPair,
+    TopologyRoutedSide,
+    TopologyShared,
+    deployTopology,
+    topologyFromConfig,
+} from "./topology";
+
+// Errors, and the IPv4 math the components validate with.
 export { Problem, ValidationError } from "./validate";
 export * as net from "./net";
-export * from "./crossHostRoutedPair";
-export * from "./connectivityCheck";
-export * from "./topology";

@@ -1,11 +1,12 @@
 // Two containers, one reaching the other by a name: the declared form of `docker run --link`.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { planFor } from "./component";
 import { addressOn, container, images, primaryNetwork, started } from "./containers";
 import { dockerProvider, HostArgs, registeredArgs, validateHost } from "./host/host";
 import { checkSubnet } from "./net";
 import { ContainerSpec, checkUniqueNames, effectiveMode, validateContainerSpec } from "./spec";
-import { Problems, ValidationError, checkDockerName, checkHostname, show } from "./validate";
+import { Problems, checkDockerName, checkHostname, show } from "./validate";
 
 /** Arguments of a LinkedContainerPair. */
 export interface LinkedContainerPairArgs {
@@ -133,12 +134,7 @@ export class LinkedContainerPair extends pulumi.ComponentResource {
 
     constructor(name: string, args: LinkedContainerPairArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dockernet:index:LinkedContainerPair", name, registeredArgs(args), opts);
-        let plan: LinkPlan;
-        try {
-            plan = planLinkedContainerPair(name, args);
-        } catch (e) {
-            throw e instanceof ValidationError ? new pulumi.ResourceError(e.message, this) : e;
-        }
+        const plan = planFor(this, () => planLinkedContainerPair(name, args));
         const provider = args.host ? dockerProvider(`${name}-provider`, args.host, this) : undefined;
         const childOpts = { parent: this, provider };
         const imgs = images(name, [args.target, args.consumer], childOpts);

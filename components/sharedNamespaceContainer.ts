@@ -1,10 +1,11 @@
 // A primary container and sidecars sharing its network namespace: `docker run --net=container:<id>`.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { planFor } from "./component";
 import { addressOn, container, images, primaryNetwork, started } from "./containers";
 import { dockerProvider, HostArgs, registeredArgs, validateHost } from "./host/host";
 import { ContainerSpec, checkUniqueNames, listeningPorts, validateContainerSpec } from "./spec";
-import { Problems, ValidationError, show } from "./validate";
+import { Problems, show } from "./validate";
 
 /** Arguments of a SharedNamespaceContainer. */
 export interface SharedNamespaceContainerArgs {
@@ -75,11 +76,7 @@ export class SharedNamespaceContainer extends pulumi.ComponentResource {
 
     constructor(name: string, args: SharedNamespaceContainerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dockernet:index:SharedNamespaceContainer", name, registeredArgs(args), opts);
-        try {
-            validateSharedNamespaceContainer(name, args);
-        } catch (e) {
-            throw e instanceof ValidationError ? new pulumi.ResourceError(e.message, this) : e;
-        }
+        planFor(this, () => validateSharedNamespaceContainer(name, args));
         const provider = args.host ? dockerProvider(`${name}-provider`, args.host, this) : undefined;
         const childOpts = { parent: this, provider };
         const imgs = images(name, [args.primary, ...args.sidecars], childOpts);

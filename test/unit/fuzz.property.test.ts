@@ -10,7 +10,6 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import {
-    routesTag,
     ConnectivityCheck,
     ConnectivityCheckArgs,
     CrossHostRoutedPair,
@@ -19,11 +18,11 @@ import {
     CustomBridgeNetworkArgs,
     HostArgs,
     ValidationError,
-    bipArgs,
     planCrossHostRoutedPair,
     planCustomBridgeNetwork,
     validateConnectivityCheck,
 } from "../../components";
+import { bipArgs, routesTag } from "../../components/crossHostRoutedPair";
 import { firewallArgs } from "../../components/host/firewall";
 import { scriptCommand, scriptText } from "../../components/host/scripts";
 import { Recorder, settle } from "../support/mocks";

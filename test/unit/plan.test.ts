@@ -2,7 +2,7 @@
 // program itself runs under recording mocks, and the plan shows per host the Docker objects and
 // the exact host-script calls, and draws every host, bridge and container. It starts no process
 // and opens no connection, so it needs no `pulumi` on PATH.
-import { routesTag } from "../../components";
+import { routesTag } from "../../components/crossHostRoutedPair";
 import * as child_process from "child_process";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
