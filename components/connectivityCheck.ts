@@ -56,7 +56,7 @@ export class ConnectivityCheck extends pulumi.ComponentResource {
 
     constructor(name: string, args: ConnectivityCheckArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dockernet:index:ConnectivityCheck", name, registeredArgs(args), opts);
-        planFor(this, () => validateConnectivityCheck(name, args));
+        planFor(this, args, () => validateConnectivityCheck(name, args));
         const createArgs = pulumi
             .all([args.fromContainer, args.toAddress])
             .apply(([from, to]) => [from, to, args.port === undefined ? "-" : String(args.port), args.expect ?? "reachable", String(args.attempts ?? 5)]);

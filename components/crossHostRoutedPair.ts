@@ -176,7 +176,7 @@ export class CrossHostRoutedPair extends pulumi.ComponentResource {
 
     constructor(name: string, args: CrossHostRoutedPairArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dockernet:index:CrossHostRoutedPair", name, registeredArgs(args), opts);
-        const plan = planFor(this, () => planCrossHostRoutedPair(name, args));
+        const plan = planFor(this, args, () => planCrossHostRoutedPair(name, args));
         this.containers = {};
         this.hostChanges = {};
         const specsByName: { [name: string]: ContainerSpec } = {};

@@ -162,7 +162,7 @@ export class CustomBridgeNetwork extends pulumi.ComponentResource {
 
     constructor(name: string, args: CustomBridgeNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dockernet:index:CustomBridgeNetwork", name, registeredArgs(args), opts);
-        const plan = planFor(this, () => planCustomBridgeNetwork(name, args));
+        const plan = planFor(this, args, () => planCustomBridgeNetwork(name, args));
         const provider = args.host ? dockerProvider(`${name}-provider`, args.host, this) : undefined;
         const options = { "com.docker.network.bridge.name": plan.bridgeName };
         this.network = new docker.Network(

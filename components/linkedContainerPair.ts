@@ -134,7 +134,7 @@ export class LinkedContainerPair extends pulumi.ComponentResource {
 
     constructor(name: string, args: LinkedContainerPairArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dockernet:index:LinkedContainerPair", name, registeredArgs(args), opts);
-        const plan = planFor(this, () => planLinkedContainerPair(name, args));
+        const plan = planFor(this, args, () => planLinkedContainerPair(name, args));
         const provider = args.host ? dockerProvider(`${name}-provider`, args.host, this) : undefined;
         const childOpts = { parent: this, provider };
         const imgs = images(name, [args.target, args.consumer], childOpts);

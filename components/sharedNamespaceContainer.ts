@@ -76,7 +76,7 @@ export class SharedNamespaceContainer extends pulumi.ComponentResource {
 
     constructor(name: string, args: SharedNamespaceContainerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dockernet:index:SharedNamespaceContainer", name, registeredArgs(args), opts);
-        planFor(this, () => validateSharedNamespaceContainer(name, args));
+        planFor(this, args, () => validateSharedNamespaceContainer(name, args));
         const provider = args.host ? dockerProvider(`${name}-provider`, args.host, this) : undefined;
         const childOpts = { parent: this, provider };
         const imgs = images(name, [args.primary, ...args.sidecars], childOpts);

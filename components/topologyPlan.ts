@@ -1,0 +1,515 @@
+// A whole topology planned once, as plain data: per host its daemon setting (bip), routes,
+// firewall chains and rules, networks, images, containers with their wiring, and every host-script
+// call with its exact arguments; plus every resource the deployment registers. It validates
+// everything first, all problems at once. The deployment (deployTopology), the offline plan
+// printer and its picture all read this one value; nothing reads generated commands back.
+import { ConnectivityCheckArgs, validateConnectivityCheck } from "./connectivityCheck";
+import { CrossHostPlan, RoutedHostArgs, bipArgs, planCrossHostRoutedPair, routesTag } from "./crossHostRoutedPair";
+import { BridgePlan, planCustomBridgeNetwork } from "./customBridgeNetwork";
+import { firewallArgs } from "./host/firewall";
+import { scriptCommand } from "./host/scripts";
+import { LinkPlan, planLinkedContainerPair } from "./linkedContainerPair";
+import { validateSharedNamespaceContainer } from "./sharedNamespaceContainer";
+import { ContainerSpec, effectiveMode } from "./spec";
+import type { Topology, TopologyContainer } from "./topology";
+import { Cidr, checkInterfaceCidr, checkSubnet, formatCidr, overlaps } from "./net";
+import { HostArgs, hostEndpoint, validateHost } from "./host/host";
+import { checkUniqueNames } from "./spec";
+import { Problems, ValidationError, checkDockerName, show } from "./validate";
+
+export interface PlannedNetwork {
+    /** The resource's name, e.g. `appnet-network`. */
+    resource: string;
+    name: string;
+    /** The Linux bridge; undefined when Docker names it (`br-<network id>`). */
+    bridgeName?: string;
+    /** undefined: Docker picks one from its default pools. */
+    subnet?: string;
+    gateway?: string;
+    ipRange?: string;
+    internal: boolean;
+    component: string;
+}
+
+export interface PlannedContainer {
+    resource: string;
+    name: string;
+    image: string;
+    /** `bridge`, `host`, `none`, `custom` (on user-defined networks) or `container:<id of ...>`. */
+    networkMode: string;
+    networks: { name: string; aliases: string[]; ipv4Address?: string }[];
+    /** Published ports, `0.0.0.0:8080->80/tcp`. */
+    published: string[];
+    /** Ports the container listens on (from its spec), `80/tcp`. */
+    listens: string[];
+    /** Extra /etc/hosts lines (mode hosts links), with what is known only at up in <...>. */
+    hostsEntries: string[];
+    command?: string[];
+    restart: string;
+    component: string;
+    /** For a sidecar: the container whose network namespace it joins. */
+    sharesNetnsOf?: string;
+}
+
+export interface PlannedScript {
+    resource: string;
+    script: "bip" | "routes" | "firewall" | "probe";
+    /** The arguments; undefined when they are only known during `up` (a container's address). */
+    createArgs?: string[];
+    deleteArgs?: string[];
+    /** The exact command texts, when the arguments are known. */
+    createText?: string;
+    deleteText?: string;
+    /** What the run is for, when its arguments are not known yet. */
+    note?: string;
+    /** `ssh root@192.168.100.200:22` or `local /bin/sh`. */
+    via: string;
+}
+
+export interface HostPlan {
+    name: string;
+    endpoint: string;
+    /** docker0's bip when a routed pair sets it, e.g. `172.18.0.1/16`. */
+    bip?: string;
+    /** docker0's subnet, when a bip is set. */
+    docker0Subnet?: string;
+    networks: PlannedNetwork[];
+    images: string[];
+    containers: PlannedContainer[];
+    /** Host-script runs as up runs them: bip first, then routes, firewall, probes; then by name. */
+    scripts: PlannedScript[];
+    /** Static routes routes.sh adds: subnet via a peer's LAN address. */
+    routes: { subnet: string; via: string; peer?: string }[];
+    /** Paths opened between two bridges by firewall.sh (`connectTo`). */
+    openings: { a: string; b: string; chain: string }[];
+    /** Other firewall rules (subnet to subnet, nat returns). */
+    firewallRules: { chain: string; rule: string }[];
+}
+
+/** One resource the deployment registers: its type token and name, and the host it acts on. */
+export interface PlannedResource {
+    type: string;
+    name: string;
+    host?: string;
+}
+
+export interface TopologyPlan {
+    hosts: HostPlan[];
+    links: { host: string; consumer: string; target: string; alias: string; mode: string }[];
+    checks: { host: string; name: string; from: string; to: string; port?: number; expect: string }[];
+    /** Every resource deployTopology registers (components, providers, Docker objects, commands). */
+    resources: PlannedResource[];
+    /** The components' own plans, by component name, so deploying them does not plan them again. */
+    componentPlans: Map<string, BridgePlan | LinkPlan | CrossHostPlan | true>;
+}
+
+/** A host as the components take it, with a placeholder for the key (plans never hold key material). */
+export function hostArgsOf(t: Topology, name: string): HostArgs {
+    const h = (t.hosts ?? []).find((x) => x?.name === name);
+    return { ...h, ssh: h?.ssh ? { ...h.ssh, privateKey: "(secret)" } : undefined } as HostArgs;
+}
+
+/**
+ * Validates a topology (across components, then each component's own rules; every problem in
+ * one ValidationError) and plans it. Pure: no resource, no connection, no file.
+ */
+export function planTopology(t: Topology, stack?: string): TopologyPlan {
+    const messages: string[] = [];
+    const attempt = <T>(fn: () => T): T | undefined => {
+        try {
+            return fn();
+        } catch (e) {
+            if (!(e instanceof ValidationError)) {
+                throw e;
+            }
+            messages.push(e.message);
+            return undefined;
+        }
+    };
+    attempt(() => validateTopology(t, stack));
+    const host = (name: string) => hostArgsOf(t, name);
+    const spec = (c: TopologyContainer): ContainerSpec => c as ContainerSpec; // network names stay the topology's (a bridge's name is its network's)
+    const plans = new Map<string, BridgePlan | LinkPlan | CrossHostPlan | true>();
+    const keep = (name: string, p: BridgePlan | LinkPlan | CrossHostPlan | true | undefined) => p !== undefined && plans.set(name, p);
+    for (const b of t.bridges ?? []) {
+        keep(b.name, attempt(() => planCustomBridgeNetwork(b.name, { ...b, host: host(b.host), networkName: b.name })));
+    }
+    for (const r of t.routedPairs ?? []) {
+        const side = (s: TopologyContainerSide): RoutedHostArgs => ({ ...s, host: host(s.host), containers: s.containers?.map(spec) });
+        keep(r.name, attempt(() => planCrossHostRoutedPair(r.name, { ...r, hostA: side(r.hostA), hostB: side(r.hostB) })));
+    }
+    for (const l of t.links ?? []) {
+        keep(l.name, attempt(() => planLinkedContainerPair(l.name, { ...l, host: host(l.host), target: spec(l.target), consumer: spec(l.consumer) })));
+    }
+    for (const s of t.sharedNamespaces ?? []) {
+        keep(s.name, attempt(() => (validateSharedNamespaceContainer(s.name, { host: host(s.host), primary: spec(s.primary), sidecars: (s.sidecars ?? []).map(spec) }), true as const)));
+    }
+    const refs = containerRefs(t);
+    for (const c of t.checks ?? []) {
+        // A check that names a container gets its address at up; any non-empty stand-in validates as such.
+        const toAddress = refs.has(`${c.host}/${c.to}`) || refs.has(`*/${c.to}`) ? ({} as ConnectivityCheckArgs["toAddress"]) : c.to;
+        keep(c.name, attempt(() => (validateConnectivityCheck(c.name, { host: host(c.host), fromContainer: c.from, toAddress, port: c.port, expect: c.expect, attempts: c.attempts }), true as const)));
+    }
+    if (messages.length > 0) {
+        throw new ValidationError(messages.join("\n"), []);
+    }
+    return { ...layout(t, plans, refs), componentPlans: plans };
+}
+
+type TopologyContainerSide = NonNullable<Topology["routedPairs"]>[number]["hostA"];
+
+/** The containers a check may name: `<host>/<name>` on their host, `*\/<name>` for routed ones (reachable from the peer). */
+function containerRefs(t: Topology): Set<string> {
+    const out = new Set<string>();
+    for (const l of t.links ?? []) {
+        out.add(`${l.host}/${l.target?.name}`).add(`${l.host}/${l.consumer?.name}`);
+    }
+    for (const s of t.sharedNamespaces ?? []) {
+        out.add(`${s.host}/${s.primary?.name}`);
+    }
+    for (const r of t.routedPairs ?? []) {
+        for (const side of [r.hostA, r.hostB]) {
+            for (const c of side?.containers ?? []) {
+                out.add(`${side.host}/${c.name}`).add(`*/${c.name}`);
+            }
+        }
+    }
+    return out;
+}
+
+/** Lays the validated plans out per host, in the order `up` registers them. */
+function layout(t: Topology, plans: Map<string, unknown>, refs: Set<string>): Omit<TopologyPlan, "componentPlans"> {
+    const hosts = new Map<string, HostPlan>();
+    const resources: PlannedResource[] = [];
+    const endpointOf = (name: string) => hostEndpoint(hostArgsOf(t, name));
+    for (const h of t.hosts ?? []) {
+        hosts.set(h.name, { name: h.name, endpoint: endpointOf(h.name), networks: [], images: [], containers: [], scripts: [], routes: [], openings: [], firewallRules: [] });
+    }
+    const on = (name: string) => hosts.get(name)!;
+    const viaOf = (name: string) => {
+        const h = hostArgsOf(t, name);
+        return h.ssh ? `ssh ${h.ssh.user ?? "root"}@${h.ssh.address}:${h.ssh.port ?? 22}` : "local /bin/sh";
+    };
+    const commandType = (name: string) => (hostArgsOf(t, name).ssh ? "command:remote:Command" : "command:local:Command");
+    const component = (type: string, name: string) => resources.push({ type: `dockernet:index:${type}`, name });
+    const script = (hostName: string, resource: string, kind: PlannedScript["script"], create?: string[], del?: string[], note?: string) => {
+        on(hostName).scripts.push({
+            resource,
+            script: kind,
+            createArgs: create,
+            deleteArgs: del,
+            createText: create && scriptCommand(kind, create),
+            deleteText: del && scriptCommand(kind, del),
+            note,
+            via: viaOf(hostName),
+        });
+        resources.push({ type: commandType(hostName), name: resource, host: hostName });
+    };
+    const images = (hostName: string, prefix: string, specs: TopologyContainer[]) => {
+        for (const image of [...new Set(specs.map((s) => s.image))]) {
+            resources.push({ type: "docker:index/remoteImage:RemoteImage", name: `${prefix}-image-${image.replace(/[^a-zA-Z0-9]+/g, "-").replace(/^-|-$/g, "")}`, host: hostName });
+            if (!on(hostName).images.includes(image)) {
+                on(hostName).images.push(image);
+            }
+        }
+    };
+    const container = (hostName: string, resource: string, c: TopologyContainer, owner: string, wiring: Wiring = {}) => {
+        on(hostName).containers.push(plannedContainer(resource, c, owner, wiring));
+        resources.push({ type: "docker:index/container:Container", name: resource, host: hostName });
+    };
+    const probe = (hostName: string, check: string, note: string) => {
+        component("ConnectivityCheck", check);
+        script(hostName, `${check}-probe`, "probe", undefined, undefined, note);
+    };
+    // One Docker provider per host with Docker objects (deployTopology).
+    const docked = new Set([
+        ...(t.routedPairs ?? []).flatMap((r) => [r.hostA, r.hostB]).filter((s) => (s.containers ?? []).length > 0).map((s) => s.host),
+        ...[...(t.bridges ?? []), ...(t.links ?? []), ...(t.sharedNamespaces ?? [])].map((x) => x.host),
+    ]);
+    for (const h of t.hosts ?? []) {
+        if (docked.has(h.name)) {
+            resources.push({ type: "pulumi:providers:docker", name: `dockernet-${h.name}`, host: h.name });
+        }
+    }
+
+    for (const r of t.routedPairs ?? []) {
+        const plan = plans.get(r.name) as CrossHostPlan;
+        component("CrossHostRoutedPair", r.name);
+        const sides = [r.hostA, r.hostB];
+        plan.hosts.forEach((hp, i) => {
+            const h = on(hp.hostName);
+            const args = hostArgsOf(t, hp.hostName);
+            const prefix = `${r.name}-${hp.hostName}`;
+            h.bip = hp.bip;
+            h.docker0Subnet = hp.subnet;
+            script(hp.hostName, `${prefix}-bip`, "bip", bipArgs("create", hp.bip, args), bipArgs("delete", hp.bip, args));
+            const tag = routesTag(r.name, hp.hostName);
+            script(hp.hostName, `${prefix}-routes`, "routes", ["create", "--tag", tag, ...hp.routes], ["delete", "--tag", tag, ...hp.routes]);
+            for (const route of hp.routes) {
+                const [subnet, via] = route.split("=");
+                h.routes.push({ subnet, via, peer: plan.hosts.find((o) => o.lanAddress.split("/")[0] === via)?.hostName });
+            }
+            script(hp.hostName, `${prefix}-firewall`, "firewall", firewallArgs("create", hp.firewallChain, hp.firewallRules), firewallArgs("delete", hp.firewallChain, hp.firewallRules));
+            absorbRules(h, hp.firewallChain, hp.firewallRules);
+            const specs = sides[i].containers ?? [];
+            if (specs.length > 0) {
+                images(hp.hostName, prefix, specs);
+                specs.forEach((c) => container(hp.hostName, `${prefix}-${c.name}`, c, `CrossHostRoutedPair/${r.name}`));
+            }
+        });
+        if (plan.verify && (r.hostA.containers ?? []).length > 0 && (r.hostB.containers ?? []).length > 0) {
+            for (const [from, to] of [[plan.hosts[0], plan.hosts[1]], [plan.hosts[1], plan.hosts[0]]]) {
+                probe(from.hostName, `${r.name}-probe-${from.hostName}-to-${to.hostName}`, "its arguments include a container's address, known once the container runs");
+            }
+        }
+    }
+    for (const b of t.bridges ?? []) {
+        const plan = plans.get(b.name) as BridgePlan;
+        component("CustomBridgeNetwork", b.name);
+        const owner = `CustomBridgeNetwork/${b.name}`;
+        on(b.host).networks.push({ resource: `${b.name}-network`, name: plan.networkName, bridgeName: plan.bridgeName, subnet: plan.subnet, gateway: plan.gateway, ipRange: plan.ipRange, internal: plan.internal, component: owner });
+        resources.push({ type: "docker:index/network:Network", name: `${b.name}-network`, host: b.host });
+        if (plan.firewallChain) {
+            script(b.host, `${b.name}-connect`, "firewall", firewallArgs("create", plan.firewallChain, plan.firewallRules), firewallArgs("delete", plan.firewallChain, plan.firewallRules));
+            absorbRules(on(b.host), plan.firewallChain, plan.firewallRules);
+        }
+    }
+    for (const l of t.links ?? []) {
+        const plan = plans.get(l.name) as LinkPlan;
+        const owner = `LinkedContainerPair/${l.name}`;
+        component("LinkedContainerPair", l.name);
+        images(l.host, l.name, [l.target, l.consumer]);
+        let target: Wiring = {};
+        let consumer: Wiring = {};
+        if (plan.mode === "dns" && plan.sharedNetwork !== undefined) {
+            target = { aliasOn: { index: plan.sharedNetwork, alias: plan.alias } };
+        } else if (plan.mode === "dns") {
+            on(l.host).networks.push({ resource: `${l.name}-network`, name: plan.networkName!, subnet: plan.subnet, internal: false, component: owner });
+            resources.push({ type: "docker:index/network:Network", name: `${l.name}-network`, host: l.host });
+            target = { networks: [{ name: plan.networkName!, aliases: [plan.alias] }] };
+            consumer = { networks: [{ name: plan.networkName!, aliases: [] }] };
+        } else {
+            // What --link writes (linkHostNames), with what only up knows in <...>.
+            const t = l.target.name;
+            consumer = { hostsEntry: `<address of ${t}> ${[plan.alias, `<id12 of ${t}>`, ...(plan.alias !== t ? [t] : [])].join(" ")}` };
+        }
+        container(l.host, `${l.name}-target`, l.target, owner, target);
+        container(l.host, `${l.name}-consumer`, l.consumer, owner, consumer);
+    }
+    for (const s of t.sharedNamespaces ?? []) {
+        const owner = `SharedNamespaceContainer/${s.name}`;
+        component("SharedNamespaceContainer", s.name);
+        images(s.host, s.name, [s.primary, ...s.sidecars]);
+        container(s.host, `${s.name}-primary`, s.primary, owner);
+        for (const c of s.sidecars) {
+            container(s.host, `${s.name}-sidecar-${c.name}`, c, owner, { sharesNetnsOf: s.primary.name });
+        }
+    }
+    for (const c of t.checks ?? []) {
+        const expect = c.expect ?? "reachable";
+        if (refs.has(`${c.host}/${c.to}`) || refs.has(`*/${c.to}`)) {
+            probe(c.host, c.name, `check ${c.name}: in ${c.from}, reach ${c.to}${c.port ? ` port ${c.port}` : ""}, expect ${expect}; the address is a container's, known once it runs`);
+        } else {
+            component("ConnectivityCheck", c.name);
+            script(c.host, `${c.name}-probe`, "probe", [c.from, c.to, c.port === undefined ? "-" : String(c.port), expect, String(c.attempts ?? 5)]);
+        }
+    }
+
+    // A stable order: containers as the stack file lists them, host scripts as up runs them.
+    const specOrder = containerOrder(t);
+    const rank = { bip: 0, routes: 1, firewall: 2, probe: 3 };
+    for (const h of hosts.values()) {
+        const at = (c: PlannedContainer) => specOrder.get(`${h.name}/${c.name}`) ?? Number.MAX_SAFE_INTEGER;
+        h.containers.sort((a, b) => at(a) - at(b));
+        h.scripts.sort((a, b) => rank[a.script] - rank[b.script] || (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));
+    }
+    const links = (t.links ?? []).map((l) => ({ host: l.host, consumer: l.consumer.name, target: l.target.name, alias: l.alias ?? l.target.name, mode: l.mode ?? "dns" }));
+    const checks = (t.checks ?? []).map((c) => ({ host: c.host, name: c.name, from: c.from, to: c.to, port: c.port, expect: c.expect ?? "reachable" }));
+    return { hosts: [...hosts.values()], links, checks, resources };
+}
+
+/** What a component adds to a container beyond its spec, as the plan shows it. */
+interface Wiring {
+    networks?: { name: string; aliases: string[] }[];
+    /** Mode dns on a shared network: the alias goes on the target's network at `index`. */
+    aliasOn?: { index: number; alias: string };
+    hostsEntry?: string;
+    sharesNetnsOf?: string;
+}
+
+function plannedContainer(resource: string, c: TopologyContainer, component: string, wiring: Wiring): PlannedContainer {
+    const networks = [
+        ...(c.networks ?? []).map((n, i) => ({
+            name: n.name,
+            aliases: [...(n.aliases ?? []), ...(wiring.aliasOn?.index === i ? [wiring.aliasOn.alias] : [])],
+            ipv4Address: n.ipv4Address,
+        })),
+        ...(wiring.networks ?? []),
+    ];
+    const mode = effectiveMode(c as ContainerSpec);
+    const publishes = mode === "bridge" || mode === "custom";
+    return {
+        resource,
+        name: c.name,
+        image: c.image,
+        networkMode: wiring.sharesNetnsOf ? `container:<id of ${wiring.sharesNetnsOf}>` : networks.length > 0 ? "custom" : mode,
+        networks,
+        published: publishes ? (c.ports ?? []).filter((p) => p.external !== undefined).map((p) => `${p.ip ?? "0.0.0.0"}:${p.external}->${p.internal}/${p.protocol ?? "tcp"}`) : [],
+        listens: (c.ports ?? []).filter((p) => p.external === undefined).map((p) => `${p.internal}/${p.protocol ?? "tcp"}`),
+        hostsEntries: wiring.hostsEntry ? [wiring.hostsEntry] : [],
+        command: c.command,
+        restart: c.restart ?? "unless-stopped",
+        component,
+        sharesNetnsOf: wiring.sharesNetnsOf,
+    };
+}
+
+/** Firewall rules as the plan shows them: openings between two bridges, and the other rules. */
+function absorbRules(h: HostPlan, chain: string, rules: string[]): void {
+    for (const rule of rules) {
+        const f = rule.split(",");
+        if (f[0] === "accept" && f[1] !== "-" && f[2] !== "-" && f[3] === "-" && f[4] === "-") {
+            const [a, b] = [f[1], f[2]].sort();
+            if (!h.openings.some((o) => o.a === a && o.b === b)) {
+                h.openings.push({ a, b, chain });
+            }
+        } else {
+            h.firewallRules.push({ chain, rule });
+        }
+    }
+}
+
+/** `<host>/<container>` → its place in the stack file (links, shared namespaces, routed pairs). */
+function containerOrder(t: Topology): Map<string, number> {
+    const keys: string[] = [];
+    for (const l of t.links ?? []) {
+        keys.push(`${l.host}/${l.target.name}`, `${l.host}/${l.consumer.name}`);
+    }
+    for (const s of t.sharedNamespaces ?? []) {
+        keys.push(`${s.host}/${s.primary.name}`, ...s.sidecars.map((c) => `${s.host}/${c.name}`));
+    }
+    for (const p of t.routedPairs ?? []) {
+        for (const side of [p.hostA, p.hostB]) {
+            keys.push(...(side.containers ?? []).map((c) => `${side.host}/${c.name}`));
+        }
+    }
+    return new Map([...new Set(keys)].map((k, i) => [k, i]));
+}
+
+/** Validates references and overlaps across the whole topology (planTopology then runs each component's own checks). */
+export function validateTopology(t: Topology, stack = "stack"): void {
+    const problems = new Problems();
+    const hostNames = new Set<string>();
+    const endpoints = new Map<string, string>();
+    (t.hosts ?? []).forEach((h, i) => {
+        const asArgs = { ...h, ssh: h?.ssh ? { ...h.ssh, privateKey: "(secret)" } : undefined } as HostArgs;
+        validateHost(problems, `hosts[${i}]`, asArgs);
+        if (hostNames.has(h?.name)) {
+            problems.add(`hosts[${i}].name`, `${show(h.name)} is listed twice; give each host once`);
+        }
+        hostNames.add(h?.name);
+        // The same machine under two names would slip past every per-host check.
+        const at = h && typeof h === "object" ? hostEndpoint(asArgs) : undefined;
+        if (at !== undefined && endpoints.has(at)) {
+            const [f, v] = h.ssh ? ["ssh.address", h.ssh.address] : ["local.dockerHost", h.local?.dockerHost ?? "(default)"];
+            problems.add(`hosts[${i}].${f}`, `${show(v)} reaches the same Docker host as ${show(endpoints.get(at))} (${at}); give each host once, under one name`);
+        } else if (at !== undefined) {
+            endpoints.set(at, h.name);
+        }
+    });
+    const refHost = (field: string, name: unknown) => {
+        if (typeof name !== "string" || !hostNames.has(name)) {
+            problems.add(field, `${show(name)} is not one of the hosts (${[...hostNames].join(", ")}); add it to dockernet:hosts or fix the name`);
+        }
+    };
+    const bridgesByHost = new Map<string, Set<string>>();
+    const subnetsByHost = new Map<string, { field: string; cidr: Cidr; kind: string; text: string }[]>();
+    // kind: the same LAN or bip declared again for one host (by several pairs) is one network.
+    const addSubnet = (host: string, field: string, text: string | undefined, iface: boolean, kind = "net") => {
+        if (text === undefined) {
+            return;
+        }
+        const c = iface ? checkInterfaceCidr(text) : checkSubnet(text);
+        if (!c.ok) {
+            return; // the component reports it
+        }
+        const list = subnetsByHost.get(host) ?? [];
+        for (const other of list) {
+            if ((kind === "lan" || kind === "bip") && other.kind === kind && other.text === text) {
+                continue;
+            }
+            if (overlaps(other.cidr, c.value)) {
+                problems.add(field, `${show(text)} overlaps ${other.field} (${formatCidr(other.cidr.network, other.cidr.prefix)}) on host ${host}; give each network its own range`);
+            }
+        }
+        list.push({ field, cidr: c.value, kind, text });
+        subnetsByHost.set(host, list);
+    };
+    const names = new Set<string>();
+    const uniqueName = (field: string, name: unknown) => {
+        if (checkDockerName(problems, field, name)) {
+            if (names.has(name)) {
+                problems.add(field, `${show(name)} names two items of this stack; Pulumi resource names must be unique`);
+            }
+            names.add(name);
+        }
+    };
+    // Routed pairs first: their LAN, own and peer subnets are what other networks must not overlap.
+    (t.routedPairs ?? []).forEach((p, i) => {
+        uniqueName(`routedPairs[${i}].name`, p.name);
+        for (const k of ["hostA", "hostB"] as const) {
+            const side = p[k];
+            refHost(`routedPairs[${i}].${k}.host`, side?.host);
+            if (side) {
+                addSubnet(side.host, `routedPairs[${i}].${k}.lanAddress`, side.lanAddress, true, "lan");
+                addSubnet(side.host, `routedPairs[${i}].${k}.bip`, side.bip, true, "bip");
+            }
+        }
+        if (p.hostA && p.hostB) {
+            // Each host routes the peer's container subnet: nothing local may shadow it.
+            addSubnet(p.hostA.host, `routedPairs[${i}].hostB.bip (routed to ${p.hostA.host})`, p.hostB.bip, true, "peer");
+            addSubnet(p.hostB.host, `routedPairs[${i}].hostA.bip (routed to ${p.hostB.host})`, p.hostA.bip, true, "peer");
+        }
+    });
+    (t.bridges ?? []).forEach((b, i) => {
+        uniqueName(`bridges[${i}].name`, b.name);
+        refHost(`bridges[${i}].host`, b.host);
+        bridgesByHost.set(b.host, (bridgesByHost.get(b.host) ?? new Set()).add(b.name));
+        addSubnet(b.host, `bridges[${i}].subnet`, b.subnet, false);
+    });
+    const containersByHost = new Map<string, { field: string; name: string | undefined }[]>();
+    const useContainer = (host: string, field: string, c: TopologyContainer | undefined) => {
+        containersByHost.set(host, [...(containersByHost.get(host) ?? []), { field: `${field}.name`, name: c?.name }]);
+        (c?.networks ?? []).forEach((n, j) => {
+            if (!bridgesByHost.get(host)?.has(n.name)) {
+                problems.add(`${field}.networks[${j}].name`, `${show(n.name)} is not a bridge on host ${host}; declare it in dockernet:bridges`);
+            }
+        });
+    };
+    (t.links ?? []).forEach((l, i) => {
+        uniqueName(`links[${i}].name`, l.name);
+        refHost(`links[${i}].host`, l.host);
+        useContainer(l.host, `links[${i}].target`, l.target);
+        useContainer(l.host, `links[${i}].consumer`, l.consumer);
+        addSubnet(l.host, `links[${i}].subnet`, l.subnet, false);
+    });
+    (t.sharedNamespaces ?? []).forEach((s, i) => {
+        uniqueName(`sharedNamespaces[${i}].name`, s.name);
+        refHost(`sharedNamespaces[${i}].host`, s.host);
+        useContainer(s.host, `sharedNamespaces[${i}].primary`, s.primary);
+        (s.sidecars ?? []).forEach((c, j) => useContainer(s.host, `sharedNamespaces[${i}].sidecars[${j}]`, c));
+    });
+    (t.routedPairs ?? []).forEach((p, i) => {
+        for (const k of ["hostA", "hostB"] as const) {
+            (p[k]?.containers ?? []).forEach((c, j) => useContainer(p[k].host, `routedPairs[${i}].${k}.containers[${j}]`, c));
+        }
+    });
+    for (const entries of containersByHost.values()) {
+        checkUniqueNames(problems, entries);
+    }
+    (t.checks ?? []).forEach((c, i) => {
+        uniqueName(`checks[${i}].name`, c.name);
+        refHost(`checks[${i}].host`, c.host);
+    });
+    problems.throwIfAny("topology", stack);
+}
