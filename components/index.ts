@@ -12,10 +12,8 @@ export { ConnectivityCheck, ConnectivityCheckArgs, validateConnectivityCheck } f
 export { ContainerSpec, NetworkAttachmentSpec, PortSpec } from "./spec";
 export { HostArgs, LocalHostArgs, SshHostArgs, hostEndpoint, newDockerProvider } from "./host/host";
 
-// A whole stack's topology: its config, validated across components, and its deployment.
+// A whole stack's topology: its config, its plan (validated across components), its deployment.
 export {
-    DeployedTopology,
-    Topology,
     TopologyBridge,
     TopologyCheck,
     TopologyContainer,
@@ -24,9 +22,11 @@ export {
     TopologyRoutedPair,
     TopologyRoutedSide,
     TopologyShared,
-    deployTopology,
+    TopologySpec,
     topologyFromConfig,
-} from "./topology";
+} from "./topologySpec";
+export { HostPlan, PlannedContainer, PlannedNetwork, PlannedResource, PlannedScript, TopologyPlan, planTopology } from "./topologyPlan";
+export { DeployedTopology, Topology, TopologyArgs, deployTopology } from "./topology";
 
 // Errors, and the IPv4 math the components validate with.
 export { Problem, ValidationError } from "./validate";

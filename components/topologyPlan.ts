@@ -11,7 +11,7 @@ import { scriptCommand } from "./host/scripts";
 import { LinkPlan, planLinkedContainerPair } from "./linkedContainerPair";
 import { validateSharedNamespaceContainer } from "./sharedNamespaceContainer";
 import { ContainerSpec, effectiveMode } from "./spec";
-import type { Topology, TopologyContainer } from "./topology";
+import type { TopologyContainer, TopologySpec } from "./topologySpec";
 import { Cidr, checkInterfaceCidr, checkSubnet, formatCidr, overlaps } from "./net";
 import { HostArgs, hostEndpoint, validateHost } from "./host/host";
 import { checkUniqueNames } from "./spec";
@@ -104,7 +104,7 @@ export interface TopologyPlan {
 }
 
 /** A host as the components take it, with a placeholder for the key (plans never hold key material). */
-export function hostArgsOf(t: Topology, name: string): HostArgs {
+export function hostArgsOf(t: TopologySpec, name: string): HostArgs {
     const h = (t.hosts ?? []).find((x) => x?.name === name);
     return { ...h, ssh: h?.ssh ? { ...h.ssh, privateKey: "(secret)" } : undefined } as HostArgs;
 }
@@ -113,7 +113,7 @@ export function hostArgsOf(t: Topology, name: string): HostArgs {
  * Validates a topology (across components, then each component's own rules; every problem in
  * one ValidationError) and plans it. Pure: no resource, no connection, no file.
  */
-export function planTopology(t: Topology, stack?: string): TopologyPlan {
+export function planTopology(t: TopologySpec, stack?: string): TopologyPlan {
     const messages: string[] = [];
     const attempt = <T>(fn: () => T): T | undefined => {
         try {
@@ -156,10 +156,10 @@ export function planTopology(t: Topology, stack?: string): TopologyPlan {
     return { ...layout(t, plans, refs), componentPlans: plans };
 }
 
-type TopologyContainerSide = NonNullable<Topology["routedPairs"]>[number]["hostA"];
+type TopologyContainerSide = NonNullable<TopologySpec["routedPairs"]>[number]["hostA"];
 
 /** The containers a check may name: `<host>/<name>` on their host, `*\/<name>` for routed ones (reachable from the peer). */
-function containerRefs(t: Topology): Set<string> {
+function containerRefs(t: TopologySpec): Set<string> {
     const out = new Set<string>();
     for (const l of t.links ?? []) {
         out.add(`${l.host}/${l.target?.name}`).add(`${l.host}/${l.consumer?.name}`);
@@ -178,7 +178,7 @@ function containerRefs(t: Topology): Set<string> {
 }
 
 /** Lays the validated plans out per host, in the order `up` registers them. */
-function layout(t: Topology, plans: Map<string, unknown>, refs: Set<string>): Omit<TopologyPlan, "componentPlans"> {
+function layout(t: TopologySpec, plans: Map<string, unknown>, refs: Set<string>): Omit<TopologyPlan, "componentPlans"> {
     const hosts = new Map<string, HostPlan>();
     const resources: PlannedResource[] = [];
     const endpointOf = (name: string) => hostEndpoint(hostArgsOf(t, name));
@@ -380,7 +380,7 @@ function absorbRules(h: HostPlan, chain: string, rules: string[]): void {
 }
 
 /** `<host>/<container>` → its place in the stack file (links, shared namespaces, routed pairs). */
-function containerOrder(t: Topology): Map<string, number> {
+function containerOrder(t: TopologySpec): Map<string, number> {
     const keys: string[] = [];
     for (const l of t.links ?? []) {
         keys.push(`${l.host}/${l.target.name}`, `${l.host}/${l.consumer.name}`);
@@ -397,7 +397,7 @@ function containerOrder(t: Topology): Map<string, number> {
 }
 
 /** Validates references and overlaps across the whole topology (planTopology then runs each component's own checks). */
-export function validateTopology(t: Topology, stack = "stack"): void {
+export function validateTopology(t: TopologySpec, stack = "stack"): void {
     const problems = new Problems();
     const hostNames = new Set<string>();
     const endpoints = new Map<string, string>();

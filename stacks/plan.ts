@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { ValidationError, topologyFromConfig } from "../components";
-import { checkKeyGiven } from "../components/topology";
+import { checkKeyGiven } from "../components/topologySpec";
 import { HostPlan, PlannedContainer, PlannedNetwork, PlannedResource, PlannedScript, TopologyPlan, planTopology } from "../components/topologyPlan";
 import { shellQuote } from "../components/host/scripts";
 

@@ -57,9 +57,9 @@ export interface HostArgs {
 
 /**
  * A component's args as it registers them: the SDK records a component's inputs in the state, so
- * SSH private keys are left out (the commands that use a key get it as a secret; a component's
- * inputs need not carry it at all, and leaving it out spares a secret Output per component), and
- * so is a shared Docker provider (a resource of its own).
+ * SSH private keys (`privateKey`, a Topology's `sshPrivateKey`) are left out (the commands that
+ * use a key get it as a secret; a component's inputs need not carry it at all, and leaving it out
+ * spares a secret Output per component), and so is a shared Docker provider (a resource of its own).
  */
 export function registeredArgs(args: unknown): pulumi.Inputs {
     const walk = (v: unknown): unknown => {
@@ -69,7 +69,7 @@ export function registeredArgs(args: unknown): pulumi.Inputs {
         if (v && typeof v === "object" && !pulumi.Output.isInstance(v) && !pulumi.Resource.isInstance(v)) {
             return Object.fromEntries(
                 Object.entries(v)
-                    .filter(([k]) => k !== "dockerProvider" && k !== "privateKey")
+                    .filter(([k]) => k !== "dockerProvider" && k !== "privateKey" && k !== "sshPrivateKey")
                     .map(([k, x]) => [k, walk(x)]),
             );
         }

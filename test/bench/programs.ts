@@ -8,7 +8,7 @@ import {
     HostArgs,
     LinkedContainerPair,
     SharedNamespaceContainer,
-    Topology,
+    TopologySpec,
     deployTopology,
     newDockerProvider,
 } from "../../components";
@@ -114,11 +114,11 @@ export function rawContainers(n: number, host?: HostArgs): number {
  * 10.0.0.(i+1)), bips 172.16.i.1/24: non-overlapping and inside 172.16.0.0/12. Declared through
  * deployTopology, the path a stack program takes.
  */
-export function routedTopology(hosts: number): Topology {
+export function routedTopology(hosts: number): TopologySpec {
     if (hosts % 2 !== 0 || hosts < 2 || hosts > 250) {
         throw new Error(`routedTopology: hosts must be an even number 2..250 (got ${hosts})`);
     }
-    const t: Topology = { hosts: [], routedPairs: [] };
+    const t: TopologySpec = { hosts: [], routedPairs: [] };
     for (let i = 0; i < hosts; i++) {
         t.hosts.push({ name: `h${i}`, ssh: { address: `10.0.0.${i + 1}`, user: "root" } });
     }

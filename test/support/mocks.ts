@@ -128,6 +128,8 @@ export interface RegistrationOptions {
     deleteBeforeReplace?: boolean;
     replaceOnChanges: string[];
     ignoreChanges: string[];
+    /** The aliases, readable: `urn <urn>`, or `parent <urn>` / `no parent` (with a name or type when given). */
+    aliases?: string[];
 }
 
 /**
@@ -150,6 +152,14 @@ export function captureRequests(onRequest: (key: string, options: RegistrationOp
             deleteBeforeReplace: req.getDeletebeforereplacedefined() ? req.getDeletebeforereplace() : undefined,
             replaceOnChanges: req.getReplaceonchangesList(),
             ignoreChanges: req.getIgnorechangesList(),
+            aliases: req.getAliasesList().map((a: any) => {
+                if (!a.hasSpec()) {
+                    return `urn ${a.getUrn()}`;
+                }
+                const spec = a.getSpec();
+                const where = spec.getNoparent() ? "no parent" : spec.getParenturn() ? `parent ${spec.getParenturn()}` : "same parent";
+                return [where, spec.getName() && `name ${spec.getName()}`, spec.getType() && `type ${spec.getType()}`].filter(Boolean).join(", ");
+            }),
         });
         return register(req, callback);
     };

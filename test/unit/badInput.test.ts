@@ -10,7 +10,7 @@ import {
     HostArgs,
     LinkedContainerPair,
     SharedNamespaceContainer,
-    Topology,
+    TopologySpec,
     deployTopology,
 } from "../../components";
 import { Recorder, settle } from "../support/mocks";
@@ -167,7 +167,7 @@ const TARGETS: Target[] = [
 ];
 
 /** A valid topology with one of everything; `n` keeps component names unique within a test. */
-function topology(n: number): Topology {
+function topology(n: number): TopologySpec {
     const h = (name: string, address: string) => {
         // A topology host carries no key: deployTopology gets it once, as a secret.
         const { ssh, ...rest } = sshHost(name, address);
@@ -188,11 +188,11 @@ function topology(n: number): Topology {
     };
 }
 /** Only hosts and checks: nothing is declared before the check, so a check's own problem is caught first. */
-function checksOnly(n: number): Topology {
+function checksOnly(n: number): TopologySpec {
     const t = topology(n);
     return { hosts: t.hosts, checks: t.checks };
 }
-const TOPOLOGY_FIELDS: { path: string; field?: string; base?: (n: number) => Topology }[] = [
+const TOPOLOGY_FIELDS: { path: string; field?: string; base?: (n: number) => TopologySpec }[] = [
     ...["name", "ssh.address", "ssh.user", "ssh.privateKeyPath", "ssh.knownHostsPath", "ssh.hostKey", "restartCommand", "logCommand"].map((f) => ({ path: `hosts[0].${f}` })),
     { path: "bridges[0].name" },
     { path: "bridges[0].host" },
@@ -274,7 +274,7 @@ const pair = (path: string, value: string) => (n: number) => {
     set(args, path, value);
     return new CrossHostRoutedPair(`pair${n}`, args);
 };
-const topo = (edit: (t: Topology) => void) => (n: number) => {
+const topo = (edit: (t: TopologySpec) => void) => (n: number) => {
     const t = topology(n);
     edit(t);
     return deployTopology(t, pulumi.secret(KEY));
@@ -365,7 +365,7 @@ const SPECIAL: Special[] = [
                 ],
             }),
     },
-    // Topology level: across components and hosts
+    // TopologySpec level: across components and hosts
     {
         title: "topology: a bridge subnet overlapping a bip on the same host",
         field: "bridges[0].subnet",

@@ -1,7 +1,8 @@
-// Names that last: every resource the dev, lab and prod stacks register, by type, name and parent, is
-// pinned in test/unit/golden/. A refactor that moves a URN (a renamed child, a new parent, another
-// type token) would make `pulumi up` replace containers and rerun host scripts, so it fails here;
-// a move that is meant ships `aliases` for the old URNs, and the golden file changes with it.
+// Names that last: every resource the dev, lab and prod stacks register, by type, name, parent and
+// aliases, is pinned in test/unit/golden/. A refactor that moves a URN (a renamed child, a new
+// parent, another type token) would make `pulumi up` replace containers and rerun host scripts,
+// so it fails here; a move that is meant ships `aliases` for the old URNs, and the golden file
+// shows them (the components moved under the Topology component carry "alias: no parent").
 // DOCKERNET_UPDATE_GOLDEN=1 rewrites the files. The same run checks that what the program
 // registers is exactly what planTopology planned (the offline plan and the picture print that
 // plan): the only place the mocks meet the planner.
@@ -19,7 +20,11 @@ async function namesOf(stack: string): Promise<{ names: string; registered: stri
     const rec = new Recorder();
     await rec.install(true);
     const parents = new Map<string, string | undefined>();
-    captureRequests((key, options) => parents.set(key, options.parent));
+    const aliases = new Map<string, string[]>();
+    captureRequests((key, options) => {
+        parents.set(key, options.parent);
+        aliases.set(key, options.aliases ?? []);
+    });
     const cfg = loadStackConfig(ROOT, stack);
     if (cfg.values["dockernet:sshPrivateKey"] === undefined) {
         cfg.values["dockernet:sshPrivateKey"] = "placeholder";
@@ -38,12 +43,14 @@ async function namesOf(stack: string): Promise<{ names: string; registered: stri
         const parent = parents.get(`${r.type}::${r.name}`);
         const parentName = parent ? parent.slice(parent.lastIndexOf("::") + 2) : "(stack)";
         const parentType = parent ? parent.split("::")[2].split("$").pop() : "";
-        return `${r.type} ${r.name} <- ${parentType ? `${parentType} ` : ""}${parentName}`;
+        const was = aliases.get(`${r.type}::${r.name}`) ?? [];
+        return `${r.type} ${r.name} <- ${parentType ? `${parentType} ` : ""}${parentName}${was.length ? `  (alias: ${was.join("; ")})` : ""}`;
     });
     const planned = planTopology(topologyFromConfig(cfg.values, stack), stack).resources.map((r) => `${r.type} ${r.name}`);
     return {
         names: `${[...new Set(lines)].sort().join("\n")}\n`,
-        registered: rec.resources.map((r) => `${r.type} ${r.name}`).sort(),
+        // The Topology component itself is the deployment's, not the plan's.
+        registered: rec.resources.filter((r) => r.type !== "dockernet:index:Topology").map((r) => `${r.type} ${r.name}`).sort(),
         planned: planned.sort(),
     };
 }

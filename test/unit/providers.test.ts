@@ -3,7 +3,7 @@
 // component); a component given `host.dockerProvider` makes none of its own.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { HostArgs, LinkedContainerPair, Topology, deployTopology, newDockerProvider } from "../../components";
+import { HostArgs, LinkedContainerPair, TopologySpec, deployTopology, newDockerProvider } from "../../components";
 import { Recorder, settle } from "../support/mocks";
 
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nunit\n-----END OPENSSH PRIVATE KEY-----\n";
@@ -11,7 +11,7 @@ const web = (name: string) => ({ name, image: "lab/busybox:1", command: ["httpd"
 const idle = (name: string) => ({ name, image: "lab/busybox:1", command: ["sleep", "86400"] });
 
 /** Two routed hosts; h1 also has a bridge, a link on it and a shared namespace; h3 has only a check. */
-const topology = (): Topology => ({
+const topology = (): TopologySpec => ({
     hosts: [
         { name: "h1", ssh: { address: "192.168.100.200" } },
         { name: "h2", ssh: { address: "192.168.100.201" } },
