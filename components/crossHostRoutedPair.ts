@@ -10,7 +10,7 @@ import { acceptRule, chainName, firewallArgs, natReturnRule } from "./host/firew
 import { checkDistinctHosts, dockerProvider, HostArgs, hostScript, registeredArgs, validateHost } from "./host/host";
 import { Cidr, checkInterfaceCidr, contains, formatCidr, overlaps } from "./net";
 import { ContainerSpec, checkUniqueNames, effectiveMode, validateContainerSpec } from "./spec";
-import { Problems, show } from "./validate";
+import { problemsFor, show } from "./validate";
 
 /** One side of a CrossHostRoutedPair. */
 export interface RoutedHostArgs {
@@ -61,11 +61,7 @@ export interface CrossHostPlan {
 
 /** Validates the arguments (every problem at once) and computes each host's routes and rules. Pure. */
 export function planCrossHostRoutedPair(name: string, args: CrossHostRoutedPairArgs): CrossHostPlan {
-    const problems = new Problems();
-    if (args === undefined || args === null || typeof args !== "object") {
-        problems.add("args", `is ${show(args)}; give { hostA, hostB }`);
-        problems.throwIfAny("CrossHostRoutedPair", name);
-    }
+    const problems = problemsFor("CrossHostRoutedPair", name, args, `{ hostA, hostB }`);
     const sides = (["A", "B"] as const).map((k) => {
         const field = `host${k}`;
         const side = args[`host${k}`];

@@ -6,7 +6,7 @@ import { planFor } from "./component";
 import { dockerProvider, HostArgs, hostScript, registeredArgs, validateHost } from "./host/host";
 import { chainName, firewallArgs } from "./host/firewall";
 import { checkHostAddress, checkSubnet, contains, formatIPv4 } from "./net";
-import { Problems, checkDockerName, checkInterfaceName, checkPlainText, show } from "./validate";
+import { problemsFor, checkDockerName, checkInterfaceName, checkPlainText, show } from "./validate";
 
 /** Arguments of a CustomBridgeNetwork (`docker network create --driver bridge --subnet --gateway`). */
 export interface CustomBridgeNetworkArgs {
@@ -55,11 +55,7 @@ export interface BridgePlan {
 
 /** Validates the arguments (every problem at once) and resolves defaults. Pure. */
 export function planCustomBridgeNetwork(name: string, args: CustomBridgeNetworkArgs): BridgePlan {
-    const problems = new Problems();
-    if (args === undefined || args === null || typeof args !== "object") {
-        problems.add("args", `is ${show(args)}; give at least { subnet: "172.19.0.0/16" }`);
-        problems.throwIfAny("CustomBridgeNetwork", name);
-    }
+    const problems = problemsFor("CustomBridgeNetwork", name, args, `at least { subnet: "172.19.0.0/16" }`);
     const networkName = args.networkName ?? name;
     checkDockerName(problems, args.networkName === undefined ? "name (used as networkName)" : "networkName", networkName);
     if (args.host !== undefined) {

@@ -6,7 +6,7 @@ import { addressOn, container, images, primaryNetwork, started } from "./contain
 import { dockerProvider, HostArgs, registeredArgs, validateHost } from "./host/host";
 import { checkSubnet } from "./net";
 import { ContainerSpec, checkUniqueNames, effectiveMode, validateContainerSpec } from "./spec";
-import { Problems, checkDockerName, checkHostname, show } from "./validate";
+import { problemsFor, checkDockerName, checkHostname, show } from "./validate";
 
 /** Arguments of a LinkedContainerPair. */
 export interface LinkedContainerPairArgs {
@@ -49,11 +49,7 @@ export interface LinkPlan {
 
 /** Validates the arguments (every problem at once) and resolves defaults. Pure. */
 export function planLinkedContainerPair(name: string, args: LinkedContainerPairArgs): LinkPlan {
-    const problems = new Problems();
-    if (args === undefined || args === null || typeof args !== "object") {
-        problems.add("args", `is ${show(args)}; give { target, consumer }`);
-        problems.throwIfAny("LinkedContainerPair", name);
-    }
+    const problems = problemsFor("LinkedContainerPair", name, args, `{ target, consumer }`);
     if (args.host !== undefined) {
         validateHost(problems, "host", args.host);
     }

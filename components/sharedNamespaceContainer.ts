@@ -5,7 +5,7 @@ import { planFor } from "./component";
 import { addressOn, container, images, primaryNetwork, started } from "./containers";
 import { dockerProvider, HostArgs, registeredArgs, validateHost } from "./host/host";
 import { ContainerSpec, checkUniqueNames, listeningPorts, validateContainerSpec } from "./spec";
-import { Problems, show } from "./validate";
+import { problemsFor, show } from "./validate";
 
 /** Arguments of a SharedNamespaceContainer. */
 export interface SharedNamespaceContainerArgs {
@@ -22,11 +22,7 @@ export interface SharedNamespaceContainerArgs {
 
 /** Validates the arguments (every problem at once). Pure. */
 export function validateSharedNamespaceContainer(name: string, args: SharedNamespaceContainerArgs): void {
-    const problems = new Problems();
-    if (args === undefined || args === null || typeof args !== "object") {
-        problems.add("args", `is ${show(args)}; give { primary, sidecars }`);
-        problems.throwIfAny("SharedNamespaceContainer", name);
-    }
+    const problems = problemsFor("SharedNamespaceContainer", name, args, `{ primary, sidecars }`);
     if (args.host !== undefined) {
         validateHost(problems, "host", args.host);
     }

@@ -36,6 +36,19 @@ export class Problems {
     }
 }
 
+/**
+ * Starts a component's validation: arguments that are not an object stop it at once, saying what
+ * to give (`example`); otherwise an empty collector for the rest.
+ */
+export function problemsFor(kind: string, name: string, args: unknown, example: string): Problems {
+    const problems = new Problems();
+    if (args === undefined || args === null || typeof args !== "object") {
+        problems.add("args", `is ${show(args)}; give ${example}`);
+        problems.throwIfAny(kind, name);
+    }
+    return problems;
+}
+
 /** Thrown by the pure validators; components re-throw it as a `pulumi.ResourceError`. */
 export class ValidationError extends Error {
     constructor(message: string, readonly problems: Problem[]) {

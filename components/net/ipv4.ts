@@ -70,15 +70,11 @@ export function formatCidr(network: number, prefix: number): string {
  * and not touching loopback, link-local, multicast, reserved or this-network ranges.
  */
 export function checkSubnet(text: unknown): Check<Cidr> {
-    const parsed = parseCidrAs(text, "subnet");
+    const parsed = parseOrdinary(text, "subnet");
     if (!parsed.ok) {
         return parsed;
     }
     const c = parsed.value;
-    const special = specialProblem(c.network, c.broadcast, "subnet");
-    if (special !== undefined) {
-        return fail(`${shown(text)} ${special}`);
-    }
     if (c.address !== c.network) {
         return fail(`${shown(text)} has host bits set; use ${formatCidr(c.network, c.prefix)}`);
     }
@@ -90,15 +86,11 @@ export function checkSubnet(text: unknown): Check<Cidr> {
  * prefix 1..30, neither the network nor the broadcast address, and not in a special range.
  */
 export function checkInterfaceCidr(text: unknown): Check<Cidr> {
-    const parsed = parseCidrAs(text, "interface");
+    const parsed = parseOrdinary(text, "interface");
     if (!parsed.ok) {
         return parsed;
     }
     const c = parsed.value;
-    const special = specialProblem(c.network, c.broadcast, "interface");
-    if (special !== undefined) {
-        return fail(`${shown(text)} ${special}`);
-    }
     const net = formatCidr(c.network, c.prefix);
     const first = formatCidr(c.network + 1, c.prefix);
     if (c.address === c.network) {
@@ -411,6 +403,16 @@ function fromOctets(values: number[]): number {
     return values.reduce((acc, v) => acc * 256 + v, 0);
 }
 
+/** A CIDR of a kind, outside the special ranges: where checkSubnet and checkInterfaceCidr start. */
+function parseOrdinary(text: unknown, kind: "subnet" | "interface"): Check<Cidr> {
+    const parsed = parseCidrAs(text, kind);
+    if (!parsed.ok) {
+        return parsed;
+    }
+    const special = specialProblem(parsed.value.network, parsed.value.broadcast, kind);
+    return special === undefined ? parsed : fail(`${shown(text)} ${special}`);
+}
+
 /** Describes an IPv6 input, or undefined if `s` is not valid IPv6 at all. */
 function inspectIPv6(s: string): { mapped?: number; prefix?: number } | undefined {
     if (!s.includes(":") || !Address6.isValid(s)) {
@@ -445,16 +447,17 @@ function ipv6Problem(text: string, kind: Kind): string | undefined {
     return `${shown(text)} is an IPv4-mapped IPv6 address; write the IPv4 form ${fix}`;
 }
 
+/** The first checks of every parse: a string, and not IPv6; the problem, or undefined. */
+function shapeProblem(text: unknown, kind: Kind): string | undefined {
+    return typeProblem(text, kind) ?? ipv6Problem(text as string, kind);
+}
+
 function parseAddressAs(text: unknown, kind: Kind): Check<number> {
-    const typeIssue = typeProblem(text, kind);
-    if (typeIssue !== undefined) {
-        return fail(typeIssue);
+    const shape = shapeProblem(text, kind);
+    if (shape !== undefined) {
+        return fail(shape);
     }
     const s = text as string;
-    const v6 = ipv6Problem(s, kind);
-    if (v6 !== undefined) {
-        return fail(v6);
-    }
     // Only a real "address/prefix" gets the prefix message; "1.2.3.4;rm -rf /" is just invalid.
     const withPrefix = /^([\d.]+)\/\d{1,2}$/.exec(s);
     const head = withPrefix === null ? undefined : diagnoseAddress(withPrefix[1]);
@@ -472,15 +475,11 @@ function parseAddressAs(text: unknown, kind: Kind): Check<number> {
 }
 
 function parseCidrAs(text: unknown, kind: Kind): Check<Cidr> {
-    const typeIssue = typeProblem(text, kind);
-    if (typeIssue !== undefined) {
-        return fail(typeIssue);
+    const shape = shapeProblem(text, kind);
+    if (shape !== undefined) {
+        return fail(shape);
     }
     const s = text as string;
-    const v6 = ipv6Problem(s, kind);
-    if (v6 !== undefined) {
-        return fail(v6);
-    }
     const generic = `write it like ${EXAMPLE[kind]}`;
     if (s.trim() !== s && s.trim() !== "") {
         const inner = parseCidrAs(s.trim(), kind);
