@@ -59,12 +59,9 @@ export class Topology extends pulumi.ComponentResource implements DeployedTopolo
         // Where the components were before they had this parent: the caller's parent, or the stack.
         const moved = { parent: this, aliases: [{ parent: opts?.parent ?? pulumi.rootStackResource }] };
         const given = Array.isArray(opts?.dependsOn) ? (opts.dependsOn as pulumi.Input<pulumi.Resource>[]) : opts?.dependsOn ? [opts.dependsOn as pulumi.Input<pulumi.Resource>] : [];
-        // One Docker provider per host that has Docker objects, shared by every component on it: one
-        // connection to each daemon instead of one per component.
-        const docked = new Set([
-            ...(t.routedPairs ?? []).flatMap((r) => [r.hostA, r.hostB]).filter((s) => (s.containers ?? []).length > 0).map((s) => s.host),
-            ...[...(t.bridges ?? []), ...(t.links ?? []), ...(t.sharedNamespaces ?? [])].map((x) => x.host),
-        ]);
+        // One Docker provider per host that has Docker objects (the plan lists them), shared by
+        // every component on it: one connection to each daemon instead of one per component.
+        const docked = new Set(plan.resources.filter((r) => r.type === "pulumi:providers:docker").map((r) => r.host));
         const hosts = new Map<string, HostArgs>(
             t.hosts.map((h) => {
                 const args: HostArgs = { ...h, ssh: h.ssh ? { ...h.ssh, privateKey: pulumi.secret(privateKey!) } : undefined };
@@ -99,7 +96,7 @@ export class Topology extends pulumi.ComponentResource implements DeployedTopolo
         for (const s of t.sharedNamespaces ?? []) {
             this.sharedNamespaces[s.name] = new SharedNamespaceContainer(s.name, planned(s.name, { host: host(s.host), primary: spec(s.primary), sidecars: s.sidecars.map(spec) }), after(s.host));
         }
-        // A check may name a container of this topology instead of an address.
+        // A check may name a container of this topology instead of an address (the plan says which host's).
         const addresses = new Map<string, pulumi.Output<string>>();
         for (const [l, pair] of (t.links ?? []).map((l) => [l, this.links[l.name]] as const)) {
             addresses.set(`${l.host}/${l.target.name}`, pair.targetAddress);
@@ -115,20 +112,12 @@ export class Topology extends pulumi.ComponentResource implements DeployedTopolo
                 }
             }
         }
-        // A routed pair's containers are reachable by address from the peer host too.
-        const routed = new Map<string, pulumi.Output<string>>();
-        for (const r of t.routedPairs ?? []) {
-            for (const side of [r.hostA, r.hostB]) {
-                for (const c of side.containers ?? []) {
-                    routed.set(c.name, addresses.get(`${side.host}/${c.name}`)!);
-                }
-            }
-        }
         const allComponents = () => [...Object.values(this.links), ...Object.values(this.sharedNamespaces), ...Object.values(this.routedPairs), ...Object.values(this.bridges)];
         for (const c of t.checks ?? []) {
+            const to = plan.checks.find((x) => x.name === c.name)?.toContainerOn;
             this.checks[c.name] = new ConnectivityCheck(
                 c.name,
-                planned(c.name, { host: host(c.host), fromContainer: c.from, toAddress: addresses.get(`${c.host}/${c.to}`) ?? routed.get(c.to) ?? c.to, port: c.port, expect: c.expect, attempts: c.attempts }),
+                planned(c.name, { host: host(c.host), fromContainer: c.from, toAddress: to ? addresses.get(`${to}/${c.to}`)! : c.to, port: c.port, expect: c.expect, attempts: c.attempts }),
                 after(c.host, allComponents()),
             );
         }

@@ -96,7 +96,8 @@ export interface PlannedResource {
 export interface TopologyPlan {
     hosts: HostPlan[];
     links: { host: string; consumer: string; target: string; alias: string; mode: string }[];
-    checks: { host: string; name: string; from: string; to: string; port?: number; expect: string }[];
+    /** `toContainerOn`: the host of the container `to` names (its address is known at up); undefined when `to` is an address. */
+    checks: { host: string; name: string; from: string; to: string; toContainerOn?: string; port?: number; expect: string }[];
     /** Every resource deployTopology registers (components, providers, Docker objects, commands). */
     resources: PlannedResource[];
     /** The components' own plans, by component name, so deploying them does not plan them again. */
@@ -147,7 +148,7 @@ export function planTopology(t: TopologySpec, stack?: string): TopologyPlan {
     const refs = containerRefs(t);
     for (const c of t.checks ?? []) {
         // A check that names a container gets its address at up; any non-empty stand-in validates as such.
-        const toAddress = refs.has(`${c.host}/${c.to}`) || refs.has(`*/${c.to}`) ? ({} as ConnectivityCheckArgs["toAddress"]) : c.to;
+        const toAddress = containerHostOf(refs, c) !== undefined ? ({} as ConnectivityCheckArgs["toAddress"]) : c.to;
         keep(c.name, attempt(() => (validateConnectivityCheck(c.name, { host: host(c.host), fromContainer: c.from, toAddress, port: c.port, expect: c.expect, attempts: c.attempts }), true as const)));
     }
     if (messages.length > 0) {
@@ -158,27 +159,35 @@ export function planTopology(t: TopologySpec, stack?: string): TopologyPlan {
 
 type TopologyContainerSide = NonNullable<TopologySpec["routedPairs"]>[number]["hostA"];
 
-/** The containers a check may name: `<host>/<name>` on their host, `*\/<name>` for routed ones (reachable from the peer). */
-function containerRefs(t: TopologySpec): Set<string> {
-    const out = new Set<string>();
+/**
+ * The containers a check may name, and their hosts: `<host>/<name>` for one on the check's own
+ * host, `*\/<name>` for a routed pair's (reachable by address from the peer host too).
+ */
+function containerRefs(t: TopologySpec): Map<string, string> {
+    const out = new Map<string, string>();
     for (const l of t.links ?? []) {
-        out.add(`${l.host}/${l.target?.name}`).add(`${l.host}/${l.consumer?.name}`);
+        out.set(`${l.host}/${l.target?.name}`, l.host).set(`${l.host}/${l.consumer?.name}`, l.host);
     }
     for (const s of t.sharedNamespaces ?? []) {
-        out.add(`${s.host}/${s.primary?.name}`);
+        out.set(`${s.host}/${s.primary?.name}`, s.host);
     }
     for (const r of t.routedPairs ?? []) {
         for (const side of [r.hostA, r.hostB]) {
             for (const c of side?.containers ?? []) {
-                out.add(`${side.host}/${c.name}`).add(`*/${c.name}`);
+                out.set(`${side.host}/${c.name}`, side.host).set(`*/${c.name}`, side.host);
             }
         }
     }
     return out;
 }
 
+/** The host of the container a check's `to` names, or undefined when `to` is an address. */
+function containerHostOf(refs: Map<string, string>, check: { host: string; to: string }): string | undefined {
+    return refs.get(`${check.host}/${check.to}`) ?? refs.get(`*/${check.to}`);
+}
+
 /** Lays the validated plans out per host, in the order `up` registers them. */
-function layout(t: TopologySpec, plans: Map<string, unknown>, refs: Set<string>): Omit<TopologyPlan, "componentPlans"> {
+function layout(t: TopologySpec, plans: Map<string, unknown>, refs: Map<string, string>): Omit<TopologyPlan, "componentPlans"> {
     const hosts = new Map<string, HostPlan>();
     const resources: PlannedResource[] = [];
     const endpointOf = (name: string) => hostEndpoint(hostArgsOf(t, name));
@@ -307,7 +316,7 @@ function layout(t: TopologySpec, plans: Map<string, unknown>, refs: Set<string>)
     }
     for (const c of t.checks ?? []) {
         const expect = c.expect ?? "reachable";
-        if (refs.has(`${c.host}/${c.to}`) || refs.has(`*/${c.to}`)) {
+        if (containerHostOf(refs, c) !== undefined) {
             probe(c.host, c.name, `check ${c.name}: in ${c.from}, reach ${c.to}${c.port ? ` port ${c.port}` : ""}, expect ${expect}; the address is a container's, known once it runs`);
         } else {
             component("ConnectivityCheck", c.name);
@@ -324,7 +333,7 @@ function layout(t: TopologySpec, plans: Map<string, unknown>, refs: Set<string>)
         h.scripts.sort((a, b) => rank[a.script] - rank[b.script] || (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));
     }
     const links = (t.links ?? []).map((l) => ({ host: l.host, consumer: l.consumer.name, target: l.target.name, alias: l.alias ?? l.target.name, mode: l.mode ?? "dns" }));
-    const checks = (t.checks ?? []).map((c) => ({ host: c.host, name: c.name, from: c.from, to: c.to, port: c.port, expect: c.expect ?? "reachable" }));
+    const checks = (t.checks ?? []).map((c) => ({ host: c.host, name: c.name, from: c.from, to: c.to, toContainerOn: containerHostOf(refs, c), port: c.port, expect: c.expect ?? "reachable" }));
     return { hosts: [...hosts.values()], links, checks, resources };
 }
 
