@@ -5,11 +5,23 @@ import * as path from "path";
 const MARK = "DOCKERNET_SCRIPT_EOF";
 const cache = new Map<string, string>();
 
-/** The text of a host script, e.g. `bip` → components/host/scripts/bip.sh. */
+/** The line (with its shellcheck directive) by which a script sources the shared block from a file. */
+const SOURCE_LINE = '# shellcheck source=lib/common.sh\n. "$(dirname "$0")/lib/common.sh"\n';
+
+/**
+ * The text of a host script as it is sent, e.g. `bip` → components/host/scripts/bip.sh with the
+ * shared block (lib/common.sh, from its BEGIN line) in place of the line that sources it: one
+ * self-contained script, so a host needs nothing installed and a delete runs the text that created.
+ */
 export function scriptText(script: string): string {
     let text = cache.get(script);
     if (text === undefined) {
         text = fs.readFileSync(scriptPath(script), "utf8");
+        if (text.includes(SOURCE_LINE)) {
+            const lib = fs.readFileSync(path.join(path.dirname(scriptPath(script)), "lib", "common.sh"), "utf8");
+            const block = lib.slice(lib.indexOf("# ---- BEGIN dockernet common"));
+            text = text.replace(SOURCE_LINE, () => block);
+        }
         if (text.split("\n").includes(MARK)) {
             throw new Error(`host script ${script}.sh contains the line ${MARK}, which ends its here-document early`);
         }

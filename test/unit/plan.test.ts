@@ -9,7 +9,7 @@ import * as yaml from "js-yaml";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { scriptCommand } from "../../components/host/scripts";
+import { scriptCommand, scriptText } from "../../components/host/scripts";
 import type * as Plan from "../../stacks/plan";
 import type * as Picture from "../../stacks/picture";
 
@@ -207,7 +207,9 @@ describe("offline plan of the lab stack", () => {
 
     test("the firewall rules hang off DOCKER-USER: the script the plan shows is the one that says so", () => {
         const text = p.plan.hosts.find((h) => h.name === "h1")!.scripts.find((s) => s.resource === "seed-pair-h1-firewall")!.createText!;
-        expect(text).toContain(fs.readFileSync(path.join(ROOT, "components/host/scripts/firewall.sh"), "utf8"));
+        // firewall.sh as sent: the file with lib/common.sh in place of its source line.
+        expect(text).toContain(scriptText("firewall"));
+        expect(scriptText("firewall")).toContain(fs.readFileSync(path.join(ROOT, "components/host/scripts/firewall.sh"), "utf8").split("# shellcheck source=lib/common.sh\n")[0]);
         expect(text).toContain("DOCKER-USER");
     });
 
