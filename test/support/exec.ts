@@ -28,7 +28,7 @@ export function run(argv: string[], opts: { input?: string; timeoutMs?: number }
             clearTimeout(timer);
             resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
         });
-        // A program that exits without reading its input (curl, a quick sh) closes the pipe first.
+        // A program that exits without reading its input (a quick sh) closes the pipe first.
         child.stdin.on("error", () => undefined);
         child.stdin.end(opts.input ?? "");
     });
