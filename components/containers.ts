@@ -25,11 +25,15 @@ export function images(
     const result = new Map<string, docker.RemoteImage>();
     for (const spec of specs) {
         if (!result.has(spec.image)) {
-            const slug = spec.image.replace(/[^a-zA-Z0-9]+/g, "-").replace(/^-|-$/g, "");
-            result.set(spec.image, new docker.RemoteImage(`${prefix}-image-${slug}`, { name: spec.image, keepLocally: true }, opts));
+            result.set(spec.image, new docker.RemoteImage(imageResourceName(prefix, spec.image), { name: spec.image, keepLocally: true }, opts));
         }
     }
     return result;
+}
+
+/** The name of a component's RemoteImage for an image: `<prefix>-image-<image as a slug>`. */
+export function imageResourceName(prefix: string, image: string): string {
+    return `${prefix}-image-${image.replace(/[^a-zA-Z0-9]+/g, "-").replace(/^-|-$/g, "")}`;
 }
 
 /** A docker.Container for a spec. Named containers are deleted before their replacement is created. */

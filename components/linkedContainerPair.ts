@@ -174,7 +174,7 @@ export class LinkedContainerPair extends pulumi.ComponentResource {
             // What --link writes: "<ip>\t<alias> <id12> <name>" (the name is repeated only when it differs).
             const names = pulumi
                 .all([this.target.id, this.target.name])
-                .apply(([id, targetName]) => linkHostNames(plan.alias, id, targetName));
+                .apply(([id, targetName]) => linkHostNames(plan.alias, id.slice(0, 12), targetName));
             this.consumer = container(`${name}-consumer`, args.consumer, imgs.get(args.consumer.image)!, component,
                 { hosts: [{ host: names, ip: this.targetAddress }] }, childOpts);
             this.consumerAddress = addressOn(this.consumer, primaryNetwork(args.consumer));
@@ -201,9 +201,9 @@ function lazyOutput<T>(obj: object, key: string, make: () => pulumi.Output<T>): 
     Object.defineProperty(obj, key, { enumerable: true, get: () => (made ??= make()) });
 }
 
-/** The names --link puts on the target's /etc/hosts line: alias, short id, and name when different. */
-export function linkHostNames(alias: string, id: string, targetName: string): string {
-    const names = [alias, id.slice(0, 12)];
+/** The names --link puts on the target's /etc/hosts line: alias, short id (`id12`), and name when different. */
+export function linkHostNames(alias: string, id12: string, targetName: string): string {
+    const names = [alias, id12];
     if (targetName !== alias) {
         names.push(targetName);
     }

@@ -8,10 +8,11 @@ import { CrossHostPlan, RoutedHostArgs, bipArgs, planCrossHostRoutedPair, routes
 import { BridgePlan, planCustomBridgeNetwork } from "./customBridgeNetwork";
 import { firewallArgs } from "./host/firewall";
 import { scriptCommand } from "./host/scripts";
-import { LinkPlan, planLinkedContainerPair } from "./linkedContainerPair";
+import { LinkPlan, linkHostNames, planLinkedContainerPair } from "./linkedContainerPair";
 import { validateSharedNamespaceContainer } from "./sharedNamespaceContainer";
+import { imageResourceName } from "./containers";
 import { ContainerSpec, effectiveMode } from "./spec";
-import type { TopologyContainer, TopologySpec } from "./topologySpec";
+import type { TopologyContainer, TopologyRoutedSide, TopologySpec } from "./topologySpec";
 import { Cidr, checkInterfaceCidr, checkSubnet, formatCidr, overlaps } from "./net";
 import { HostArgs, hostEndpoint, validateHost } from "./host/host";
 import { checkUniqueNames } from "./spec";
@@ -136,7 +137,7 @@ export function planTopology(t: TopologySpec, stack?: string): TopologyPlan {
         keep(b.name, attempt(() => planCustomBridgeNetwork(b.name, { ...b, host: host(b.host), networkName: b.name })));
     }
     for (const r of t.routedPairs ?? []) {
-        const side = (s: TopologyContainerSide): RoutedHostArgs => ({ ...s, host: host(s.host), containers: s.containers?.map(spec) });
+        const side = (s: TopologyRoutedSide): RoutedHostArgs => ({ ...s, host: host(s.host), containers: s.containers?.map(spec) });
         keep(r.name, attempt(() => planCrossHostRoutedPair(r.name, { ...r, hostA: side(r.hostA), hostB: side(r.hostB) })));
     }
     for (const l of t.links ?? []) {
@@ -156,8 +157,6 @@ export function planTopology(t: TopologySpec, stack?: string): TopologyPlan {
     }
     return { ...layout(t, plans, refs), componentPlans: plans };
 }
-
-type TopologyContainerSide = NonNullable<TopologySpec["routedPairs"]>[number]["hostA"];
 
 /**
  * The containers a check may name, and their hosts: `<host>/<name>` for one on the check's own
@@ -216,7 +215,7 @@ function layout(t: TopologySpec, plans: Map<string, unknown>, refs: Map<string, 
     };
     const images = (hostName: string, prefix: string, specs: TopologyContainer[]) => {
         for (const image of [...new Set(specs.map((s) => s.image))]) {
-            resources.push({ type: "docker:index/remoteImage:RemoteImage", name: `${prefix}-image-${image.replace(/[^a-zA-Z0-9]+/g, "-").replace(/^-|-$/g, "")}`, host: hostName });
+            resources.push({ type: "docker:index/remoteImage:RemoteImage", name: imageResourceName(prefix, image), host: hostName });
             if (!on(hostName).images.includes(image)) {
                 on(hostName).images.push(image);
             }
@@ -298,9 +297,9 @@ function layout(t: TopologySpec, plans: Map<string, unknown>, refs: Map<string, 
             target = { networks: [{ name: plan.networkName!, aliases: [plan.alias] }] };
             consumer = { networks: [{ name: plan.networkName!, aliases: [] }] };
         } else {
-            // What --link writes (linkHostNames), with what only up knows in <...>.
+            // What --link writes, with what only up knows in <...>.
             const t = l.target.name;
-            consumer = { hostsEntry: `<address of ${t}> ${[plan.alias, `<id12 of ${t}>`, ...(plan.alias !== t ? [t] : [])].join(" ")}` };
+            consumer = { hostsEntry: `<address of ${t}> ${linkHostNames(plan.alias, `<id12 of ${t}>`, t)}` };
         }
         container(l.host, `${l.name}-target`, l.target, owner, target);
         container(l.host, `${l.name}-consumer`, l.consumer, owner, consumer);

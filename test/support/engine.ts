@@ -387,10 +387,7 @@ export class Engine {
                     for (const k of [...this.order].reverse()) {
                         const a = this.state.get(k);
                         if (a?.provider && a.provider.endsWith(`::${prior.id}`)) {
-                            await this.deleteDependents(a);
-                            await this.remove(k, ["provider"]);
-                            this.counts.replaced++;
-                            this.deletedAhead.add(k);
+                            await this.deleteAhead(a, "provider");
                         }
                     }
                 }
@@ -453,12 +450,20 @@ export class Engine {
             const model = a && MODELS[a.type];
             const deps = a?.options.propertyDependencies ?? {};
             if (a && model && Object.entries(deps).some(([input, urns]) => urns.includes(urn) && model.forceNew(input))) {
-                await this.deleteDependents(a);
-                await this.remove(k, [`(depends on ${replaced.name})`]);
-                this.counts.replaced++;
-                this.deletedAhead.add(k);
+                await this.deleteAhead(a, `(depends on ${replaced.name})`);
             }
         }
+    }
+
+    /**
+     * Deletes a resource ahead of a replacement it must follow (its dependents first): the first
+     * half of its own replacement, whose create comes when it registers.
+     */
+    private async deleteAhead(a: Applied, why: string): Promise<void> {
+        await this.deleteDependents(a);
+        await this.remove(a.key, [why]);
+        this.counts.replaced++;
+        this.deletedAhead.add(a.key);
     }
 
     /** Deletes a resource through its model, from its stored state. */
