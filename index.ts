@@ -17,4 +17,5 @@ export const bridges = map(deployed.bridges, (b) => ({ name: b.name, bridgeName:
 export const links = map(deployed.links, (l) => ({ alias: l.alias, targetAddress: l.targetAddress, consumerAddress: l.consumerAddress, hostsEntry: l.hostsEntry }));
 export const sharedNamespaces = map(deployed.sharedNamespaces, (s) => ({ address: s.address, sharedMode: s.sharedMode }));
 export const routedPairs = map(deployed.routedPairs, (r) => ({ addresses: r.addresses, subnets: r.subnets, probes: r.probes }));
+export const meshes = map(deployed.meshes, (m) => ({ addresses: m.addresses, subnets: m.subnets, bips: m.bips, probes: m.probes }));
 export const checks = map(deployed.checks, (c) => c.result);

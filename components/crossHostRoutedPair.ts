@@ -4,13 +4,14 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { planFor } from "./component";
-import { ConnectivityCheck } from "./connectivityCheck";
-import { addressOn, container, images, primaryNetwork, started } from "./containers";
-import { acceptRule, chainName, firewallArgs, natReturnRule } from "./host/firewall";
-import { checkDistinctHosts, dockerProvider, HostArgs, hostScript, registeredArgs, validateHost } from "./host/host";
-import { Cidr, checkInterfaceCidr, contains, formatCidr, overlaps } from "./net";
-import { ContainerSpec, checkUniqueNames, effectiveMode, validateContainerSpec } from "./spec";
-import { problemsFor, show } from "./validate";
+import { HostArgs, registeredArgs } from "./host/host";
+import { RoutedPlan, buildRouted, planRoutedHosts } from "./routedMesh";
+import { ContainerSpec } from "./spec";
+import { problemsFor } from "./validate";
+
+// Older import paths of what moved to routedMesh.ts and host/dockerHost.ts.
+export { RoutedHostPlan, routesTag } from "./routedMesh";
+export { bipArgs } from "./host/dockerHost";
 
 /** One side of a CrossHostRoutedPair. */
 export interface RoutedHostArgs {
@@ -41,113 +42,20 @@ export interface CrossHostRoutedPairArgs {
     verify?: boolean;
 }
 
-/** What one host of the pair needs. Pure data; the plan printer and the resources both read it. */
-export interface RoutedHostPlan {
-    key: "A" | "B";
-    hostName: string;
-    bip: string;
-    subnet: string;
-    lanAddress: string;
-    lanSubnet: string;
-    routes: string[];
-    firewallChain: string;
-    firewallRules: string[];
-}
-
-export interface CrossHostPlan {
-    hosts: [RoutedHostPlan, RoutedHostPlan];
-    verify: boolean;
-}
+/** A pair's plan: a routed mesh of two (`hosts[0]` is hostA). */
+export type CrossHostPlan = RoutedPlan;
 
 /** Validates the arguments (every problem at once) and computes each host's routes and rules. Pure. */
 export function planCrossHostRoutedPair(name: string, args: CrossHostRoutedPairArgs): CrossHostPlan {
     const problems = problemsFor("CrossHostRoutedPair", name, args, `{ hostA, hostB }`);
-    const sides = (["A", "B"] as const).map((k) => {
-        const field = `host${k}`;
-        const side = args[`host${k}`];
-        if (side === undefined || side === null || typeof side !== "object") {
-            problems.add(field, `is ${show(side)}; give { host, lanAddress: "192.168.100.200/24", bip: "172.17.0.1/16" }`);
-            return undefined;
-        }
-        validateHost(problems, `${field}.host`, side.host);
-        const lan = checkInterfaceCidr(side.lanAddress);
-        if (!lan.ok) {
-            problems.add(`${field}.lanAddress`, lan.problem.replace("a bip is the bridge's own address", "the LAN address is the host's own"));
-        }
-        const bip = checkInterfaceCidr(side.bip);
-        if (!bip.ok) {
-            problems.add(`${field}.bip`, bip.problem);
-        }
-        (side.containers ?? []).forEach((c, i) => {
-            validateContainerSpec(problems, `${field}.containers[${i}]`, c);
-            if (c && typeof c === "object" && effectiveMode(c) !== "bridge") {
-                problems.add(`${field}.containers[${i}].networkMode`, `is ${show(effectiveMode(c))}; routed containers live on docker0, use "bridge"`);
-            }
-        });
-        checkUniqueNames(problems, (side.containers ?? []).map((c, i) => ({ field: `${field}.containers[${i}].name`, name: c?.name })));
-        return { k, field, side, lan: lan.ok ? lan.value : undefined, bip: bip.ok ? bip.value : undefined };
-    });
-    checkDistinctHosts(problems, sides.map((s) => ({ field: `${s?.field ?? "host"}.host`, host: s?.side.host })));
-
-    const [a, b] = sides;
-    if (a && b) {
-        if (a.lan && b.lan && a.lan.address === b.lan.address) {
-            problems.add("hostB.lanAddress", `${show(b.side.lanAddress)} is hostA's LAN address too; give hostB its own address (the pair needs two hosts)`);
-        }
-        for (const [me, peer] of [[a, b], [b, a]] as const) {
-            if (me.lan && peer.lan && !contains(me.lan, peer.lan.address)) {
-                problems.add(
-                    `${peer.field}.lanAddress`,
-                    `${show(peer.side.lanAddress)} is outside ${me.field}'s LAN ${subnetText(me.lan)}; a route's next hop must be on the same LAN, put both hosts on one subnet`,
-                );
-            }
-        }
-        if (a.bip && b.bip && overlaps(a.bip, b.bip)) {
-            problems.add(
-                "hostB.bip",
-                `${show(b.side.bip)} overlaps hostA.bip ${subnetText(a.bip)}; each host needs its own container subnet, e.g. 172.18.0.1/16`,
-            );
-        }
-        for (const s of [a, b]) {
-            for (const l of [a, b]) {
-                if (s.bip && l.lan && overlaps(s.bip, l.lan)) {
-                    problems.add(`${s.field}.bip`, `${show(s.side.bip)} overlaps the LAN ${subnetText(l.lan)} of ${l.field}; choose a container subnet outside the LAN`);
-                    break;
-                }
-            }
-        }
-        const names = [...(a.side.containers ?? []), ...(b.side.containers ?? [])];
-        if (args.verify === true && ((a.side.containers ?? []).length === 0 || (b.side.containers ?? []).length === 0)) {
-            problems.add("verify", `is true but ${names.length === 0 ? "neither host has" : "one host has no"} containers to probe from; add containers or drop verify`);
-        }
-    }
-    if (args.preserveSourceIp !== undefined && typeof args.preserveSourceIp !== "boolean") {
-        problems.add("preserveSourceIp", `${show(args.preserveSourceIp)} is not true or false`);
-    }
+    const plan = planRoutedHosts(
+        problems,
+        name,
+        (["hostA", "hostB"] as const).map((field) => ({ field, side: args[field] })),
+        { preserveSourceIp: args.preserveSourceIp, verify: args.verify },
+    );
     problems.throwIfAny("CrossHostRoutedPair", name);
-
-    const plans = [a!, b!].map((me, i): RoutedHostPlan => {
-        const peer = i === 0 ? b! : a!;
-        const own = subnetText(me.bip!);
-        const peerSubnet = subnetText(peer.bip!);
-        const rules = [acceptRule("-", "-", subnetText(peer.lan!), own)];
-        if (args.preserveSourceIp) {
-            rules.push(acceptRule("-", "-", peerSubnet, own), natReturnRule(own, peerSubnet));
-        }
-        return {
-            key: me.k,
-            hostName: me.side.host.name,
-            bip: me.bip!.text,
-            subnet: own,
-            lanAddress: me.lan!.text,
-            lanSubnet: subnetText(me.lan!),
-            routes: [`${peerSubnet}=${formatIp(peer.lan!)}`],
-            firewallChain: chainName("X", `${name}/${me.side.host.name}`),
-            firewallRules: rules,
-        };
-    });
-    const haveContainers = (a!.side.containers ?? []).length > 0 && (b!.side.containers ?? []).length > 0;
-    return { hosts: [plans[0], plans[1]], verify: args.verify ?? haveContainers };
+    return plan!;
 }
 
 /**
@@ -173,109 +81,12 @@ export class CrossHostRoutedPair extends pulumi.ComponentResource {
     constructor(name: string, args: CrossHostRoutedPairArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dockernet:index:CrossHostRoutedPair", name, registeredArgs(args), opts);
         const plan = planFor(this, args, () => planCrossHostRoutedPair(name, args));
-        this.containers = {};
-        this.hostChanges = {};
-        const specsByName: { [name: string]: ContainerSpec } = {};
-        const ready: pulumi.Resource[] = [];
-        const sides = [args.hostA, args.hostB];
-        const firstOf: (docker.Container | undefined)[] = [];
-        plan.hosts.forEach((hp, i) => {
-            const side = sides[i];
-            const host = side.host;
-            const prefix = `${name}-${hp.hostName}`;
-            const bip = hostScript(`${prefix}-bip`, host, { script: "bip", create: bipArgs("create", hp.bip, host), delete: bipArgs("delete", hp.bip, host) }, { parent: this });
-            const tag = routesTag(name, hp.hostName);
-            const routes = hostScript(
-                `${prefix}-routes`,
-                host,
-                { script: "routes", create: ["create", "--tag", tag, ...hp.routes], delete: ["delete", "--tag", tag, ...hp.routes] },
-                { parent: this, dependsOn: [bip] },
-            );
-            const firewall = hostScript(
-                `${prefix}-firewall`,
-                host,
-                { script: "firewall", create: firewallArgs("create", hp.firewallChain, hp.firewallRules), delete: firewallArgs("delete", hp.firewallChain, hp.firewallRules) },
-                { parent: this, dependsOn: [bip] },
-            );
-            ready.push(routes, firewall);
-            this.hostChanges[hp.hostName] = [bip, routes, firewall];
-            const specs = side.containers ?? [];
-            if (specs.length === 0) {
-                firstOf.push(undefined);
-                return;
-            }
-            const provider = dockerProvider(`${prefix}-provider`, host, this);
-            const imgs = images(prefix, specs, { parent: this, provider, dependsOn: [bip] });
-            const made = specs.map((spec) =>
-                container(`${prefix}-${spec.name}`, spec, imgs.get(spec.image)!, `CrossHostRoutedPair/${name}`, {}, {
-                    parent: this,
-                    provider,
-                    dependsOn: [bip],
-                }),
-            );
-            made.forEach((c, j) => {
-                this.containers[specs[j].name] = c;
-                specsByName[specs[j].name] = specs[j];
-            });
-            firstOf.push(made[0]);
-        });
-
-        const probes: pulumi.Output<string>[] = [];
-        if (plan.verify && firstOf[0] && firstOf[1]) {
-            for (const [from, to, i] of [[firstOf[0], firstOf[1], 0], [firstOf[1], firstOf[0], 1]] as const) {
-                const peerSpec = (i === 0 ? args.hostB : args.hostA).containers![0];
-                const check = new ConnectivityCheck(
-                    `${name}-probe-${plan.hosts[i].hostName}-to-${plan.hosts[1 - i].hostName}`,
-                    {
-                        host: sides[i].host,
-                        fromContainer: from.name,
-                        toAddress: addressOn(to, primaryNetwork(peerSpec)),
-                        port: peerSpec.ports?.[0]?.internal,
-                    },
-                    { parent: this, dependsOn: [...ready, from, to] },
-                );
-                probes.push(check.result);
-            }
-        }
-        const names = Object.keys(this.containers);
-        this.addresses = pulumi
-            .all(names.map((n) => addressOn(this.containers[n], primaryNetwork(specsByName[n]))))
-            .apply((addrs) => Object.fromEntries(names.map((n, i) => [n, addrs[i]])));
-        this.subnets = pulumi.output(Object.fromEntries(plan.hosts.map((h) => [h.hostName, h.subnet])));
-        this.probes = pulumi.all(probes);
-        this.registerOutputs({
-            started: pulumi.all(names.map((n) => started(this.containers[n], specsByName[n]))),
-            addresses: this.addresses,
-            subnets: this.subnets,
-            probes: this.probes,
-        });
+        const made = buildRouted(this, "CrossHostRoutedPair", name, [args.hostA, args.hostB], plan, opts?.parent);
+        this.containers = made.containers;
+        this.hostChanges = made.hostChanges;
+        this.addresses = made.addresses;
+        this.subnets = made.subnets;
+        this.probes = made.probes;
+        this.registerOutputs({ started: made.started, addresses: this.addresses, subnets: this.subnets, probes: this.probes });
     }
-}
-
-/**
- * The routes.sh `--tag` of a pair on a host: a hash, like the chain names, so it is one-to-one
- * with the pair and host whatever characters the name holds.
- */
-export function routesTag(pairName: string, hostName: string): string {
-    return chainName("R", `${pairName}/${hostName}`);
-}
-
-/** The bip.sh argument list for one action, with the host's restart and log commands. */
-export function bipArgs(action: "create" | "delete" | "check", bip: string, host: HostArgs): string[] {
-    const out = [action, bip];
-    if (host.restartCommand) {
-        out.push("--restart-cmd", host.restartCommand);
-    }
-    if (host.logCommand) {
-        out.push("--log-cmd", host.logCommand);
-    }
-    return out;
-}
-
-function subnetText(c: Cidr): string {
-    return formatCidr(c.network, c.prefix);
-}
-
-function formatIp(c: Cidr): string {
-    return c.text.split("/")[0];
 }

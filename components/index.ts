@@ -5,7 +5,9 @@
 export { CustomBridgeNetwork, CustomBridgeNetworkArgs, BridgePlan, planCustomBridgeNetwork } from "./customBridgeNetwork";
 export { LinkedContainerPair, LinkedContainerPairArgs, LinkPlan, planLinkedContainerPair } from "./linkedContainerPair";
 export { SharedNamespaceContainer, SharedNamespaceContainerArgs, validateSharedNamespaceContainer } from "./sharedNamespaceContainer";
-export { CrossHostRoutedPair, CrossHostRoutedPairArgs, CrossHostPlan, RoutedHostArgs, RoutedHostPlan, planCrossHostRoutedPair } from "./crossHostRoutedPair";
+export { CrossHostRoutedPair, CrossHostRoutedPairArgs, CrossHostPlan, RoutedHostArgs, planCrossHostRoutedPair } from "./crossHostRoutedPair";
+export { BipPool, RoutedHostPlan, RoutedMesh, RoutedMeshArgs, RoutedMeshHostArgs, RoutedPlan, planRoutedMesh, poolBip } from "./routedMesh";
+export { DockerHost, DockerHostArgs, claimDockerHost } from "./host/dockerHost";
 export { ConnectivityCheck, ConnectivityCheckArgs, validateConnectivityCheck } from "./connectivityCheck";
 
 // What a container is, and how a host is reached.
@@ -19,6 +21,8 @@ export {
     TopologyContainer,
     TopologyHost,
     TopologyLink,
+    TopologyMesh,
+    TopologyMeshHost,
     TopologyRoutedPair,
     TopologyRoutedSide,
     TopologyShared,

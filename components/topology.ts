@@ -1,6 +1,6 @@
 // The Topology component: a whole stack's topology (topologySpec.ts), planned once
 // (topologyPlan.ts), deployed as components under one parent: a Docker provider per host, then
-// routed pairs, bridges, links, shared namespaces, and checks last.
+// routed pairs and meshes (each host's DockerHost with them), bridges, links, shared namespaces, and checks last.
 import * as pulumi from "@pulumi/pulumi";
 import { planFor, plannedArgs } from "./component";
 import { ConnectivityCheck } from "./connectivityCheck";
@@ -8,10 +8,11 @@ import { CrossHostRoutedPair, RoutedHostArgs } from "./crossHostRoutedPair";
 import { CustomBridgeNetwork } from "./customBridgeNetwork";
 import { HostArgs, newDockerProvider, registeredArgs } from "./host/host";
 import { LinkedContainerPair } from "./linkedContainerPair";
+import { RoutedMesh, RoutedMeshHostArgs } from "./routedMesh";
 import { SharedNamespaceContainer } from "./sharedNamespaceContainer";
 import { ContainerSpec, NetworkAttachmentSpec } from "./spec";
 import { TopologyPlan, planTopology } from "./topologyPlan";
-import { TopologyContainer, TopologyRoutedSide, TopologySpec, checkKeyGiven } from "./topologySpec";
+import { TopologyContainer, TopologyMeshHost, TopologyRoutedSide, TopologySpec, checkKeyGiven } from "./topologySpec";
 
 /** Arguments of a Topology. */
 export interface TopologyArgs {
@@ -27,6 +28,7 @@ export interface DeployedTopology {
     links: { [name: string]: LinkedContainerPair };
     sharedNamespaces: { [name: string]: SharedNamespaceContainer };
     routedPairs: { [name: string]: CrossHostRoutedPair };
+    meshes: { [name: string]: RoutedMesh };
     checks: { [name: string]: ConnectivityCheck };
 }
 
@@ -41,6 +43,7 @@ export class Topology extends pulumi.ComponentResource implements DeployedTopolo
     public readonly links: { [name: string]: LinkedContainerPair } = {};
     public readonly sharedNamespaces: { [name: string]: SharedNamespaceContainer } = {};
     public readonly routedPairs: { [name: string]: CrossHostRoutedPair } = {};
+    public readonly meshes: { [name: string]: RoutedMesh } = {};
     public readonly checks: { [name: string]: ConnectivityCheck } = {};
 
     constructor(name: string, args: TopologyArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -78,13 +81,17 @@ export class Topology extends pulumi.ComponentResource implements DeployedTopolo
             const side = (s: TopologyRoutedSide): RoutedHostArgs => ({ ...s, host: host(s.host), containers: s.containers?.map(spec) });
             this.routedPairs[r.name] = new CrossHostRoutedPair(r.name, planned(r.name, { ...r, hostA: side(r.hostA), hostB: side(r.hostB) }), { ...moved, dependsOn: given });
         }
+        for (const m of t.meshes ?? []) {
+            const side = (s: TopologyMeshHost): RoutedMeshHostArgs => ({ ...s, host: host(s.host), containers: s.containers?.map(spec) });
+            this.meshes[m.name] = new RoutedMesh(m.name, planned(m.name, { ...m, hosts: m.hosts.map(side) }), { ...moved, dependsOn: given });
+        }
         // Everything else on a host waits for that host's changes (bip restarts Docker).
         const after = (hostName: string, more: pulumi.Resource[] = []) => ({
             ...moved,
             dependsOn: [
                 ...given,
                 ...more,
-                ...Object.values(this.routedPairs).flatMap((r) => r.hostChanges[hostName] ?? []),
+                ...[...Object.values(this.routedPairs), ...Object.values(this.meshes)].flatMap((r) => r.hostChanges[hostName] ?? []),
             ],
         });
         for (const b of t.bridges ?? []) {
@@ -105,14 +112,16 @@ export class Topology extends pulumi.ComponentResource implements DeployedTopolo
         for (const s of t.sharedNamespaces ?? []) {
             addresses.set(`${s.host}/${s.primary.name}`, this.sharedNamespaces[s.name].address);
         }
-        for (const r of t.routedPairs ?? []) {
-            for (const side of [r.hostA, r.hostB]) {
-                for (const c of side.containers ?? []) {
-                    addresses.set(`${side.host}/${c.name}`, this.routedPairs[r.name].addresses.apply((a) => a[c.name]));
-                }
+        const routedSides = [
+            ...(t.routedPairs ?? []).flatMap((r) => [r.hostA, r.hostB].map((side) => ({ side, c: this.routedPairs[r.name] as CrossHostRoutedPair | RoutedMesh }))),
+            ...(t.meshes ?? []).flatMap((m) => m.hosts.map((side) => ({ side, c: this.meshes[m.name] as CrossHostRoutedPair | RoutedMesh }))),
+        ];
+        for (const { side, c: owner } of routedSides) {
+            for (const c of side.containers ?? []) {
+                addresses.set(`${side.host}/${c.name}`, owner.addresses.apply((a) => a[c.name]));
             }
         }
-        const allComponents = () => [...Object.values(this.links), ...Object.values(this.sharedNamespaces), ...Object.values(this.routedPairs), ...Object.values(this.bridges)];
+        const allComponents = () => [...Object.values(this.links), ...Object.values(this.sharedNamespaces), ...Object.values(this.routedPairs), ...Object.values(this.meshes), ...Object.values(this.bridges)];
         for (const c of t.checks ?? []) {
             const to = plan.checks.find((x) => x.name === c.name)?.toContainerOn;
             this.checks[c.name] = new ConnectivityCheck(

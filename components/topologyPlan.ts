@@ -4,7 +4,9 @@
 // everything first, all problems at once. The deployment (deployTopology), the offline plan
 // printer and its picture all read this one value; nothing reads generated commands back.
 import { ConnectivityCheckArgs, validateConnectivityCheck } from "./connectivityCheck";
-import { CrossHostPlan, RoutedHostArgs, bipArgs, planCrossHostRoutedPair, routesTag } from "./crossHostRoutedPair";
+import { CrossHostPlan, RoutedHostArgs, planCrossHostRoutedPair } from "./crossHostRoutedPair";
+import { bipArgs } from "./host/dockerHost";
+import { RoutedMeshHostArgs, RoutedPlan, planRoutedMesh, poolBip, routesTag } from "./routedMesh";
 import { BridgePlan, planCustomBridgeNetwork } from "./customBridgeNetwork";
 import { firewallArgs } from "./host/firewall";
 import { scriptCommand } from "./host/scripts";
@@ -12,7 +14,7 @@ import { LinkPlan, linkHostNames, planLinkedContainerPair } from "./linkedContai
 import { validateSharedNamespaceContainer } from "./sharedNamespaceContainer";
 import { imageResourceName } from "./containers";
 import { ContainerSpec, effectiveMode } from "./spec";
-import type { TopologyContainer, TopologyRoutedSide, TopologySpec } from "./topologySpec";
+import type { TopologyContainer, TopologyMeshHost, TopologyRoutedSide, TopologySpec } from "./topologySpec";
 import { Cidr, checkInterfaceCidr, checkSubnet, formatCidr, overlaps } from "./net";
 import { HostArgs, hostEndpoint, validateHost } from "./host/host";
 import { checkUniqueNames } from "./spec";
@@ -70,8 +72,10 @@ export interface PlannedScript {
 export interface HostPlan {
     name: string;
     endpoint: string;
-    /** docker0's bip when a routed pair sets it, e.g. `172.18.0.1/16`. */
+    /** docker0's bip when a routed pair or mesh sets it, e.g. `172.18.0.1/16`. */
     bip?: string;
+    /** Where the bip comes from: `RoutedMesh lan (pool 10.200.0.0/16)`, `CrossHostRoutedPair seed-pair`. */
+    bipFrom?: string;
     /** docker0's subnet, when a bip is set. */
     docker0Subnet?: string;
     networks: PlannedNetwork[];
@@ -79,8 +83,8 @@ export interface HostPlan {
     containers: PlannedContainer[];
     /** Host-script runs as up runs them: bip first, then routes, firewall, probes; then by name. */
     scripts: PlannedScript[];
-    /** Static routes routes.sh adds: subnet via a peer's LAN address. */
-    routes: { subnet: string; via: string; peer?: string }[];
+    /** Static routes routes.sh adds: subnet via a peer's LAN address, and the component they are for. */
+    routes: { subnet: string; via: string; peer?: string; component?: string }[];
     /** Paths opened between two bridges by firewall.sh (`connectTo`). */
     openings: { a: string; b: string; chain: string }[];
     /** Other firewall rules (subnet to subnet, nat returns). */
@@ -102,7 +106,7 @@ export interface TopologyPlan {
     /** Every resource deployTopology registers (components, providers, Docker objects, commands). */
     resources: PlannedResource[];
     /** The components' own plans, by component name, so deploying them does not plan them again. */
-    componentPlans: Map<string, BridgePlan | LinkPlan | CrossHostPlan | true>;
+    componentPlans: Map<string, BridgePlan | LinkPlan | CrossHostPlan | RoutedPlan | true>;
 }
 
 /** A host as the components take it, with a placeholder for the key (plans never hold key material). */
@@ -131,14 +135,18 @@ export function planTopology(t: TopologySpec, stack?: string): TopologyPlan {
     attempt(() => validateTopology(t, stack));
     const host = (name: string) => hostArgsOf(t, name);
     const spec = (c: TopologyContainer): ContainerSpec => c as ContainerSpec; // network names stay the topology's (a bridge's name is its network's)
-    const plans = new Map<string, BridgePlan | LinkPlan | CrossHostPlan | true>();
-    const keep = (name: string, p: BridgePlan | LinkPlan | CrossHostPlan | true | undefined) => p !== undefined && plans.set(name, p);
+    const plans = new Map<string, BridgePlan | LinkPlan | CrossHostPlan | RoutedPlan | true>();
+    const keep = (name: string, p: BridgePlan | LinkPlan | CrossHostPlan | RoutedPlan | true | undefined) => p !== undefined && plans.set(name, p);
     for (const b of t.bridges ?? []) {
         keep(b.name, attempt(() => planCustomBridgeNetwork(b.name, { ...b, host: host(b.host), networkName: b.name })));
     }
     for (const r of t.routedPairs ?? []) {
         const side = (s: TopologyRoutedSide): RoutedHostArgs => ({ ...s, host: host(s.host), containers: s.containers?.map(spec) });
         keep(r.name, attempt(() => planCrossHostRoutedPair(r.name, { ...r, hostA: side(r.hostA), hostB: side(r.hostB) })));
+    }
+    for (const m of t.meshes ?? []) {
+        const side = (s: TopologyMeshHost): RoutedMeshHostArgs => (s && typeof s === "object" ? { ...s, host: host(s.host), containers: s.containers?.map(spec) } : s);
+        keep(m.name, attempt(() => planRoutedMesh(m.name, { ...m, hosts: Array.isArray(m.hosts) ? m.hosts.map(side) : m.hosts })));
     }
     for (const l of t.links ?? []) {
         keep(l.name, attempt(() => planLinkedContainerPair(l.name, { ...l, host: host(l.host), target: spec(l.target), consumer: spec(l.consumer) })));
@@ -170,14 +178,19 @@ function containerRefs(t: TopologySpec): Map<string, string> {
     for (const s of t.sharedNamespaces ?? []) {
         out.set(`${s.host}/${s.primary?.name}`, s.host);
     }
-    for (const r of t.routedPairs ?? []) {
-        for (const side of [r.hostA, r.hostB]) {
-            for (const c of side?.containers ?? []) {
-                out.set(`${side.host}/${c.name}`, side.host).set(`*/${c.name}`, side.host);
-            }
+    for (const side of routedSides(t)) {
+        for (const c of side?.containers ?? []) {
+            out.set(`${side.host}/${c.name}`, side.host).set(`*/${c.name}`, side.host);
         }
     }
     return out;
+}
+
+/** Every host entry of the routed pairs and meshes, pairs first. */
+function routedSides(t: TopologySpec): { host: string; containers?: TopologyContainer[] }[] {
+    return [...(t.routedPairs ?? []).flatMap((r) => [r.hostA, r.hostB]), ...(t.meshes ?? []).flatMap((m) => (Array.isArray(m.hosts) ? m.hosts : []))].filter(
+        (s) => s && typeof s === "object",
+    );
 }
 
 /** The host of the container a check's `to` names, or undefined when `to` is an address. */
@@ -231,7 +244,7 @@ function layout(t: TopologySpec, plans: Map<string, unknown>, refs: Map<string, 
     };
     // One Docker provider per host with Docker objects (deployTopology).
     const docked = new Set([
-        ...(t.routedPairs ?? []).flatMap((r) => [r.hostA, r.hostB]).filter((s) => (s.containers ?? []).length > 0).map((s) => s.host),
+        ...routedSides(t).filter((s) => (s.containers ?? []).length > 0).map((s) => s.host),
         ...[...(t.bridges ?? []), ...(t.links ?? []), ...(t.sharedNamespaces ?? [])].map((x) => x.host),
     ]);
     for (const h of t.hosts ?? []) {
@@ -240,36 +253,46 @@ function layout(t: TopologySpec, plans: Map<string, unknown>, refs: Map<string, 
         }
     }
 
-    for (const r of t.routedPairs ?? []) {
-        const plan = plans.get(r.name) as CrossHostPlan;
-        component("CrossHostRoutedPair", r.name);
-        const sides = [r.hostA, r.hostB];
+    // Each host's daemon settings, owned once (DockerHost), then every pair's and mesh's per-host sets.
+    const daemons = new Set<string>();
+    const routed = (kind: string, name: string, plan: RoutedPlan, sides: { containers?: TopologyContainer[] }[], bipFrom: string) => {
+        component(kind, name);
+        const peerAt = new Map(plan.hosts.map((o) => [o.lanAddress.split("/")[0], o.hostName]));
         plan.hosts.forEach((hp, i) => {
             const h = on(hp.hostName);
-            const args = hostArgsOf(t, hp.hostName);
-            const prefix = `${r.name}-${hp.hostName}`;
-            h.bip = hp.bip;
-            h.docker0Subnet = hp.subnet;
-            script(hp.hostName, `${prefix}-bip`, "bip", bipArgs("create", hp.bip, args), bipArgs("delete", hp.bip, args));
-            const tag = routesTag(r.name, hp.hostName);
+            const prefix = `${name}-${hp.hostName}`;
+            if (!daemons.has(hp.hostName)) {
+                daemons.add(hp.hostName);
+                component("DockerHost", hp.hostName);
+                const args = hostArgsOf(t, hp.hostName);
+                h.bip = hp.bip;
+                h.bipFrom = hp.allocated ? bipFrom : `${kind} ${name}`;
+                h.docker0Subnet = hp.subnet;
+                script(hp.hostName, `${hp.hostName}-bip`, "bip", bipArgs("create", hp.bip, args), bipArgs("delete", hp.bip, args));
+            }
+            const tag = routesTag(name, hp.hostName);
             script(hp.hostName, `${prefix}-routes`, "routes", ["create", "--tag", tag, ...hp.routes], ["delete", "--tag", tag, ...hp.routes]);
             for (const route of hp.routes) {
                 const [subnet, via] = route.split("=");
-                h.routes.push({ subnet, via, peer: plan.hosts.find((o) => o.lanAddress.split("/")[0] === via)?.hostName });
+                h.routes.push({ subnet, via, peer: peerAt.get(via), component: `${kind}/${name}` });
             }
             script(hp.hostName, `${prefix}-firewall`, "firewall", firewallArgs("create", hp.firewallChain, hp.firewallRules), firewallArgs("delete", hp.firewallChain, hp.firewallRules));
             absorbRules(h, hp.firewallChain, hp.firewallRules);
             const specs = sides[i].containers ?? [];
             if (specs.length > 0) {
                 images(hp.hostName, prefix, specs);
-                specs.forEach((c) => container(hp.hostName, `${prefix}-${c.name}`, c, `CrossHostRoutedPair/${r.name}`));
+                specs.forEach((c) => container(hp.hostName, `${prefix}-${c.name}`, c, `${kind}/${name}`));
             }
         });
-        if (plan.verify && (r.hostA.containers ?? []).length > 0 && (r.hostB.containers ?? []).length > 0) {
-            for (const [from, to] of [[plan.hosts[0], plan.hosts[1]], [plan.hosts[1], plan.hosts[0]]]) {
-                probe(from.hostName, `${r.name}-probe-${from.hostName}-to-${to.hostName}`, "its arguments include a container's address, known once the container runs");
-            }
+        for (const [a, b] of plan.probes) {
+            probe(plan.hosts[a].hostName, `${name}-probe-${plan.hosts[a].hostName}-to-${plan.hosts[b].hostName}`, "its arguments include a container's address, known once the container runs");
         }
+    };
+    for (const r of t.routedPairs ?? []) {
+        routed("CrossHostRoutedPair", r.name, plans.get(r.name) as CrossHostPlan, [r.hostA, r.hostB], "");
+    }
+    for (const m of t.meshes ?? []) {
+        routed("RoutedMesh", m.name, plans.get(m.name) as RoutedPlan, m.hosts, `RoutedMesh ${m.name} (pool ${m.pool?.subnet}, block /${m.pool?.size ?? 24})`);
     }
     for (const b of t.bridges ?? []) {
         const plan = plans.get(b.name) as BridgePlan;
@@ -396,10 +419,8 @@ function containerOrder(t: TopologySpec): Map<string, number> {
     for (const s of t.sharedNamespaces ?? []) {
         keys.push(`${s.host}/${s.primary.name}`, ...s.sidecars.map((c) => `${s.host}/${c.name}`));
     }
-    for (const p of t.routedPairs ?? []) {
-        for (const side of [p.hostA, p.hostB]) {
-            keys.push(...(side.containers ?? []).map((c) => `${side.host}/${c.name}`));
-        }
+    for (const side of routedSides(t)) {
+        keys.push(...(side.containers ?? []).map((c) => `${side.host}/${c.name}`));
     }
     return new Map([...new Set(keys)].map((k, i) => [k, i]));
 }
@@ -431,13 +452,17 @@ export function validateTopology(t: TopologySpec, stack = "stack"): void {
         }
     };
     const bridgesByHost = new Map<string, Set<string>>();
-    const subnetsByHost = new Map<string, { field: string; cidr: Cidr; kind: string; text: string }[]>();
+    const subnetsByHost = new Map<string, { field: string; cidr: Cidr; kind: string; text: string; group?: string }[]>();
     // kind: the same LAN or bip declared again for one host (by several pairs) is one network.
-    const addSubnet = (host: string, field: string, text: string | undefined, iface: boolean, kind = "net") => {
+    // group: a pair's or mesh's own entries are checked against each other by the component itself.
+    const parsed = new Map<string, ReturnType<typeof checkSubnet>>(); // a mesh's subnets recur on every host
+    const addSubnet = (host: string, field: string, text: string | undefined, iface: boolean, kind = "net", group?: string) => {
         if (text === undefined) {
             return;
         }
-        const c = iface ? checkInterfaceCidr(text) : checkSubnet(text);
+        const key = `${iface}|${text}`;
+        const c = parsed.get(key) ?? (iface ? checkInterfaceCidr(text) : checkSubnet(text));
+        parsed.set(key, c);
         if (!c.ok) {
             return; // the component reports it
         }
@@ -446,12 +471,25 @@ export function validateTopology(t: TopologySpec, stack = "stack"): void {
             if ((kind === "lan" || kind === "bip") && other.kind === kind && other.text === text) {
                 continue;
             }
+            if (group !== undefined && other.group === group) {
+                continue;
+            }
             if (overlaps(other.cidr, c.value)) {
                 problems.add(field, `${show(text)} overlaps ${other.field} (${formatCidr(other.cidr.network, other.cidr.prefix)}) on host ${host}; give each network its own range`);
             }
         }
-        list.push({ field, cidr: c.value, kind, text });
+        list.push({ field, cidr: c.value, kind, text, group });
         subnetsByHost.set(host, list);
+    };
+    // One bip per host, whoever declares it: a second, different one names the first.
+    const bipOf = new Map<string, { field: string; text: string }>();
+    const declareBip = (host: string, field: string, text: string) => {
+        const first = bipOf.get(host);
+        if (first && first.text !== text) {
+            problems.add(field, `${show(text)} for host ${host} disagrees with ${first.field} ${show(first.text)}; a host has one bip: give both the same`);
+        } else if (!first) {
+            bipOf.set(host, { field, text });
+        }
     };
     const names = new Set<string>();
     const uniqueName = (field: string, name: unknown) => {
@@ -462,22 +500,49 @@ export function validateTopology(t: TopologySpec, stack = "stack"): void {
             names.add(name);
         }
     };
-    // Routed pairs first: their LAN, own and peer subnets are what other networks must not overlap.
+    // Routed pairs and meshes first: their LAN, own and peer subnets are what other networks must not overlap.
+    const routed = (group: string, field: (j: number) => string, sides: { host: string; lanAddress: string; bip?: string }[], bipOfSide: (j: number) => string | undefined) => {
+        const bips = sides.map((_, j) => bipOfSide(j));
+        sides.forEach((side, j) => {
+            refHost(`${field(j)}.host`, side?.host);
+            if (!side || typeof side !== "object") {
+                return;
+            }
+            const bipField = side.bip === undefined ? `${field(j)}.bip (from the pool: ${bips[j]})` : `${field(j)}.bip`;
+            addSubnet(side.host, `${field(j)}.lanAddress`, side.lanAddress, true, "lan", group);
+            addSubnet(side.host, bipField, bips[j], true, "bip", group);
+            if (bips[j] !== undefined) {
+                declareBip(side.host, bipField, bips[j]!);
+            }
+        });
+        // Each host routes every peer's container subnet: nothing local may shadow it.
+        sides.forEach((side, j) => {
+            sides.forEach((peer, k) => {
+                if (j !== k && side && peer && typeof side === "object" && typeof peer === "object") {
+                    addSubnet(side.host, `${field(k)}.bip (routed to ${side.host})`, bips[k], true, "peer", group);
+                }
+            });
+        });
+    };
     (t.routedPairs ?? []).forEach((p, i) => {
         uniqueName(`routedPairs[${i}].name`, p.name);
-        for (const k of ["hostA", "hostB"] as const) {
-            const side = p[k];
-            refHost(`routedPairs[${i}].${k}.host`, side?.host);
-            if (side) {
-                addSubnet(side.host, `routedPairs[${i}].${k}.lanAddress`, side.lanAddress, true, "lan");
-                addSubnet(side.host, `routedPairs[${i}].${k}.bip`, side.bip, true, "bip");
+        const sides = [p.hostA, p.hostB];
+        routed(`pair ${i}`, (j) => `routedPairs[${i}].${j === 0 ? "hostA" : "hostB"}`, sides, (j) => sides[j]?.bip);
+    });
+    (t.meshes ?? []).forEach((m, i) => {
+        uniqueName(`meshes[${i}].name`, m.name);
+        const sides = Array.isArray(m.hosts) ? m.hosts : [];
+        const pool = m.pool && typeof m.pool === "object" ? checkSubnet(m.pool.subnet) : undefined;
+        const size = m.pool?.size ?? 24;
+        routed(`mesh ${i}`, (j) => `meshes[${i}].hosts[${j}]`, sides, (j) => {
+            const side = sides[j];
+            if (side?.bip !== undefined || !pool?.ok || !Number.isInteger(size) || size <= pool.value.prefix || size > 30) {
+                return side?.bip;
             }
-        }
-        if (p.hostA && p.hostB) {
-            // Each host routes the peer's container subnet: nothing local may shadow it.
-            addSubnet(p.hostA.host, `routedPairs[${i}].hostB.bip (routed to ${p.hostA.host})`, p.hostB.bip, true, "peer");
-            addSubnet(p.hostB.host, `routedPairs[${i}].hostA.bip (routed to ${p.hostB.host})`, p.hostA.bip, true, "peer");
-        }
+            const lan = checkInterfaceCidr(side?.lanAddress);
+            const got = lan.ok ? poolBip(pool.value, size, lan.value) : undefined;
+            return got?.ok ? got.bip : undefined;
+        });
     });
     (t.bridges ?? []).forEach((b, i) => {
         uniqueName(`bridges[${i}].name`, b.name);
@@ -511,6 +576,9 @@ export function validateTopology(t: TopologySpec, stack = "stack"): void {
         for (const k of ["hostA", "hostB"] as const) {
             (p[k]?.containers ?? []).forEach((c, j) => useContainer(p[k].host, `routedPairs[${i}].${k}.containers[${j}]`, c));
         }
+    });
+    (t.meshes ?? []).forEach((m, i) => {
+        (Array.isArray(m.hosts) ? m.hosts : []).forEach((h, k) => (h?.containers ?? []).forEach((c, j) => useContainer(h.host, `meshes[${i}].hosts[${k}].containers[${j}]`, c)));
     });
     for (const entries of containersByHost.values()) {
         checkUniqueNames(problems, entries);

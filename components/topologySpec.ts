@@ -61,6 +61,22 @@ export interface TopologyRoutedPair {
     verify?: boolean;
 }
 
+export interface TopologyMeshHost {
+    host: string;
+    lanAddress: string;
+    /** Defaults to the mesh pool's block for this host (its number on the LAN). */
+    bip?: string;
+    containers?: TopologyContainer[];
+}
+
+export interface TopologyMesh {
+    name: string;
+    hosts: TopologyMeshHost[];
+    pool?: { subnet: string; size?: number };
+    preserveSourceIp?: boolean;
+    verify?: boolean;
+}
+
 export interface TopologyCheck {
     name: string;
     host: string;
@@ -80,6 +96,7 @@ export interface TopologySpec {
     links?: TopologyLink[];
     sharedNamespaces?: TopologyShared[];
     routedPairs?: TopologyRoutedPair[];
+    meshes?: TopologyMesh[];
     checks?: TopologyCheck[];
 }
 
@@ -90,6 +107,7 @@ export const CONFIG_KEYS: { [key: string]: "array" | "string" } = {
     links: "array",
     sharedNamespaces: "array",
     routedPairs: "array",
+    meshes: "array",
     checks: "array",
     sshPrivateKey: "string",
     sshPrivateKeyPath: "string",

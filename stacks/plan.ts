@@ -160,7 +160,9 @@ export function formatPlan(plan: StackPlan, full = false): string {
         out.push("");
         out.push(`host ${h.name}  (${h.endpoint})`);
         out.push("  networks");
-        out.push(`    ${pad("docker0", 22)} ${h.bip ? `bip ${h.bip} (set by bip.sh), subnet ${h.docker0Subnet}` : "Docker's default bridge (bip left as it is)"}`);
+        out.push(
+            `    ${pad("docker0", 22)} ${h.bip ? `bip ${h.bip} (set by bip.sh, owned by DockerHost ${h.name}; ${h.bipFrom}), subnet ${h.docker0Subnet}` : "Docker's default bridge (bip left as it is)"}`,
+        );
         for (const n of h.networks) {
             const parts = [
                 `bridge ${n.bridgeName ?? "(Docker names it br-<id>)"}`,
@@ -177,6 +179,18 @@ export function formatPlan(plan: StackPlan, full = false): string {
         }
         for (const o of h.openings) {
             out.push(`    ${pad("", 22)} opened: ${o.a} <-> ${o.b} (firewall chain ${o.chain}, from DOCKER-USER)`);
+        }
+        if (h.routes.length > 0) {
+            out.push("  routes (routes.sh: main table, proto 187, one set per pair or mesh)");
+            for (const r of h.routes) {
+                out.push(`    ${pad(r.subnet, 22)} via ${r.via}${r.peer ? ` (${r.peer})` : ""}${r.component ? `  [${r.component}]` : ""}`);
+            }
+        }
+        if (h.firewallRules.length > 0) {
+            out.push("  firewall rules (firewall.sh: chains of their own, jumped to from DOCKER-USER and nat POSTROUTING)");
+            for (const r of h.firewallRules) {
+                out.push(`    ${pad(r.chain, 22)} ${ruleText(r.rule)}`);
+            }
         }
         if (h.images.length > 0) {
             out.push("  images (pulled when missing, kept on destroy)");
@@ -250,6 +264,16 @@ export function formatPlan(plan: StackPlan, full = false): string {
         }
     }
     return out.join("\n") + "\n";
+}
+
+/** A firewall.sh rule in words: `accept,-,-,192.168.100.0/24,172.17.0.0/16` → `accept 192.168.100.0/24 -> 172.17.0.0/16`. */
+function ruleText(rule: string): string {
+    const f = rule.split(",");
+    if (f[0] === "nat-return") {
+        return `keep source ${f[1]} -> ${f[2]} (no masquerade)`;
+    }
+    const end = (iface: string, net: string) => [iface !== "-" ? `dev ${iface}` : "", net !== "-" ? net : iface === "-" ? "any" : ""].filter(Boolean).join(" ");
+    return `accept ${end(f[1], f[3])} -> ${end(f[2], f[4])}`;
 }
 
 /** `bip.sh 'create' '172.18.0.1/16'`: a host-script call as its words, quoted as they travel. */

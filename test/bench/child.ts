@@ -1,13 +1,14 @@
 // One measurement in a fresh process, under pulumi.runtime.setMocks with a trivial newResource:
 //   node child.js overhead <raw|dockernet|raw-host|dockernet-host> <containers>
 //   node child.js scaling <hosts>
+//   node child.js mesh|mesh-bare|mesh-pairs <hosts>   (a RoutedMesh; bare: no containers; pairs: the same mesh as pairs)
 // Reports one JSON line: evaluation time (declare + wait for every registration), peak RSS, counts.
 // Every case loads the same modules, so the figures compare declarations, not module loading.
 import * as Module from "module";
 import { performance } from "perf_hooks";
 import * as pulumi from "@pulumi/pulumi";
 import { report } from "./common";
-import { deployRouted, dockernetContainers, fakeSshHost, rawContainers, sharedProviderHost } from "./programs";
+import { deployRouted, deploySpec, dockernetContainers, fakeSshHost, meshAsPairsTopology, meshTopology, rawContainers, sharedProviderHost } from "./programs";
 
 export interface ChildResult {
     kind: string;
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
         Module.createRequire(require.resolve("@pulumi/pulumi/package.json"))("source-map-support/register");
     }
     const [measure, ...rest] = process.argv.slice(2);
-    const variant = measure === "overhead" ? rest[0] : "routed";
+    const variant = measure === "overhead" ? rest[0] : measure.startsWith("mesh") ? measure : "routed";
     const size = Number(measure === "overhead" ? rest[1] : rest[0]);
     if (!Number.isInteger(size) || size <= 0) {
         throw new Error(`usage: child.js overhead <case> <containers> | scaling <hosts> (got ${process.argv.slice(2).join(" ")})`);
@@ -94,6 +95,12 @@ async function main(): Promise<void> {
 function pick(measure: string, variant: string, n: number): () => void {
     if (measure === "scaling") {
         return () => deployRouted(n);
+    }
+    if (measure === "mesh" || measure === "mesh-bare") {
+        return () => deploySpec(meshTopology(n, measure === "mesh-bare"));
+    }
+    if (measure === "mesh-pairs") {
+        return () => deploySpec(meshAsPairsTopology(n));
     }
     if (measure !== "overhead") {
         throw new Error(`unknown measurement ${measure}`);

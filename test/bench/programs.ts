@@ -145,3 +145,44 @@ export function seedPair(h1: HostArgs, h2: HostArgs, lan1: string, lan2: string)
         hostB: { host: h2, lanAddress: lan2, bip: "172.18.0.1/16", containers: [web("web_h2")] },
     });
 }
+
+/**
+ * A full mesh of `hosts` SSH hosts on one LAN (10.0.0.0/16, host i at 10.0.(i+1)/16 as a
+ * number) through deployTopology: one RoutedMesh, bips from the pool 172.16.0.0/12 in /24
+ * blocks, one web container per host unless `bare`, probes on (a ring).
+ */
+export function meshTopology(hosts: number, bare = false): TopologySpec {
+    const t: TopologySpec = { hosts: lanHosts(hosts), meshes: [{ name: "mesh", pool: { subnet: "172.16.0.0/12", size: 24 }, hosts: [] }] };
+    for (let i = 0; i < hosts; i++) {
+        t.meshes![0].hosts.push({ host: `h${i}`, lanAddress: `${lanAddress(i)}/16`, containers: bare ? undefined : [webSpec(i)] });
+    }
+    return t;
+}
+
+/** The same full mesh written as one CrossHostRoutedPair per pair of hosts (hosts·(hosts−1)/2 pairs), no containers. */
+export function meshAsPairsTopology(hosts: number): TopologySpec {
+    const t: TopologySpec = { hosts: lanHosts(hosts), routedPairs: [] };
+    const side = (i: number) => ({ host: `h${i}`, lanAddress: `${lanAddress(i)}/16`, bip: `172.${16 + Math.floor((i + 1) / 256)}.${(i + 1) % 256}.1/24` });
+    for (let a = 0; a < hosts; a++) {
+        for (let b = a + 1; b < hosts; b++) {
+            t.routedPairs!.push({ name: `p${a}-${b}`, hostA: side(a), hostB: side(b) });
+        }
+    }
+    return t;
+}
+
+function lanAddress(i: number): string {
+    return `10.0.${Math.floor((i + 1) / 256)}.${(i + 1) % 256}`;
+}
+
+function lanHosts(hosts: number): TopologySpec["hosts"] {
+    return Array.from({ length: hosts }, (_, i) => ({ name: `h${i}`, ssh: { address: lanAddress(i), user: "root" } }));
+}
+
+function webSpec(i: number) {
+    return { name: `web_h${i}`, image: IMAGE, command: ["httpd", "-f", "-p", "80", "-h", "/www"], ports: [{ internal: 80 }] };
+}
+
+export function deploySpec(t: TopologySpec): void {
+    deployTopology(t, pulumi.secret("-----BEGIN OPENSSH PRIVATE KEY-----\nbench\n-----END OPENSSH PRIVATE KEY-----\n"));
+}

@@ -1,6 +1,8 @@
 // `npm run bench`: dockernet's cost under mocks, each measurement in a fresh child process.
 //   overhead  N containers through dockernet components vs the same resources written by hand
 //   scaling   resources and evaluation time of a CrossHostRoutedPair topology against hosts
+//   mesh      a RoutedMesh of 2/10/50/200 hosts: resources per host, evaluation time and memory; the
+//             same full mesh written as pairs beside it; `npm run plan` of the 200-host mesh
 //   runtime   the stack program from node start to registered: compiled JS vs on-the-fly TypeScript
 //   overhead-sourcemaps  (opt-in) overhead with source-map-support registered, as Pulumi's runner does
 //   profile   (opt-in) where dockernet's extra time goes, from V8 CPU profiles of both cases
@@ -23,6 +25,7 @@ import * as path from "path";
 import type { ChildResult } from "./child";
 import { argFlags, f0, f1, f2, machine, median, outDir, repoRoot, runChild, table } from "./common";
 import { Chart, svgCharts, toPng } from "./plot";
+import type { PlanResult } from "./planChild";
 import type { RuntimeResult } from "./runtimeChild";
 
 const JS = __dirname; // out/bench/js/test/bench
@@ -31,7 +34,9 @@ const quick = flags.has("quick");
 const reps = Number(flags.get("reps") ?? (quick ? 1 : 5));
 const sizes = (flags.get("sizes") ?? (quick ? "100" : "100,500,1000")).split(",").map(Number);
 const hostCounts = (flags.get("hosts") ?? (quick ? "2,10" : "2,10,50")).split(",").map(Number);
-const only = new Set((flags.get("only") ?? "overhead,scaling,runtime").split(","));
+const only = new Set((flags.get("only") ?? "overhead,scaling,mesh,runtime").split(","));
+const meshHosts = (flags.get("mesh-hosts") ?? (quick ? "2,10" : "2,10,50,200")).split(",").map(Number);
+const pairHosts = (flags.get("pair-hosts") ?? (quick ? "2,10" : "2,10,50")).split(",").map(Number);
 const withHost = flags.has("host");
 const diagnose = flags.has("diagnose");
 const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -59,12 +64,17 @@ interface ScalingData {
     runs: { hosts: number; runs: ChildResult[] }[];
 }
 
+interface MeshData {
+    runs: { kind: string; hosts: number; runs: ChildResult[] }[];
+    plan: PlanResult[];
+}
+
 interface RuntimeData {
     runs: { mode: string; runs: RuntimeResult[] }[];
     tscBuildMs: number[];
 }
 
-const SECTIONS = ["overhead", "overhead-sourcemaps", "scaling", "runtime", "profile"];
+const SECTIONS = ["overhead", "overhead-sourcemaps", "scaling", "mesh", "runtime", "profile"];
 
 async function main(): Promise<void> {
     if (flags.has("pool")) {
@@ -83,6 +93,8 @@ async function main(): Promise<void> {
                   ? await overhead(true)
                   : section === "scaling"
                     ? await scaling()
+                    : section === "mesh"
+                      ? await mesh()
                     : section === "runtime"
                       ? await runtime()
                       : await profileSection();
@@ -135,7 +147,7 @@ function combine(): void {
     // Tables are made again from the data, so a change to their layout needs no new measurement.
     for (const f of files) {
         f.md =
-            f.section.startsWith("overhead") ? overheadTable(f.data as OverheadData) : f.section === "scaling" ? scalingTable(f.data as ScalingData) : f.section === "runtime" ? runtimeTable(f.data as RuntimeData) : f.md;
+            f.section.startsWith("overhead") ? overheadTable(f.data as OverheadData) : f.section === "scaling" ? scalingTable(f.data as ScalingData) : f.section === "mesh" ? meshTable(f.data as MeshData) : f.section === "runtime" ? runtimeTable(f.data as RuntimeData) : f.md;
         fs.writeFileSync(path.join(out, `${f.section}.md`), `${sectionHeader(f)}\n\n${f.md}\n`);
     }
     fs.writeFileSync(path.join(out, "tables.md"), `${files.map((f) => `${sectionHeader(f)}\n\n${f.md}`).join("\n\n")}\n`);
@@ -255,6 +267,82 @@ async function scaling(): Promise<{ md: string; data: ScalingData }> {
     }
     const data: ScalingData = { hosts: hostCounts, runs: [...runs].map(([hosts, v]) => ({ hosts, runs: v })) };
     return { md: scalingTable(data), data };
+}
+
+async function mesh(): Promise<{ md: string; data: MeshData }> {
+    const runs: MeshData["runs"] = [];
+    const meshReps = Math.max(1, Math.min(reps, 3));
+    const cases: [string, number[]][] = [["mesh", meshHosts], ["mesh-bare", meshHosts], ["mesh-pairs", pairHosts]];
+    for (let r = 0; r < meshReps; r++) {
+        for (const [kind, hs] of cases) {
+            for (const h of r % 2 === 0 ? hs : [...hs].reverse()) {
+                const { result } = await runChild<ChildResult>([path.join(JS, "child.js"), kind, String(h)], { timeoutMs: 20 * 60000 });
+                let entry = runs.find((x) => x.kind === kind && x.hosts === h);
+                if (!entry) {
+                    entry = { kind, hosts: h, runs: [] };
+                    runs.push(entry);
+                }
+                entry.runs.push(result);
+                log(`  mesh rep ${r + 1}/${meshReps} ${kind} hosts=${h}: ${result.resources} resources, eval ${f0(result.evalMs)} ms, RSS ${f0(result.maxRssMb)} MB`);
+            }
+        }
+    }
+    const plan: PlanResult[] = [];
+    for (let r = 0; r < meshReps; r++) {
+        const h = meshHosts[meshHosts.length - 1];
+        const { result } = await runChild<PlanResult>([path.join(JS, "planChild.js"), String(h)]);
+        plan.push(result);
+        log(`  plan rep ${r + 1}/${meshReps} hosts=${h}: total ${f0(result.totalMs)} ms (plan ${f0(result.planMs)}, text ${f0(result.formatMs)}, pictures ${f0(result.pictureMs)})`);
+    }
+    const data: MeshData = { runs, plan };
+    return { md: meshTable(data), data };
+}
+
+function meshTable(data: MeshData): string {
+    const get = (kind: string, h: number) => data.runs.find((x) => x.kind === kind && x.hosts === h)?.runs ?? [];
+    const hosts = [...new Set(data.runs.map((x) => x.hosts))].sort((a, b) => a - b);
+    const rows: (string | number)[][] = [];
+    for (const kind of ["mesh", "mesh-bare", "mesh-pairs"]) {
+        for (const h of hosts) {
+            const rs = get(kind, h);
+            if (rs.length === 0) {
+                continue;
+            }
+            const cmds = rs[0].byType["command:remote:Command"] ?? 0;
+            rows.push([
+                kind,
+                h,
+                rs[0].resources,
+                f2(rs[0].resources / h),
+                cmds,
+                f2(cmds / h),
+                f0(median(rs.map((x) => x.evalMs))),
+                f0(median(rs.map((x) => x.evalCpuMs))),
+                f1(median(rs.map((x) => x.evalCpuMs)) / h),
+                f0(median(rs.map((x) => x.maxRssMb))),
+            ]);
+        }
+    }
+    const t = table(["program", "hosts", "resources", "resources/host", "host commands", "commands/host", "eval wall ms", "eval CPU ms", "CPU ms/host", "peak RSS MB"], rows);
+    // Side by side at the largest size both were measured at: the mesh against the same mesh as pairs.
+    const both = hosts.filter((h) => get("mesh-bare", h).length > 0 && get("mesh-pairs", h).length > 0).pop();
+    let side = "";
+    if (both !== undefined) {
+        const m = get("mesh-bare", both);
+        const p = get("mesh-pairs", both);
+        side =
+            `\nAt ${both} hosts, the full mesh as ${both * (both - 1) / 2} pairs against one RoutedMesh (both without containers): ` +
+            `${p[0].resources} vs ${m[0].resources} resources (${f1(p[0].resources / m[0].resources)}x), ` +
+            `eval CPU ${f0(median(p.map((x) => x.evalCpuMs)))} vs ${f0(median(m.map((x) => x.evalCpuMs)))} ms (${f1(median(p.map((x) => x.evalCpuMs)) / median(m.map((x) => x.evalCpuMs)))}x).`;
+    }
+    const pl = data.plan;
+    const plan =
+        pl.length === 0
+            ? ""
+            : `\n\n\`npm run plan\` of a ${pl[0].hosts}-host mesh (after its build; median of ${pl.length}): ${f0(median(pl.map((x) => x.totalMs)))} ms from node start ` +
+              `(loading ${f0(median(pl.map((x) => x.loadMs)))}, read+validate+plan ${f0(median(pl.map((x) => x.planMs)))}, text ${f0(median(pl.map((x) => x.formatMs)))}, ` +
+              `pictures ${f0(median(pl.map((x) => x.pictureMs)))}); ${pl[0].resources} planned resources, ${pl[0].lines} lines, peak RSS ${f0(median(pl.map((x) => x.maxRssMb)))} MB.`;
+    return `### Mesh: one RoutedMesh via deployTopology (1 container per host unless bare, probes on), and the same full mesh as pairs\n\n${t}\n${side}${plan}`;
 }
 
 function scalingTable(data: ScalingData): string {

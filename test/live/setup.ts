@@ -5,6 +5,6 @@ import * as path from "path";
 
 export default function setup(): void {
     const script = path.join(__dirname, "..", "lab", "lab.sh");
-    const hosts = process.env.DOCKERNET_LAB_HOSTS ?? "2";
+    const hosts = process.env.DOCKERNET_LAB_HOSTS ?? "4"; // the mesh tests use four
     execFileSync("bash", [script, "up", hosts], { stdio: "inherit" });
 }

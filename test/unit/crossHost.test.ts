@@ -32,12 +32,12 @@ describe.each([false, true])("CrossHostRoutedPair (preview=%s)", (preview) => {
         new CrossHostRoutedPair("seed", args({ preserveSourceIp: true }));
         await settle();
         const cmd = (n: string) => rec.named(n).inputs.create as string;
-        expect(cmd("seed-h2-bip")).toContain(")\" bip.sh 'create' '172.18.0.1/16' </dev/null");
+        expect(cmd("h2-bip")).toContain(")\" bip.sh 'create' '172.18.0.1/16' </dev/null");
         expect(cmd("seed-h1-routes")).toMatch(/routes\.sh 'create' '--tag' 'DN-R-[0-9A-F]{10}' '172\.18\.0\.0\/16=192\.168\.100\.201'/);
         expect(cmd("seed-h2-routes")).toContain("'172.17.0.0/16=192.168.100.200'");
         const fw = cmd("seed-h1-firewall");
         expect(fw).toMatch(/firewall\.sh 'create' '--chain' 'DN-X-[0-9A-F]{10}' 'accept,-,-,192\.168\.100\.0\/24,172\.17\.0\.0\/16' 'accept,-,-,172\.18\.0\.0\/16,172\.17\.0\.0\/16' 'nat-return,172\.17\.0\.0\/16,172\.18\.0\.0\/16'/);
-        expect(rec.named("seed-h1-bip").inputs.delete).toContain("bip.sh 'delete' '172.17.0.1/16'");
+        expect(rec.named("h1-bip").inputs.delete).toContain("bip.sh 'delete' '172.17.0.1/16'");
         // Connections carry the key as given, to the right address.
         expect(rec.named("seed-h2-routes").inputs.connection).toMatchObject({ host: "192.168.100.201", port: 22, user: "root" });
         expect(rec.named("seed-h1-web_h1").inputs.name).toBe("web_h1");

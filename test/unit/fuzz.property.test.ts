@@ -591,15 +591,19 @@ describe("the components send exactly the planned calls (the plans above are the
                 const i = n++;
                 const pair = pairArgs();
                 pair.hostA.bip = bip;
-                pair.hostB.host = host("h2", "192.168.100.201", { restartCommand: cmd });
+                // Hosts of their own per case: one program run gives one machine one bip (DockerHost).
+                const [hA, hB] = [`a${i}`, `b${i}`];
+                pair.hostA.host = host(hA, `10.1.${Math.floor(i / 250)}.${(i % 250) + 1}`);
+                pair.hostB.host = host(hB, `10.2.${Math.floor(i / 250)}.${(i % 250) + 1}`, { restartCommand: cmd });
                 const pairName = `${name}${i}`;
                 const expected = new Map<string, string>();
                 const planned = pairCalls(pairName, pair);
                 if (planned !== "rejected") {
                     new CrossHostRoutedPair(pairName, pair);
                     planned.forEach((c, j) => {
-                        const hostName = j < 6 ? "h1" : "h2";
-                        expected.set(`${pairName}-${hostName}-${c.script} ${c.args[0]}`, scriptCommand(c.script, c.args));
+                        const hostName = j < 6 ? hA : hB;
+                        const owner = c.script === "bip" ? hostName : `${pairName}-${hostName}`; // the bip is the host's DockerHost's
+                        expected.set(`${owner}-${c.script} ${c.args[0]}`, scriptCommand(c.script, c.args));
                     });
                 }
                 const bridge: CustomBridgeNetworkArgs = { host: bridgeHost, networkName: `net${i}`, subnet: "172.19.0.0/16", bridgeName: iface, connectTo: ["docker0"] };

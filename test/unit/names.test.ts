@@ -1,4 +1,4 @@
-// Names that last: every resource the dev, lab and prod stacks register, by type, name, parent and
+// Names that last: every resource the dev, lab, lab-mesh and prod stacks register, by type, name, parent and
 // aliases, is pinned in test/unit/golden/. A refactor that moves a URN (a renamed child, a new
 // parent, another type token) would make `pulumi up` replace containers and rerun host scripts,
 // so it fails here; a move that is meant ships `aliases` for the old URNs, and the golden file
@@ -55,7 +55,7 @@ async function namesOf(stack: string): Promise<{ names: string; registered: stri
     };
 }
 
-describe.each(["dev", "lab", "prod"])("resource names of stack %s", (stack) => {
+describe.each(["dev", "lab", "lab-mesh", "prod"])("resource names of stack %s", (stack) => {
     test("every type, name and parent is as pinned, and they are exactly the planned resources", async () => {
         const file = path.join(__dirname, "golden", `names-${stack}.txt`);
         const { names, registered, planned } = await namesOf(stack);
