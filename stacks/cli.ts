@@ -166,7 +166,7 @@ async function runPulumi(root: string, args: Parsed, io: { out: NodeJS.WritableS
     const configDir = path.join(root, /^stackConfigDir:\s*(\S+)/m.exec(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8"))?.[1] ?? ".");
     const givenConfig = args.passThrough.some((a) => a === "--config-file" || a.startsWith("--config-file="));
     if (!givenConfig && !fs.existsSync(path.join(configDir, `Pulumi.${args.stack}.yaml`))) {
-        const known = fs.readdirSync(configDir).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter(Boolean);
+        const known = fs.readdirSync(configDir).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => !!s).sort();
         io.err.write(`dockernet: stack ${JSON.stringify(args.stack)} has no ${path.join(path.relative(root, configDir), `Pulumi.${args.stack}.yaml`)}; stacks here: ${known.join(", ")}\n`);
         return EXIT.usage;
     }

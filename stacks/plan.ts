@@ -62,7 +62,7 @@ export function loadStackConfig(root: string, stack: string, configFile?: string
     const file = configFile ? path.resolve(configFile) : path.join(configDir, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) {
         const known = fs.existsSync(configDir)
-            ? fs.readdirSync(configDir).map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1]).filter((s): s is string => !!s)
+            ? fs.readdirSync(configDir).map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1]).filter((s): s is string => !!s).sort()
             : [];
         throw new PlanError(
             `stack ${JSON.stringify(stack)} has no config file ${path.relative(process.cwd(), file) || file}; ` +

@@ -59,7 +59,11 @@ export function shellQuote(word: string): string {
  * exactly what the plan shows.
  */
 export function scriptCommand(script: string, args: string[]): string {
+    return commandWithText(script, scriptText(script), args);
+}
+
+/** scriptCommand with the script's text given (e.g. an older version's, in tests of upgrades). */
+export function commandWithText(script: string, text: string, args: string[]): string {
     const words = args.map(shellQuote).join(" ");
-    const text = scriptText(script);
     return `sh -c "$(cat <<'${MARK}'\n${text}${text.endsWith("\n") ? "" : "\n"}${MARK}\n)" ${script}.sh ${words} </dev/null\n`;
 }

@@ -99,3 +99,40 @@ describe("stack lab (cross-host pair and an opened custom bridge) on h1 and h2",
         expect(await snapshot("h2")).toEqual(before.h2);
     });
 });
+
+describe("stack lab-mesh (one RoutedMesh over four lab hosts, bips from the pool) on h1..h4", () => {
+    const engine = new Engine();
+    const hosts = ["h1", "h2", "h3", "h4"];
+    const before: Record<string, Awaited<ReturnType<typeof snapshot>>> = {};
+
+    afterAll(async () => {
+        await engine.destroy().catch(() => undefined);
+        engine.dispose();
+    });
+
+    test("up: each host on its pool block, the ring of probes passes, and a re-run changes nothing", async () => {
+        for (const h of hosts) {
+            before[h] = await snapshot(h);
+        }
+        const out = await upStack(engine, "lab-mesh", () => undefined);
+        const meshes = await valueOf<Record<string, { bips: Record<string, string>; probes: string[] }>>(out.meshes);
+        expect(meshes["lab-mesh"].bips).toEqual({ h1: "10.200.200.1/24", h2: "10.200.201.1/24", h3: "10.200.202.1/24", h4: "10.200.203.1/24" });
+        expect(meshes["lab-mesh"].probes).toHaveLength(4);
+        for (const p of meshes["lab-mesh"].probes) {
+            expect(p).toMatch(/^seen=reachable from=web_h\d to=10\.200\.20\d\.\d+:80/);
+        }
+        for (const [i, h] of hosts.entries()) {
+            expect(await onHost(h, "ip -4 -o addr show docker0")).toContain(`10.200.${200 + i}.1/24`);
+            expect((await onHost(h, "ip -4 route show proto 187")).trim().split("\n")).toHaveLength(3);
+        }
+        await upStack(engine, "lab-mesh", () => undefined);
+        expect(engine.counts).toMatchObject({ created: 0, replaced: 0, updated: 0, deleted: 0 });
+    }, 300000);
+
+    test("destroy leaves the four hosts as they were", async () => {
+        await engine.destroy();
+        for (const h of hosts) {
+            expect({ h, ...(await snapshot(h)) }).toEqual({ h, ...before[h] });
+        }
+    }, 300000);
+});

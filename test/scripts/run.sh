@@ -219,6 +219,19 @@ bip() {
 		--state-dir "$B/state" --lock "$B/lock" --timeout 2 \
 		--docker-pid-file "$B/docker.pid" "$@"
 }
+# bip020 ACTION [ARGS...]: the same with bip.sh as dockernet 0.2.0 sent it (a fixture).
+bip020() {
+	local action=$1
+	shift
+	run $BSH "$ROOT/test/scripts/fixtures/bip-0.2.0.sh" "$action" \
+		--daemon-json "$DJ" \
+		--restart-cmd "sh $T/fake-restart.sh $DJ $B/up $B/restarts $BIP_SLEEP" \
+		--docker-check-cmd "test -f $B/up" \
+		--log-cmd "cat $B/log" \
+		--unit-cmd "cat $B/unit" \
+		--state-dir "$B/state" --lock "$B/lock" --timeout 2 \
+		--docker-pid-file "$B/docker.pid" "$@"
+}
 # bip_opts: the same options, for background runs.
 bip_bg() { # OUTFILE ARGS...
 	local o=$1 action=$2
@@ -273,7 +286,7 @@ suite_bip_shell() {
 	t "  mode stays 0644" test "$(stat -c %a "$DJ")" = 644
 	t "  Docker restarted once" test "$(restarts)" = 1
 	t "  backup daemon.json.dockernet.bak = previous file" cmp -s "$B/orig" "$DJ.dockernet.bak"
-	t "  state record written" test -f "$B/state/bip.json"
+	t "  state record written" test -f "$B/state/daemon-bip.json"
 	t "  stdout is just the protocol line" test "$OUT" = changed
 	s1=$(bip_snap)
 	bip create 172.18.0.1/16
@@ -296,6 +309,29 @@ suite_bip_shell() {
 	t "  no restart" test "$(restarts)" = 2
 	bip check 172.18.0.1/16
 	expect "check after delete" 1
+
+	# --- a record left by dockernet 0.2.0 (bip.json, .orig, .written): this version's create takes it
+	#     over, so the 0.2.0 delete of a second resource for the host (left in a 0.2 stack whose two
+	#     pairs shared the host) finds nothing to undo, and this version's delete restores the original
+	bip_env
+	printf '%s' "$ORIG_JSON" >"$DJ"
+	cp "$DJ" "$B/orig"
+	s0=$(bip_snap)
+	bip020 create 172.18.0.1/16
+	expect "0.2.0 create" 0 changed
+	t "  0.2.0 record written" test -f "$B/state/bip.json"
+	bip create 172.18.0.1/16
+	expect "this version's create over a 0.2.0 record" 0 unchanged
+	t "  no restart" test "$(restarts)" = 1
+	t "  record moved to its new names" bash -c 'test -f "$1/daemon-bip.json" -a -f "$1/daemon-bip.orig" -a -f "$1/daemon-bip.written" -a ! -e "$1/bip.json" -a ! -e "$1/bip.orig" -a ! -e "$1/bip.written"' _ "$B/state"
+	bip020 delete 172.18.0.1/16
+	expect "a leftover 0.2.0 delete" 0 unchanged
+	t "  bip kept" test "$(jbip)" = 172.18.0.1/16
+	t "  no restart" test "$(restarts)" = 1
+	bip delete 172.18.0.1/16
+	expect "this version's delete" 0 changed
+	t "  daemon.json byte-identical to the original" cmp -s "$B/orig" "$DJ"
+	same "  host files as before the 0.2.0 create" "$s0" "$(bip_snap)"
 
 	# --- two creates with different values: delete restores the ORIGINAL
 	bip create 172.18.0.1/16
@@ -338,7 +374,7 @@ suite_bip_shell() {
 	t "  original bip restored" test "$(jbip)" = 172.17.5.1/24
 	t "  the foreign edit is kept" test "$(jq -r .debug "$DJ")" = true
 	t "  other keys kept" cmp -s <(jq -S 'del(.bip, .debug)' "$B/orig") <(jq -S 'del(.bip, .debug)' "$DJ")
-	t "  no record left" test ! -e "$B/state/bip.json"
+	t "  no record left" test ! -e "$B/state/daemon-bip.json"
 
 	# --- someone changed .bip since: delete leaves it
 	bip_env
@@ -350,7 +386,7 @@ suite_bip_shell() {
 	expect "delete when bip is no longer ours" 0 unchanged
 	err_has "  says so on stderr" "leaving it alone"
 	t "  file untouched" cmp -s "$B/edited" "$DJ"
-	t "  record and backup removed" test ! -e "$B/state/bip.json" -a ! -e "$DJ.dockernet.bak"
+	t "  record and backup removed" test ! -e "$B/state/daemon-bip.json" -a ! -e "$DJ.dockernet.bak"
 	t "  no restart" test "$(restarts)" = 1
 
 	# --- no daemon.json at all; then no /etc/docker either
@@ -489,7 +525,7 @@ suite_bip_shell() {
 	bip delete 172.18.0.1/16 --restart-cmd false --docker-check-cmd false
 	expect "delete whose restart fails" 4
 	t "  daemon.json back to the created state" cmp -s "$B/created" "$DJ"
-	t "  record kept" test -f "$B/state/bip.json"
+	t "  record kept" test -f "$B/state/daemon-bip.json"
 	bip delete 172.18.0.1/16
 	expect "delete retried" 0 changed
 	t "  original restored" cmp -s "$B/orig" "$DJ"
@@ -515,7 +551,7 @@ suite_bip_shell() {
 	t "two concurrent creates, different values: both changed" test "$(cat "$B/o1" "$B/o2" | tr '\n' ' ')" = "changed changed "
 	t "  restarts serialised (3 in all)" test "$(restarts)" = 3
 	t "  final bip is one of them, record says so" \
-		bash -c '[ "$(jq -r .bip "$1")" = "$(jq -r .set "$2")" ] && [[ $(jq -r .bip "$1") == 172.19.0.1/16 || $(jq -r .bip "$1") == 172.20.0.1/16 ]]' _ "$DJ" "$B/state/bip.json"
+		bash -c '[ "$(jq -r .bip "$1")" = "$(jq -r .set "$2")" ] && [[ $(jq -r .bip "$1") == 172.19.0.1/16 || $(jq -r .bip "$1") == 172.20.0.1/16 ]]' _ "$DJ" "$B/state/daemon-bip.json"
 	BIP_SLEEP=
 	bip delete 172.19.0.1/16
 	expect "  delete restores the original" 0 changed

@@ -268,6 +268,7 @@ export class Engine {
         }
         const endpoint = args.type.startsWith("docker:") ? this.endpointFor(args.provider) : undefined;
         const news = model.check(inputs);
+        this.adoptAlias(key, args, options);
         let prior = this.state.get(key);
         if (prior) {
             // A provider updated in place (same id) now reaches its new endpoint; a resource moved to
@@ -363,6 +364,35 @@ export class Engine {
      * (step_generator.go calculateDependentReplacements: "If the resource's provider is in the
      * replace set, we must replace this resource"), and is created anew when it registers.
      */
+    /**
+     * A resource registered under a new name that one of its aliases names in the state is that
+     * resource, renamed: it is diffed against it (Same or Update), never created anew, and the old
+     * name is not deleted. pulumi/pulumi pkg/resource/deploy/step_generator.go generateSteps: the
+     * URN first, then each alias in order; the first old resource found is taken (and recorded as
+     * aliased), the other olds an alias also names stay olds, deleted when nothing registers them.
+     * Keys here are type::name (parents are not modelled), so only aliases that name another
+     * name or type move anything.
+     */
+    private adoptAlias(key: string, args: pulumi.runtime.MockResourceArgs, options: RequestOptions): void {
+        if (this.state.has(key)) {
+            return;
+        }
+        for (const alias of options.aliases ?? []) {
+            const name = /(?:^|, )name ([^,]+)/.exec(alias)?.[1];
+            const type = /(?:^|, )type ([^,]+)/.exec(alias)?.[1] ?? args.type;
+            const old = name || type !== args.type ? `${type}::${name ?? args.name}` : undefined;
+            const prior = old !== undefined && old !== key && !this.seen.has(old) ? this.state.get(old) : undefined;
+            if (prior) {
+                trace(`${key} is ${old}, renamed (alias)`);
+                this.state.delete(old!);
+                this.state.set(key, { ...prior, key, name: args.name, type: args.type });
+                this.order = this.order.map((k) => (k === old ? key : k));
+                this.seen.add(old!);
+                return;
+            }
+        }
+    }
+
     private async registerProvider(
         key: string,
         args: pulumi.runtime.MockResourceArgs,

@@ -9,6 +9,7 @@ import {
     CustomBridgeNetwork,
     HostArgs,
     LinkedContainerPair,
+    RoutedMesh,
     SharedNamespaceContainer,
     TopologySpec,
     deployTopology,
@@ -159,6 +160,23 @@ const TARGETS: Target[] = [
         ],
     },
     {
+        kind: "RoutedMesh",
+        args: () => ({
+            hosts: [
+                { host: sshHost("h1", "192.168.100.200"), lanAddress: "192.168.100.200/24", containers: [{ ...web("web_h1"), ports: [{ internal: 80 }] }] },
+                { host: sshHost("h2", "192.168.100.201"), lanAddress: "192.168.100.201/24", bip: "172.18.0.1/16" },
+                { host: sshHost("h3", "192.168.100.202"), lanAddress: "192.168.100.202/24", containers: [{ ...web("web_h3"), ports: [{ internal: 80 }] }] },
+            ],
+            pool: { subnet: "10.200.0.0/16", size: 24 },
+        }),
+        make: (name, args) => new RoutedMesh(name, args),
+        fields: [
+            ...["hosts[0].lanAddress", "hosts[1].bip", "hosts[2].lanAddress", "pool.subnet"].map((path) => ({ path })),
+            ...hostFields("hosts[2].host."),
+            ...specFields("hosts[0].containers[0].").filter((f) => !f.path.endsWith("ports[0].ip")),
+        ],
+    },
+    {
         kind: "ConnectivityCheck",
         args: () => ({ host: sshHost(), fromContainer: "web_h1", toAddress: "172.18.0.2", port: 80, expect: "reachable", attempts: 2 }),
         make: (name, args) => new ConnectivityCheck(name, args),
@@ -174,7 +192,7 @@ function topology(n: number): TopologySpec {
         return { ...rest, ssh: { address: ssh!.address, port: ssh!.port, user: ssh!.user, privateKeyPath: ssh!.privateKeyPath, knownHostsPath: ssh!.knownHostsPath, hostKey: ssh!.hostKey } };
     };
     return {
-        hosts: [h("h1", "192.168.100.200"), h("h2", "192.168.100.201")],
+        hosts: [h("h1", "192.168.100.200"), h("h2", "192.168.100.201"), h("h3", "192.168.100.202"), h("h4", "192.168.100.203")],
         bridges: [{ name: `appnet${n}`, host: "h1", subnet: "172.19.0.0/16", bridgeName: `br-app${n}`, connectTo: ["docker0"] }],
         links: [{ name: `link${n}`, host: "h1", target: { name: "nginx_web1", image: "lab/busybox:1", networks: [{ name: `appnet${n}` }] }, consumer: { name: "nginx_web3", image: "lab/busybox:1" }, alias: "www" }],
         routedPairs: [
@@ -182,6 +200,16 @@ function topology(n: number): TopologySpec {
                 name: `pair${n}`,
                 hostA: { host: "h1", lanAddress: "192.168.100.200/24", bip: "172.17.0.1/16", containers: [{ name: "web_h1", image: "lab/busybox:1" }] },
                 hostB: { host: "h2", lanAddress: "192.168.100.201/24", bip: "172.18.0.1/16", containers: [{ name: "web_h2", image: "lab/busybox:1" }] },
+            },
+        ],
+        meshes: [
+            {
+                name: `mesh${n}`,
+                pool: { subnet: "10.200.0.0/16" },
+                hosts: [
+                    { host: "h3", lanAddress: "192.168.100.202/24", containers: [{ name: "web_h3", image: "lab/busybox:1" }] },
+                    { host: "h4", lanAddress: "192.168.100.203/24", bip: "172.24.0.1/16" },
+                ],
             },
         ],
         checks: [{ name: `check${n}`, host: "h1", from: "nginx_web3", to: "nginx_web1", port: 80 }],
@@ -207,6 +235,11 @@ const TOPOLOGY_FIELDS: { path: string; field?: string; base?: (n: number) => Top
     { path: "routedPairs[0].hostA.host" },
     { path: "routedPairs[0].hostA.bip", field: "hostA.bip" },
     { path: "routedPairs[0].hostB.lanAddress", field: "hostB.lanAddress" },
+    { path: "meshes[0].name" },
+    { path: "meshes[0].hosts[0].host" },
+    { path: "meshes[0].hosts[0].lanAddress", field: "hosts[0].lanAddress" },
+    { path: "meshes[0].hosts[1].bip", field: "hosts[1].bip" },
+    { path: "meshes[0].pool.subnet", field: "pool.subnet" },
     { path: "checks[0].name" },
     { path: "checks[0].host" },
     { path: "checks[0].from", field: "fromContainer", base: checksOnly },
@@ -404,12 +437,30 @@ const SPECIAL: Special[] = [
     },
     {
         title: "topology: the same host under two names (its bridges then escape the per-host overlap check)",
-        field: "hosts[2].ssh.address",
+        field: "hosts[4].ssh.address",
         value: "192.168.100.200",
         make: topo((t) => {
             t.hosts.push({ ...t.hosts[0], name: "h1b" });
             t.bridges!.push({ name: "appnet-again", host: "h1b", subnet: "172.19.0.0/16" });
         }),
+    },
+    {
+        title: "topology: a pair and a mesh give one host two different bips",
+        field: "meshes[0].hosts[1].bip",
+        value: "172.24.0.1/16",
+        make: topo((t) =>
+            t.routedPairs!.push({
+                name: "pair-h2-h4",
+                hostA: { host: "h2", lanAddress: "192.168.100.201/24", bip: "172.18.0.1/16" },
+                hostB: { host: "h4", lanAddress: "192.168.100.203/24", bip: "172.25.0.1/16" },
+            }),
+        ),
+    },
+    {
+        title: "topology: a mesh pool that overlaps the LAN",
+        field: "pool.subnet",
+        value: "192.168.0.0/16",
+        make: topo((t) => (t.meshes![0].pool = { subnet: "192.168.0.0/16" })),
     },
     {
         title: "topology: the same route twice (two pairs between the same hosts)",

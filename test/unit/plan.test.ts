@@ -186,7 +186,10 @@ describe("offline plan of the lab stack", () => {
         expect(h2).toContain("delete: bip.sh 'delete' '172.18.0.1/16'");
         expect(h2).toContain(`create: routes.sh 'create' '--tag' '${routesTag("seed-pair", "h2")}' '172.17.0.0/16=192.168.100.200'`);
         expect(h2).toMatch(/create: firewall\.sh 'create' '--chain' 'DN-X-[0-9A-F]{10}' 'accept,-,-,192\.168\.100\.0\/24,172\.18\.0\.0\/16'/);
-        expect(h2).toContain("docker0                bip 172.18.0.1/16 (set by bip.sh), subnet 172.18.0.0/16");
+        expect(h2).toContain("docker0                bip 172.18.0.1/16 (set by bip.sh, owned by DockerHost h2; CrossHostRoutedPair seed-pair), subnet 172.18.0.0/16");
+        expect(h2).toContain("172.17.0.0/16          via 192.168.100.200 (h1)  [CrossHostRoutedPair/seed-pair]");
+        expect(h2).toMatch(/DN-X-[0-9A-F]{10} +accept 192\.168\.100\.0\/24 -> 172\.18\.0\.0\/16/);
+        expect(h2).toMatch(/DN-X-[0-9A-F]{10} +keep source 172\.18\.0\.0\/16 -> 172\.17\.0\.0\/16 \(no masquerade\)/);
         expect(h2).not.toContain("appnet");
     });
 
@@ -223,6 +226,26 @@ describe("offline plan of the lab stack", () => {
         expect(p.svg).toMatch(/stroke-dasharray="6 4" marker-start/);
         expect(p.mermaid).toContain('net__h1__docker0 ==>|"route 172.18.0.0/16 via 192.168.100.201"| net__h2__docker0');
         expect(p.mermaid).toMatch(/net__h1__appnet <-\.->\|"opened \(DN-B-[0-9A-F]{10}\)"\| net__h1__docker0/);
+    });
+});
+
+describe("offline plan of the lab-mesh stack (four hosts, one RoutedMesh)", () => {
+    let p: Planned;
+    beforeAll(async () => {
+        p = await planOf("lab-mesh");
+    }, 60000);
+
+    test("per host: its bip from the pool, a route to each of the three peers, its rules; one route set, one firewall set", () => {
+        for (const [h, n] of [["h1", 200], ["h2", 201], ["h3", 202], ["h4", 203]] as const) {
+            const text = hostSection(p.text, h);
+            expect(text).toContain(`docker0                bip 10.200.${n}.1/24 (set by bip.sh, owned by DockerHost ${h}; RoutedMesh lab-mesh (pool 10.200.0.0/16, block /24)), subnet 10.200.${n}.0/24`);
+            for (const peer of [200, 201, 202, 203].filter((x) => x !== n)) {
+                expect(text).toContain(`10.200.${peer}.0/24        via 192.168.100.${peer} (h${peer - 199})  [RoutedMesh/lab-mesh]`);
+            }
+            expect(text).toContain(`accept 192.168.100.0/24 -> 10.200.${n}.0/24`);
+            expect(text.match(/^ {4}lab-mesh-h\d-(routes|firewall)$/gm)).toEqual([`    lab-mesh-${h}-routes`, `    lab-mesh-${h}-firewall`]);
+        }
+        expect(p.text).toContain("24 resources in 9 components, 4 host(s)");
     });
 });
 

@@ -43,10 +43,14 @@
 # Files:
 #   <daemon.json>.dockernet.bak   copy of daemon.json as it was before the
 #                                 latest change; removed by a successful delete
-#   <state-dir>/bip.json          record: file, value set, previous value
-#   <state-dir>/bip.orig          daemon.json bytes before the first create
-#   <state-dir>/bip.written       daemon.json bytes as dockernet last wrote them
-#   (bip.orig/bip.written are kept only while a byte-exact restore is possible)
+#   <state-dir>/daemon-bip.json     record: file, value set, previous value
+#   <state-dir>/daemon-bip.orig     daemon.json bytes before the first create
+#   <state-dir>/daemon-bip.written  daemon.json bytes as dockernet last wrote them
+#   (daemon-bip.orig/.written are kept only while a byte-exact restore is possible)
+#   dockernet 0.2 named them bip.json, bip.orig, bip.written.  create and delete
+#   move such a record to the names above first: a 0.2 stack can hold a second
+#   bip resource for the same host whose delete (0.2 text) reads the old names,
+#   and it must then find nothing to undo, since one DockerHost owns the bip now.
 set -eu
 DN_SCRIPT=bip.sh
 umask 022
@@ -113,9 +117,9 @@ if [ -L "$DJ" ]; then
 fi
 DJ_DIR=$(dirname -- "$DJ")
 BAK=$DJ.dockernet.bak
-REC=$DN_STATE_DIR/bip.json
-REC_ORIG=$DN_STATE_DIR/bip.orig
-REC_WRITTEN=$DN_STATE_DIR/bip.written
+REC=$DN_STATE_DIR/daemon-bip.json
+REC_ORIG=$DN_STATE_DIR/daemon-bip.orig
+REC_WRITTEN=$DN_STATE_DIR/daemon-bip.written
 RESTART_BOUND=$TIMEOUT
 [ "$RESTART_BOUND" -ge 120 ] || RESTART_BOUND=120
 CHECK_BOUND=$TIMEOUT
@@ -320,6 +324,18 @@ restore_bak() {
 }
 
 # ---------------------------------------------------------------- actions
+# migrate_record: a record under its 0.2 names moves to this version's (the .json last, so an
+# interrupted move is finished by the next run); nothing happens when this version's exists.
+migrate_record() {
+	[ -f "$DN_STATE_DIR/bip.json" ] && [ ! -f "$REC" ] || return 0
+	for mr_kind in orig written json; do
+		if [ -f "$DN_STATE_DIR/bip.$mr_kind" ]; then
+			mv -f -- "$DN_STATE_DIR/bip.$mr_kind" "$DN_STATE_DIR/daemon-bip.$mr_kind" ||
+				dn_die 3 "cannot move $DN_STATE_DIR/bip.$mr_kind to daemon-bip.$mr_kind"
+		fi
+	done
+}
+
 do_check() {
 	load_current
 	if cur_bip_is "$BIP"; then
@@ -335,6 +351,7 @@ do_check() {
 }
 
 do_create() {
+	migrate_record
 	load_current
 	refuse_bip_flags
 	if cur_bip_is "$BIP"; then
@@ -425,6 +442,7 @@ written_matches() {
 }
 
 do_delete() {
+	migrate_record
 	if [ ! -f "$REC" ]; then
 		rm -f -- "$REC_ORIG" "$REC_WRITTEN"
 		return 0

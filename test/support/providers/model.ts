@@ -43,6 +43,8 @@ export interface RequestOptions {
     deleteBeforeReplace?: boolean;
     replaceOnChanges: string[];
     ignoreChanges: string[];
+    /** The aliases, as test/support/mocks.ts captureRequests writes them (`parent <urn>, name <old name>`). */
+    aliases?: string[];
 }
 
 /** What a diff found: the changed top-level inputs and, of those, the ones the provider replaces on. */
