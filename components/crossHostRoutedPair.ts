@@ -81,7 +81,7 @@ export class CrossHostRoutedPair extends pulumi.ComponentResource {
     constructor(name: string, args: CrossHostRoutedPairArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dockernet:index:CrossHostRoutedPair", name, registeredArgs(args), opts);
         const plan = planFor(this, args, () => planCrossHostRoutedPair(name, args));
-        const made = buildRouted(this, "CrossHostRoutedPair", name, [args.hostA, args.hostB], plan, opts?.parent);
+        const made = buildRouted(this, "CrossHostRoutedPair", name, [args.hostA, args.hostB], plan);
         this.containers = made.containers;
         this.hostChanges = made.hostChanges;
         this.addresses = made.addresses;

@@ -171,6 +171,18 @@ export function planRoutedHosts(
         return { field, side, lan: lan.ok ? lan.value : undefined, bip, allocated };
     });
     checkDistinctHosts(problems, members.map((m) => ({ field: `${m.field}.host`, host: m.side?.host })));
+    // The component's outputs (containers, addresses) are by container name: one name, one container.
+    const named = new Map<string, string>();
+    members.forEach(({ field, side }) =>
+        (side && typeof side === "object" ? (side.containers ?? []) : []).forEach((c, i) => {
+            const first = typeof c?.name === "string" ? named.get(c.name) : undefined;
+            if (first !== undefined && !first.startsWith(`${field}.`)) {
+                problems.add(`${field}.containers[${i}].name`, `${show(c.name)} is also ${first}; give each container of one pair or mesh its own name (its addresses are listed by name)`);
+            } else if (typeof c?.name === "string" && first === undefined) {
+                named.set(c.name, `${field}.containers[${i}].name`);
+            }
+        }),
+    );
 
     const bipField = (s: { field: string; allocated: boolean; bip?: Cidr }) => (s.allocated ? `${s.field}.bip (from the pool: ${s.bip!.text})` : `${s.field}.bip`);
     const valid = checked.filter((s): s is NonNullable<typeof s> => s !== undefined);
@@ -294,7 +306,6 @@ export function buildRouted(
     name: string,
     sides: RoutedMeshHostArgs[],
     plan: RoutedPlan,
-    parent: pulumi.Resource | undefined,
 ): RoutedResources {
     const containers: { [name: string]: docker.Container } = {};
     const hostChanges: { [host: string]: pulumi.Resource[] } = {};
@@ -314,7 +325,7 @@ export function buildRouted(
         const prefix = `${name}-${hp.hostName}`;
         // A 0.2 pair had its own `<pair>-<host>-bip`: the first claimant's is adopted in place.
         const bipAliases = kind === "CrossHostRoutedPair" ? [{ name: `${prefix}-bip`, parent: component }] : undefined;
-        const daemon = claimDockerHost(host, claimOf(i).claim, { parent, bipAliases });
+        const daemon = claimDockerHost(host, claimOf(i).claim, { bipAliases });
         daemons[hp.hostName] = daemon;
         const tag = routesTag(name, hp.hostName);
         const routes = hostScript(
@@ -393,7 +404,7 @@ export class RoutedMesh extends pulumi.ComponentResource {
     constructor(name: string, args: RoutedMeshArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dockernet:index:RoutedMesh", name, registeredArgs(args), opts);
         const plan = planFor(this, args, () => planRoutedMesh(name, args));
-        const made = buildRouted(this, "RoutedMesh", name, args.hosts, plan, opts?.parent);
+        const made = buildRouted(this, "RoutedMesh", name, args.hosts, plan);
         this.containers = made.containers;
         this.hostChanges = made.hostChanges;
         this.addresses = made.addresses;

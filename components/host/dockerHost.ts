@@ -1,7 +1,8 @@
 // One owner per host setting. What a host's Docker daemon carries for dockernet (its bip) is
 // managed by exactly one resource per host: a DockerHost. Components that need a host's container
-// subnet claim it (claimDockerHost); the first claim makes the DockerHost, later claims must agree
-// with it, and removing one claimant never touches a setting another still declares.
+// subnet claim it (claimDockerHost); the first claim makes the DockerHost (at the top of the stack),
+// later claims must agree with it, and removing one claimant never touches a setting another still
+// declares.
 import * as pulumi from "@pulumi/pulumi";
 import { checkInterfaceCidr, formatCidr } from "../net";
 import { Problems, ValidationError, show } from "../validate";
@@ -120,22 +121,23 @@ function registry(): Map<string, Entry> {
 }
 
 /**
- * The DockerHost that owns `host`'s settings in this program, made by the first claim (a sibling
- * of the claimant: same parent, named after the host, so removing that claimant later leaves its
- * URN as it is while another claimant remains). A later claim must name the same machine and the
- * same bip; otherwise the error names both claims. `bipAliases`: where the first claimant's own bip
- * resource used to be (dockernet 0.2), so it is adopted in place instead of replaced.
+ * The DockerHost that owns `host`'s settings in this program, made by the first claim at the top
+ * of the stack (no parent), named after the host: its URN depends on the host alone, so removing
+ * or moving any claimant, the first included, never replaces it while another claimant remains. A
+ * later claim must name the same machine and the same bip; otherwise the error names both claims.
+ * `bipAliases`: where the first claimant's own bip resource used to be (dockernet 0.2), so it is
+ * adopted in place instead of replaced.
  */
 export function claimDockerHost(
     host: HostArgs,
     claim: DockerHostClaim,
-    opts: { parent?: pulumi.Resource; bipAliases?: pulumi.Input<pulumi.URN | pulumi.Alias>[] },
+    opts: { bipAliases?: pulumi.Input<pulumi.URN | pulumi.Alias>[] } = {},
 ): DockerHost {
     const found = conflict(host, claim);
     if (found) {
         return found;
     }
-    return new DockerHost(host.name, { host, bip: claim.bip }, { parent: opts.parent, bipAliases: opts.bipAliases, claim });
+    return new DockerHost(host.name, { host, bip: claim.bip }, { bipAliases: opts.bipAliases, claim });
 }
 
 /**
@@ -192,7 +194,7 @@ function conflict(host: HostArgs, claim: DockerHostClaim): DockerHost | undefine
 function register(host: HostArgs, daemon: DockerHost, claim: DockerHostClaim): void {
     if (conflict(host, claim) !== undefined) {
         const p = new Problems();
-        p.add(claim.by, `claims host ${host.name}, which ${registry().get(`name:${host.name}`)!.first.by} already owns; make one DockerHost per host and share it`);
+        p.add(claim.by, `claims host ${host.name}, which ${registry().get(`name:${host.name}`)!.first.by} already owns; declare a host's DockerHost once, before the components that use the host (they then share it)`);
         throw new ValidationError(p.format("host settings", host.name), p.list);
     }
     const endpoint = hostEndpoint(host);

@@ -207,23 +207,13 @@ bip_env() {
 }
 restarts() { wc -l <"$B/restarts" | tr -d ' '; }
 # bip ACTION [ARGS...]: run bip.sh against $B (ARGS override the defaults).
-bip() {
-	local action=$1
-	shift
-	run $BSH "$S/bip.sh" "$action" \
-		--daemon-json "$DJ" \
-		--restart-cmd "sh $T/fake-restart.sh $DJ $B/up $B/restarts $BIP_SLEEP" \
-		--docker-check-cmd "test -f $B/up" \
-		--log-cmd "cat $B/log" \
-		--unit-cmd "cat $B/unit" \
-		--state-dir "$B/state" --lock "$B/lock" --timeout 2 \
-		--docker-pid-file "$B/docker.pid" "$@"
-}
+bip() { bip_script "$S/bip.sh" "$@"; }
 # bip020 ACTION [ARGS...]: the same with bip.sh as dockernet 0.2.0 sent it (a fixture).
-bip020() {
-	local action=$1
-	shift
-	run $BSH "$ROOT/test/scripts/fixtures/bip-0.2.0.sh" "$action" \
+bip020() { bip_script "$ROOT/test/scripts/fixtures/bip-0.2.0.sh" "$@"; }
+bip_script() {
+	local script=$1 action=$2
+	shift 2
+	run $BSH "$script" "$action" \
 		--daemon-json "$DJ" \
 		--restart-cmd "sh $T/fake-restart.sh $DJ $B/up $B/restarts $BIP_SLEEP" \
 		--docker-check-cmd "test -f $B/up" \
