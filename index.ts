@@ -3,11 +3,12 @@
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import { deployTopology, topologyFromConfig } from "./components";
+import { expandHome } from "./components/topologySpec";
 
 const config = new pulumi.Config("dockernet");
 const topology = topologyFromConfig(pulumi.runtime.allConfig());
 const keyPath = config.get("sshPrivateKeyPath");
-const privateKey = config.getSecret("sshPrivateKey") ?? (keyPath ? pulumi.secret(fs.readFileSync(keyPath, "utf8")) : undefined);
+const privateKey = config.getSecret("sshPrivateKey") ?? (keyPath ? pulumi.secret(fs.readFileSync(expandHome(keyPath), "utf8")) : undefined);
 const deployed = deployTopology(topology, privateKey);
 
 const map = <T, U>(o: { [k: string]: T }, f: (v: T) => U) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));

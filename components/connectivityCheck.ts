@@ -5,6 +5,9 @@ import { HostArgs, hostScript, registeredArgs, validateHost } from "./host/host"
 import { checkHostAddress } from "./net";
 import { Problems, checkPort, show } from "./validate";
 
+/** What a probe must see. */
+export type Expectation = "reachable" | "isolated";
+
 /** Arguments of a ConnectivityCheck. */
 export interface ConnectivityCheckArgs {
     /** The host the `fromContainer` runs on. */
@@ -16,7 +19,7 @@ export interface ConnectivityCheckArgs {
     /** A TCP port that must accept a connection too. Defaults to ping only. */
     port?: number;
     /** `reachable` or `isolated`; a mismatch fails the deployment. Defaults to `reachable`. */
-    expect?: string;
+    expect?: Expectation;
     /** How many tries, one second apart, before the outcome counts. Defaults to 5. */
     attempts?: number;
 }

@@ -8,6 +8,9 @@ import { checkSubnet } from "./net";
 import { ContainerSpec, checkUniqueNames, effectiveMode, validateContainerSpec } from "./spec";
 import { problemsFor, checkDockerName, checkHostname, show } from "./validate";
 
+/** How a consumer reaches its target: Docker's DNS on a shared network, or an /etc/hosts line as `--link` writes. */
+export type LinkMode = "dns" | "hosts";
+
 /** Arguments of a LinkedContainerPair. */
 export interface LinkedContainerPairArgs {
     /** The Docker host. Defaults to the Docker provider that reaches this component through `providers`. */
@@ -25,7 +28,7 @@ export interface LinkedContainerPairArgs {
      * what `--link` writes; a recreated target means the consumer is recreated too.
      * Defaults to `dns` (recommended).
      */
-    mode?: string;
+    mode?: LinkMode;
     /**
      * Mode `dns`: the dedicated network's name. Defaults to `<component name>-link`. When target and
      * consumer already share a network (their `networks`) and neither this nor `subnet` is set, the

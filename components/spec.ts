@@ -10,6 +10,13 @@ import {
     show,
 } from "./validate";
 
+/** A port's protocol. */
+export type Protocol = "tcp" | "udp";
+/** A container's restart policy (`docker run --restart`). */
+export type RestartPolicy = "no" | "on-failure" | "always" | "unless-stopped";
+/** How a container is networked: docker0, the host's own stack, loopback only, or only its `networks`. */
+export type NetworkMode = "bridge" | "host" | "none" | "custom";
+
 /** A port a container listens on, and optionally publishes on the host (`docker run -p`). */
 export interface PortSpec {
     /** The port inside the container. */
@@ -17,7 +24,7 @@ export interface PortSpec {
     /** The host port it is published on (`-p external:internal`). Defaults to not published. */
     external?: number;
     /** `tcp` or `udp`. Defaults to `tcp`. */
-    protocol?: string;
+    protocol?: Protocol;
     /** The host address to publish on (`-p ip:external:internal`). Defaults to every address. */
     ip?: string;
 }
@@ -45,14 +52,14 @@ export interface ContainerSpec {
     /** Environment variables (`-e KEY=VALUE`). Defaults to none. */
     env?: { [key: string]: string };
     /** Restart policy: `no`, `on-failure`, `always` or `unless-stopped`. Defaults to `unless-stopped`. */
-    restart?: string;
+    restart?: RestartPolicy;
     /** Docker labels. Defaults to none (dockernet adds `dockernet.component`). */
     labels?: { [key: string]: string };
     /**
      * `bridge` (docker0), `host` (the host's own stack), `none` (only loopback) or `custom`
      * (only the networks in `networks`). Defaults to `bridge`, or `custom` when `networks` is set.
      */
-    networkMode?: string;
+    networkMode?: NetworkMode;
     /** User-defined networks to join (network mode `custom`). Defaults to none. */
     networks?: NetworkAttachmentSpec[];
     /** The container's hostname (`--hostname`). Defaults to Docker's (the short id). */

@@ -3,6 +3,7 @@
 // call with its exact arguments; plus every resource the deployment registers. It validates
 // everything first, all problems at once. The deployment (deployTopology), the offline plan
 // printer and its picture all read this one value; nothing reads generated commands back.
+import { checkTopologyShape, nearest } from "./configShape";
 import { ConnectivityCheckArgs, validateConnectivityCheck } from "./connectivityCheck";
 import { CrossHostPlan, RoutedHostArgs, planCrossHostRoutedPair } from "./crossHostRoutedPair";
 import { bipArgs } from "./host/dockerHost";
@@ -15,7 +16,7 @@ import { validateSharedNamespaceContainer } from "./sharedNamespaceContainer";
 import { imageResourceName } from "./containers";
 import { ContainerSpec, effectiveMode } from "./spec";
 import type { TopologyContainer, TopologyMeshHost, TopologyRoutedSide, TopologySpec } from "./topologySpec";
-import { Cidr, checkInterfaceCidr, checkSubnet, formatCidr, overlaps } from "./net";
+import { Cidr, checkHostAddress, checkInterfaceCidr, checkSubnet, formatCidr, overlaps } from "./net";
 import { HostArgs, hostEndpoint, validateHost } from "./host/host";
 import { checkUniqueNames } from "./spec";
 import { Problems, ValidationError, checkDockerName, show } from "./validate";
@@ -132,33 +133,44 @@ export function planTopology(t: TopologySpec, stack?: string): TopologyPlan {
             return undefined;
         }
     };
+    // The shape first: with a wrong key or type anywhere, nothing else reads the topology (one
+    // mistake, one message; no JavaScript error from a value of the wrong type).
+    const shape = new Problems();
+    checkTopologyShape(shape, t);
+    shape.throwIfAny("topology", stack ?? "stack");
     attempt(() => validateTopology(t, stack));
     const host = (name: string) => hostArgsOf(t, name);
     const spec = (c: TopologyContainer): ContainerSpec => c as ContainerSpec; // network names stay the topology's (a bridge's name is its network's)
     const plans = new Map<string, BridgePlan | LinkPlan | CrossHostPlan | RoutedPlan | true>();
     const keep = (name: string, p: BridgePlan | LinkPlan | CrossHostPlan | RoutedPlan | true | undefined) => p !== undefined && plans.set(name, p);
-    for (const b of t.bridges ?? []) {
+    // A component on a host that is not declared was reported above; planning it would only add
+    // "no connection details" for the same mistake.
+    const declared = new Set((t.hosts ?? []).map((h) => h?.name));
+    const on = (...hosts: unknown[]) => hosts.every((h) => declared.has(h as string));
+    for (const b of (t.bridges ?? []).filter((x) => on(x.host))) {
         keep(b.name, attempt(() => planCustomBridgeNetwork(b.name, { ...b, host: host(b.host), networkName: b.name })));
     }
-    for (const r of t.routedPairs ?? []) {
+    for (const r of (t.routedPairs ?? []).filter((x) => on(x.hostA?.host, x.hostB?.host))) {
         const side = (s: TopologyRoutedSide): RoutedHostArgs => ({ ...s, host: host(s.host), containers: s.containers?.map(spec) });
         keep(r.name, attempt(() => planCrossHostRoutedPair(r.name, { ...r, hostA: side(r.hostA), hostB: side(r.hostB) })));
     }
-    for (const m of t.meshes ?? []) {
+    for (const m of (t.meshes ?? []).filter((x) => on(...x.hosts.map((h) => h.host)))) {
         const side = (s: TopologyMeshHost): RoutedMeshHostArgs => (s && typeof s === "object" ? { ...s, host: host(s.host), containers: s.containers?.map(spec) } : s);
         keep(m.name, attempt(() => planRoutedMesh(m.name, { ...m, hosts: Array.isArray(m.hosts) ? m.hosts.map(side) : m.hosts })));
     }
-    for (const l of t.links ?? []) {
+    for (const l of (t.links ?? []).filter((x) => on(x.host))) {
         keep(l.name, attempt(() => planLinkedContainerPair(l.name, { ...l, host: host(l.host), target: spec(l.target), consumer: spec(l.consumer) })));
     }
-    for (const s of t.sharedNamespaces ?? []) {
+    for (const s of (t.sharedNamespaces ?? []).filter((x) => on(x.host))) {
         keep(s.name, attempt(() => (validateSharedNamespaceContainer(s.name, { host: host(s.host), primary: spec(s.primary), sidecars: (s.sidecars ?? []).map(spec) }), true as const)));
     }
     const refs = containerRefs(t);
-    for (const c of t.checks ?? []) {
-        // A check that names a container gets its address at up; any non-empty stand-in validates as such.
-        const toAddress = containerHostOf(refs, c) !== undefined ? ({} as ConnectivityCheckArgs["toAddress"]) : c.to;
-        keep(c.name, attempt(() => (validateConnectivityCheck(c.name, { host: host(c.host), fromContainer: c.from, toAddress, port: c.port, expect: c.expect, attempts: c.attempts }), true as const)));
+    for (const c of (t.checks ?? []).filter((x) => on(x.host))) {
+        // A check that names a container gets its address at up; any non-empty stand-in validates as
+        // such. `from` and `to` were checked against the topology above (validateTopology): what
+        // was refused there is not refused again here (one mistake, one message).
+        const toAddress = checkHostAddress(c.to).ok ? c.to : ({} as ConnectivityCheckArgs["toAddress"]);
+        keep(c.name, attempt(() => (validateConnectivityCheck(c.name, { host: host(c.host), fromContainer: "checked", toAddress, port: c.port, expect: c.expect, attempts: c.attempts }), true as const)));
     }
     if (messages.length > 0) {
         throw new ValidationError(messages.join("\n"), []);
@@ -554,7 +566,8 @@ export function validateTopology(t: TopologySpec, stack = "stack"): void {
     const useContainer = (host: string, field: string, c: TopologyContainer | undefined) => {
         containersByHost.set(host, [...(containersByHost.get(host) ?? []), { field: `${field}.name`, name: c?.name }]);
         (c?.networks ?? []).forEach((n, j) => {
-            if (!bridgesByHost.get(host)?.has(n.name)) {
+            // A bridge declared on a host that does not exist was reported there; not again here.
+            if (!bridgesByHost.get(host)?.has(n.name) && !(t.bridges ?? []).some((b) => b.name === n.name && !hostNames.has(b.host))) {
                 problems.add(`${field}.networks[${j}].name`, `${show(n.name)} is not a bridge on host ${host}; declare it in dockernet:bridges`);
             }
         });
@@ -583,9 +596,52 @@ export function validateTopology(t: TopologySpec, stack = "stack"): void {
     for (const entries of containersByHost.values()) {
         checkUniqueNames(problems, entries);
     }
+    // A check's `from` is a container on its host; its `to` an address, a container on its host, or
+    // a routed container on exactly one other host (reached by address through the routes).
+    const aliasesByHost = new Map<string, string[]>();
+    const addAlias = (host: string, names: (string | undefined)[]) => aliasesByHost.set(host, [...(aliasesByHost.get(host) ?? []), ...names.filter((n): n is string => typeof n === "string")]);
+    for (const l of t.links ?? []) {
+        addAlias(l.host, [l.alias, ...[l.target, l.consumer].flatMap((c) => (c?.networks ?? []).flatMap((n) => n.aliases ?? []))]);
+    }
+    for (const s of t.sharedNamespaces ?? []) {
+        addAlias(s.host, (s.primary?.networks ?? []).flatMap((n) => n.aliases ?? []));
+    }
+    const routedOn = new Map<string, Set<string>>();
+    for (const side of routedSides(t)) {
+        for (const c of side.containers ?? []) {
+            routedOn.set(c?.name, (routedOn.get(c?.name) ?? new Set()).add(side.host));
+        }
+    }
     (t.checks ?? []).forEach((c, i) => {
         uniqueName(`checks[${i}].name`, c.name);
         refHost(`checks[${i}].host`, c.host);
+        if (!hostNames.has(c.host)) {
+            return;
+        }
+        const here = (containersByHost.get(c.host) ?? []).map((x) => x.name).filter((n): n is string => typeof n === "string");
+        // Names a container on the check's host resolves: containers, link aliases, network aliases.
+        const resolvable = [...here, ...(aliasesByHost.get(c.host) ?? [])];
+        if (!here.includes(c.from)) {
+            const near = nearest(String(c.from), here);
+            problems.add(
+                `checks[${i}].from`,
+                `${show(c.from)} is not a container on host ${c.host}; ${here.length > 0 ? `use one of: ${here.join(", ")}${near ? ` (did you mean ${near}?)` : ""}` : "declare the container on that host (a link, a shared namespace or a routed pair), then name it here"}`,
+            );
+        }
+        if (checkHostAddress(c.to).ok || resolvable.includes(c.to)) {
+            return;
+        }
+        const elsewhere = [...(routedOn.get(c.to) ?? [])].filter((h) => h !== c.host);
+        if (elsewhere.length > 1) {
+            problems.add(`checks[${i}].to`, `${show(c.to)} names containers on hosts ${elsewhere.join(" and ")}; give its address instead, or rename one of them`);
+        } else if (elsewhere.length === 0) {
+            const reachable = [...resolvable, ...[...routedOn].filter(([, hs]) => [...hs].some((h) => h !== c.host)).map(([n]) => n)];
+            const near = nearest(String(c.to), reachable);
+            problems.add(
+                `checks[${i}].to`,
+                `${show(c.to)} is neither an IPv4 address nor a container reachable from ${c.host} (one on ${c.host}, or a routed one on another host); ${near ? `did you mean ${near}? ` : ""}give an address such as 172.18.0.2 or a container's name`,
+            );
+        }
     });
     problems.throwIfAny("topology", stack);
 }

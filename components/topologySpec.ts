@@ -1,114 +1,135 @@
 // A whole topology as plain data: what a stack's config holds, read from the config with every
 // wrong key reported at once. topologyPlan.ts validates and plans it; topology.ts deploys it.
+import * as os from "os";
 import * as pulumi from "@pulumi/pulumi";
-import { ContainerSpec } from "./spec";
+import type { ConnectivityCheckArgs } from "./connectivityCheck";
+import type { CrossHostRoutedPairArgs, RoutedHostArgs } from "./crossHostRoutedPair";
+import type { CustomBridgeNetworkArgs } from "./customBridgeNetwork";
+import type { HostArgs, LocalHostArgs, SshHostArgs } from "./host/host";
+import type { LinkedContainerPairArgs } from "./linkedContainerPair";
+import type { RoutedMeshArgs, RoutedMeshHostArgs } from "./routedMesh";
+import type { ContainerSpec, NetworkAttachmentSpec } from "./spec";
+import { nearest, topologyKeys } from "./configShape";
 import { Problems, show } from "./validate";
 
-/** A host in config: HostArgs without the key text, which comes from one secret. */
-export interface TopologyHost {
+/** A host in config: HostArgs without the key text, which comes from one secret (dockernet:sshPrivateKey). */
+export interface TopologyHost extends Pick<HostArgs, "name" | "restartCommand" | "logCommand"> {
+    /** Reach the host over SSH. */
+    ssh?: Omit<SshHostArgs, "privateKey">;
+    /** The host is the machine running Pulumi. */
+    local?: LocalHostArgs;
+}
+
+/** A user-defined network a container joins, named by the bridge's `name` in this topology. */
+export interface TopologyNetworkAttachment extends Omit<NetworkAttachmentSpec, "name"> {
+    /** The `name` of one of this topology's bridges on the same host. */
     name: string;
-    ssh?: { address: string; port?: number; user?: string; privateKeyPath?: string; knownHostsPath?: string; hostKey?: string };
-    local?: { dockerHost?: string };
-    restartCommand?: string;
-    logCommand?: string;
 }
 
 /** A container in config: networks are named by the bridge's `name` in the topology. */
 export interface TopologyContainer extends Omit<ContainerSpec, "networks"> {
-    networks?: { name: string; aliases?: string[]; ipv4Address?: string }[];
+    /** User-defined networks to join, by the `name` of a bridge of this topology on the same host. Defaults to none. */
+    networks?: TopologyNetworkAttachment[];
 }
 
-export interface TopologyBridge {
+/** A custom bridge network (CustomBridgeNetwork) on one host. */
+export interface TopologyBridge extends Pick<CustomBridgeNetworkArgs, "subnet" | "gateway" | "ipRange" | "bridgeName" | "internal" | "connectTo"> {
+    /** The component's name, which is also the Docker network's name; containers join it by this name. */
     name: string;
+    /** The `name` of the host (in dockernet:hosts) it is on. */
     host: string;
-    subnet: string;
-    gateway?: string;
-    ipRange?: string;
-    bridgeName?: string;
-    internal?: boolean;
-    connectTo?: string[];
 }
 
-export interface TopologyLink {
+/** A target and a consumer reaching it by an alias (LinkedContainerPair) on one host. */
+export interface TopologyLink extends Pick<LinkedContainerPairArgs, "alias" | "mode" | "subnet"> {
+    /** The component's name. */
     name: string;
+    /** The `name` of the host (in dockernet:hosts) it is on. */
     host: string;
+    /** The container reached, by its name or `alias`. */
     target: TopologyContainer;
+    /** The container that reaches the target. */
     consumer: TopologyContainer;
-    alias?: string;
-    mode?: string;
-    subnet?: string;
 }
 
+/** A primary container and sidecars in its network namespace (SharedNamespaceContainer). */
 export interface TopologyShared {
+    /** The component's name. */
     name: string;
+    /** The `name` of the host (in dockernet:hosts) it is on. */
     host: string;
+    /** The container whose network namespace the sidecars join. */
     primary: TopologyContainer;
+    /** Containers in `container:<primary id>` mode. */
     sidecars: TopologyContainer[];
 }
 
-export interface TopologyRoutedSide {
+/** One side of a routed pair: RoutedHostArgs with the host by name. */
+export interface TopologyRoutedSide extends Omit<RoutedHostArgs, "host" | "containers"> {
+    /** The `name` of the host (in dockernet:hosts). */
     host: string;
-    lanAddress: string;
-    bip: string;
+    /** Containers on docker0 (network mode bridge) on this host. Defaults to none. */
     containers?: TopologyContainer[];
 }
 
-export interface TopologyRoutedPair {
+/** Two hosts whose containers reach each other through routes (CrossHostRoutedPair). */
+export interface TopologyRoutedPair extends Pick<CrossHostRoutedPairArgs, "preserveSourceIp" | "verify"> {
+    /** The component's name. */
     name: string;
     hostA: TopologyRoutedSide;
     hostB: TopologyRoutedSide;
-    preserveSourceIp?: boolean;
-    verify?: boolean;
 }
 
-export interface TopologyMeshHost {
+/** One host of a mesh: RoutedMeshHostArgs with the host by name. */
+export interface TopologyMeshHost extends Omit<RoutedMeshHostArgs, "host" | "containers"> {
+    /** The `name` of the host (in dockernet:hosts). */
     host: string;
-    lanAddress: string;
-    /** Defaults to the mesh pool's block for this host (its number on the LAN). */
-    bip?: string;
+    /** Containers on docker0 (network mode bridge) on this host. Defaults to none. */
     containers?: TopologyContainer[];
 }
 
-export interface TopologyMesh {
+/** Hosts on one LAN whose containers all reach each other through routes (RoutedMesh). */
+export interface TopologyMesh extends Pick<RoutedMeshArgs, "pool" | "preserveSourceIp" | "verify"> {
+    /** The component's name. */
     name: string;
+    /** The hosts, all on one LAN subnet. */
     hosts: TopologyMeshHost[];
-    pool?: { subnet: string; size?: number };
-    preserveSourceIp?: boolean;
-    verify?: boolean;
 }
 
-export interface TopologyCheck {
+/** A deployment-time probe (ConnectivityCheck) from a container of this topology. */
+export interface TopologyCheck extends Pick<ConnectivityCheckArgs, "port" | "expect" | "attempts"> {
+    /** The component's name. */
     name: string;
+    /** The `name` of the host the probe runs on. */
     host: string;
     /** The container the probe runs in. */
     from: string;
     /** An address, or the name of a container of this topology (its first address is used). */
     to: string;
-    port?: number;
-    expect?: string;
-    attempts?: number;
 }
 
 /** Everything one stack declares. */
 export interface TopologySpec {
+    /** The Docker hosts, each once. */
     hosts: TopologyHost[];
+    /** Custom bridge networks. */
     bridges?: TopologyBridge[];
+    /** Containers reaching each other by name or alias. */
     links?: TopologyLink[];
+    /** Containers sharing a network namespace. */
     sharedNamespaces?: TopologyShared[];
+    /** Two hosts routed to each other (the seed's cross-host setup). */
     routedPairs?: TopologyRoutedPair[];
+    /** Many hosts on one LAN routed to each other. */
     meshes?: TopologyMesh[];
+    /** Probes that must see `reachable` or `isolated`. */
     checks?: TopologyCheck[];
 }
 
 /** The config keys a stack may set (namespace `dockernet`), with their expected JSON types. */
 export const CONFIG_KEYS: { [key: string]: "array" | "string" } = {
-    hosts: "array",
-    bridges: "array",
-    links: "array",
-    sharedNamespaces: "array",
-    routedPairs: "array",
-    meshes: "array",
-    checks: "array",
+    // Every TopologySpec key is a list (from the generated schema: a new one needs no edit here).
+    ...Object.fromEntries(topologyKeys().map((k) => [k, "array" as const])),
     sshPrivateKey: "string",
     sshPrivateKeyPath: "string",
 };
@@ -127,12 +148,12 @@ export function topologyFromConfig(raw: { [key: string]: string | undefined }, s
         const key = fullKey.slice("dockernet:".length);
         const type = CONFIG_KEYS[key];
         if (!type) {
-            problems.add(`config ${fullKey}`, `is not a dockernet setting; known keys: ${Object.keys(CONFIG_KEYS).map((k) => `dockernet:${k}`).join(", ")}`);
+            const near = nearest(key, Object.keys(CONFIG_KEYS));
+            problems.add(`config ${fullKey}`, `is not a dockernet setting; ${near ? `did you mean dockernet:${near}? ` : ""}use one of: ${Object.keys(CONFIG_KEYS).map((k) => `dockernet:${k}`).join(", ")}`);
             continue;
         }
         if (type === "string") {
-            value[key] = text;
-            continue;
+            continue; // the key settings: read by the program (index.ts), not part of the topology
         }
         let parsed: unknown;
         try {
@@ -153,11 +174,24 @@ export function topologyFromConfig(raw: { [key: string]: string | undefined }, s
     return value as unknown as TopologySpec;
 }
 
+/** How to give a stack its SSH key: with the Pulumi CLI, or in the stack file without it. */
+export function keyMissing(stack: string): string {
+    return (
+        `is missing but SSH hosts are declared; set it with \`pulumi config set --secret dockernet:sshPrivateKey --stack ${stack} < ~/.ssh/id_ed25519\`, ` +
+        `or without the Pulumi CLI add \`dockernet:sshPrivateKeyPath: ~/.ssh/id_ed25519\` under config: in stacks/Pulumi.${stack}.yaml`
+    );
+}
+
+/** `~/x` → `<home>/x` (a key or known_hosts path as people write it); other paths as they are. */
+export function expandHome(p: string): string {
+    return p === "~" || p.startsWith("~/") ? `${os.homedir()}${p.slice(1)}` : p;
+}
+
 /** An SSH host needs the key: a stack without one stops before any change, saying how to set it. */
 export function checkKeyGiven(t: TopologySpec, privateKey: unknown, stack: string = pulumi.getStack?.() ?? "stack"): void {
     if (privateKey === undefined && (t.hosts ?? []).some((h) => h?.ssh)) {
         const p = new Problems();
-        p.add("config dockernet:sshPrivateKey", "is missing but SSH hosts are declared; set it with `pulumi config set --secret dockernet:sshPrivateKey < ~/.ssh/id_ed25519` (or set dockernet:sshPrivateKeyPath)");
+        p.add("config dockernet:sshPrivateKey", keyMissing(stack));
         p.throwIfAny("topology", stack);
     }
 }

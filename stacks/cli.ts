@@ -113,6 +113,13 @@ export function projectRoot(from = __dirname): string {
 
 /** Runs one command; resolves to the process exit code. Output goes to the given streams. */
 export async function main(argv: string[], io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream } = { out: process.stdout, err: process.stderr }): Promise<number> {
+    if (argv.length === 0 || ["--help", "-h", "help"].includes(argv[0]) || (argv.length === 2 && ["--help", "-h"].includes(argv[1]))) {
+        // Asked for help: the usage on stdout, success. (With no command at all, it is still a usage error.)
+        if (argv.length > 0) {
+            io.out.write(`${USAGE}\n`);
+            return 0;
+        }
+    }
     let args: Parsed;
     try {
         args = parseArgs(argv);

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { ValidationError, topologyFromConfig } from "../components";
-import { checkKeyGiven } from "../components/topologySpec";
+import { expandHome, keyMissing } from "../components/topologySpec";
 import { HostPlan, PlannedContainer, PlannedNetwork, PlannedResource, PlannedScript, TopologyPlan, planTopology } from "../components/topologyPlan";
 import { shellQuote } from "../components/host/scripts";
 
@@ -128,7 +128,13 @@ export async function planStack(opts: PlanOptions): Promise<StackPlan> {
         cfg.secretKeys.push("dockernet:sshPrivateKey");
         notes.push(
             `dockernet:sshPrivateKeyPath ${keyPath}: not read by the plan (a placeholder key is used); ` +
-                (fs.existsSync(keyPath) ? "the file exists here" : "the file does not exist on this machine, so `up` from here would fail until it does"),
+                (fs.existsSync(expandHome(keyPath)) ? "the file exists here" : "the file does not exist on this machine, so `up` from here would fail until it does"),
+        );
+    }
+    if (cfg.values["dockernet:sshPrivateKey"] !== undefined && !cfg.secretKeys.includes("dockernet:sshPrivateKey")) {
+        notes.push(
+            `dockernet:sshPrivateKey is in plain text in ${path.basename(cfg.file)}: anyone who reads the file has the key; ` +
+                `store it encrypted with \`pulumi config set --secret dockernet:sshPrivateKey --stack ${opts.stack} < ~/.ssh/id_ed25519\`, or use dockernet:sshPrivateKeyPath`,
         );
     }
 
@@ -136,7 +142,10 @@ export async function planStack(opts: PlanOptions): Promise<StackPlan> {
     try {
         const topology = topologyFromConfig(cfg.values, opts.stack);
         plan = planTopology(topology, opts.stack);
-        checkKeyGiven(topology, cfg.values["dockernet:sshPrivateKey"], opts.stack);
+        // The plan needs no key (it reads none); without one, `up` would stop, and the plan says so.
+        if (cfg.values["dockernet:sshPrivateKey"] === undefined && (topology.hosts ?? []).some((h) => h?.ssh)) {
+            notes.push(`config dockernet:sshPrivateKey ${keyMissing(opts.stack)}; until then \`up\` stops before any change`);
+        }
     } catch (e) {
         if (e instanceof ValidationError) {
             throw new PlanError(`stack ${opts.stack}: the program stops before any change (as \`pulumi preview\` and \`up\` would):\n${e.message}`);

@@ -93,7 +93,7 @@ describe("fidelity to the real providers (lab h1, h2)", () => {
     });
 
     test("a changed restart policy updates the container in place: same container, new policy", async () => {
-        const program = (restart: string) => () =>
+        const program = (restart: "no" | "on-failure" | "always" | "unless-stopped") => () =>
             new LinkedContainerPair("fid-restart", {
                 host: sshHost("h1"),
                 target: web("fid_restart_web", { restart }),

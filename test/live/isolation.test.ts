@@ -10,7 +10,7 @@ const idle = (name: string, extra: Partial<ContainerSpec> = {}): ContainerSpec =
 const web = (name: string, extra: Partial<ContainerSpec> = {}): ContainerSpec => ({ name, image: IMAGE, command: ["httpd", "-f", "-p", "80", "-h", "/www"], ports: [{ internal: 80 }], ...extra });
 
 /** A custom bridge with one container, and a web server on docker0; `connect` opens the path. */
-function program(connect: boolean, check?: { expect: string }) {
+function program(connect: boolean, check?: { expect: "reachable" | "isolated" }) {
     const host = sshHost("h1");
     const net = new CustomBridgeNetwork("iso", { host, subnet: "172.19.0.0/16", bridgeName: "br-iso", connectTo: connect ? ["docker0"] : undefined });
     const onCustom = new SharedNamespaceContainer("iso-client", { host, primary: idle("iso_client", { networks: [{ name: net.name }] }), sidecars: [idle("iso_client_side")] });

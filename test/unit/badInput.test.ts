@@ -242,8 +242,8 @@ const TOPOLOGY_FIELDS: { path: string; field?: string; base?: (n: number) => Top
     { path: "meshes[0].pool.subnet", field: "pool.subnet" },
     { path: "checks[0].name" },
     { path: "checks[0].host" },
-    { path: "checks[0].from", field: "fromContainer", base: checksOnly },
-    { path: "checks[0].to", field: "toAddress", base: checksOnly },
+    { path: "checks[0].from", base: checksOnly },
+    { path: "checks[0].to", base: checksOnly },
 ];
 
 describe("hostile values in every string field are refused before any resource exists", () => {
@@ -501,7 +501,7 @@ const SPECIAL: Special[] = [
     },
     {
         title: "topology: a bad check after valid components (nothing may be declared first)",
-        field: "fromContainer",
+        field: "checks[0].from",
         value: "nginx_web3;reboot",
         make: topo((t) => (t.checks![0].from = "nginx_web3;reboot")),
     },

@@ -27,7 +27,7 @@ const topology = (): TopologySpec => ({
     bridges: [{ name: "appnet", host: "h1", subnet: "172.19.0.0/16" }],
     links: [{ name: "app-link", host: "h1", alias: "api", target: { ...web("api_1"), networks: [{ name: "appnet" }] }, consumer: { ...idle("api_client"), networks: [{ name: "appnet" }] } }],
     sharedNamespaces: [{ name: "tomcat", host: "h1", primary: web("app"), sidecars: [idle("logs")] }],
-    checks: [{ name: "from-h3", host: "h3", from: "probe", to: "172.17.0.2", port: 80 }],
+    checks: [{ name: "from-h1", host: "h1", from: "api_client", to: "172.18.0.2", port: 80 }],
 });
 
 /** The provider URN a registration points at ("<urn>::<id>" -> urn). */
@@ -41,7 +41,7 @@ describe("one Docker provider per host", () => {
         await settle();
     });
 
-    test("deployTopology makes exactly one provider for each host with Docker objects, none for a host with only checks", () => {
+    test("deployTopology makes exactly one provider for each host with Docker objects, none for a host without any", () => {
         const providers = rec.ofType("pulumi:providers:docker");
         expect(providers.map((p) => p.name).sort()).toEqual(["dockernet-h1", "dockernet-h2"]);
         expect(providers.find((p) => p.name === "dockernet-h1")!.inputs.host).toBe("ssh://root@192.168.100.200:22");

@@ -204,7 +204,7 @@ describe("validation rules (pure, all problems at once)", () => {
     });
 
     test("link mode must be dns or hosts; a link needs bridge networking", () => {
-        expectProblems(() => planLinkedContainerPair("p", { target: web("a"), consumer: web("b"), mode: "legacy" }), 'mode "legacy" is not a link mode', '"dns"', '"hosts"');
+        expectProblems(() => planLinkedContainerPair("p", { target: web("a"), consumer: web("b"), mode: "legacy" as never }), 'mode "legacy" is not a link mode', '"dns"', '"hosts"');
         expectProblems(
             () => planLinkedContainerPair("p", { target: web("a", { networkMode: "host" }), consumer: web("b"), alias: "a" }),
             'target.networkMode is "host"; a link needs both containers on a bridge network',
@@ -276,7 +276,7 @@ describe("validation rules (pure, all problems at once)", () => {
         expectProblems(
             () =>
                 planLinkedContainerPair("p", {
-                    target: web("a", { networkMode: "container:x", restart: "sometimes", ports: [{ internal: 0 }, { internal: 80, protocol: "sctp" }] }),
+                    target: web("a", { networkMode: "container:x" as never, restart: "sometimes" as never, ports: [{ internal: 0 }, { internal: 80, protocol: "sctp" as never }] }),
                     consumer: web("b", { env: { "BAD-KEY": "v", OK: "line\nbreak" } }),
                     alias: "a",
                 }),
