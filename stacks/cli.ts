@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // `npm run plan|preview|up|destroy -- --stack <name>`: the stack commands of this project.
 // plan works offline with no Pulumi CLI; the others run the Pulumi CLI on a local file backend
 // inside the project (unless PULUMI_BACKEND_URL says otherwise), and stop with install
@@ -130,7 +131,15 @@ export async function main(argv: string[], io: { out: NodeJS.WritableStream; err
         }
         throw e;
     }
-    const root = projectRoot();
+    // The project whose stacks these are: the one the command runs in (an installed `npx dockernet`
+    // plans its user's project), else the one this file belongs to.
+    const root = (() => {
+        try {
+            return projectRoot(process.cwd());
+        } catch {
+            return projectRoot();
+        }
+    })();
     if (args.command === "plan") {
         return plan(root, args, io);
     }

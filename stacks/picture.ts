@@ -64,6 +64,7 @@ export function renderSvg(plan: StackPlan): string {
         route: plan.hosts.some((h) => h.routes.length > 0),
         open: plan.hosts.some((h) => h.openings.length > 0),
         netns: plan.hosts.some((h) => h.containers.some((c) => c.sharesNetnsOf)),
+        check: plan.checks.length > 0,
     });
     const width = Math.max(...hosts.map((hb) => hb.x + hb.w), MARGIN + 820) + MARGIN;
     const height = below + shown.rows * 20 + MARGIN;
@@ -132,6 +133,16 @@ export function renderMermaid(plan: StackPlan): string {
     for (const l of plan.links) {
         edges.push(`    ${id("c", l.host, l.consumer)} -->|${q(l.mode === "hosts" ? `${l.alias} (/etc/hosts)` : `${l.alias} (DNS)`)}| ${id("c", l.host, l.target)}`);
     }
+    // Checks: a dotted arrow that must get through, or a crossed one that must not.
+    for (const c of plan.checks) {
+        const alias = plan.links.find((l) => l.host === c.host && l.alias === c.to);
+        const target = c.toContainerOn ? id("c", c.toContainerOn, c.to) : alias ? id("c", c.host, alias.target) : id("addr", c.to);
+        if (!c.toContainerOn && !alias) {
+            edges.push(`    ${target}([${q(c.to)}])`);
+        }
+        const label = q(`check ${c.name}${c.port ? ` :${c.port}` : ""}: ${c.expect}`);
+        edges.push(c.expect === "isolated" ? `    ${id("c", c.host, c.from)} --x|${label}| ${target}` : `    ${id("c", c.host, c.from)} -.->|${label}| ${target}`);
+    }
     return [...out, ...edges, ""].join("\n");
 }
 
@@ -144,6 +155,7 @@ const CHAR = 6.7; // DejaVu Sans Mono at 11px
 const LINK = "#b03a2e";
 const ROUTE = "#1f5fbf";
 const OPEN = "#2e7d32";
+const CHECK = "#8e24aa";
 const NETNS = "#8a8a8a";
 const FILLS: { [kind: string]: string } = { docker0: "#e6f0fb", bridge: "#e8f6e8", link: "#fff4dc", host: "#f2e8fb", none: "#eeeeee" };
 
@@ -305,6 +317,9 @@ function layoutHost(plan: StackPlan, h: HostPlan): HostBox {
                 : `firewall ${f.chain}: no masquerade ${any(w[0])} -> ${any(w[1])}`,
         );
     }
+    for (const c of plan.checks.filter((x) => x.host === h.name)) {
+        footer.push(`check ${c.name}: ${c.from} -> ${c.to}${c.toContainerOn && c.toContainerOn !== h.name ? ` (on ${c.toContainerOn})` : ""}${c.port ? `:${c.port}` : ""} must be ${c.expect}`);
+    }
     const counts = new Map<string, number>();
     for (const s of h.scripts) {
         counts.set(s.script, (counts.get(s.script) ?? 0) + 1);
@@ -409,7 +424,7 @@ function drawHost(hb: HostBox): string {
         });
     });
     const fy = hb.bands.length > 0 ? hb.bands[hb.bands.length - 1].y + hb.bands[hb.bands.length - 1].h + 12 : hb.y + 50;
-    hb.footer.forEach((f, i) => out.push(text(hb.x + PAD, fy + 10 + i * LINE, f, { size: 11, fill: f.startsWith("route") ? ROUTE : f.startsWith("opened") ? OPEN : "#444" })));
+    hb.footer.forEach((f, i) => out.push(text(hb.x + PAD, fy + 10 + i * LINE, f, { size: 11, fill: f.startsWith("route") ? ROUTE : f.startsWith("opened") ? OPEN : f.startsWith("check") ? CHECK : "#444" })));
     out.push(`</g>`);
     return out.join("\n");
 }
@@ -451,12 +466,13 @@ function edgePoints(a: Box, b: Box): [[number, number], [number, number]] {
     return [exit(a, ca, cb), exit(b, cb, ca)];
 }
 
-function legend(x: number, y: number, present: { link: boolean; route: boolean; open: boolean; netns: boolean }): { svg: string; rows: number } {
+function legend(x: number, y: number, present: { link: boolean; route: boolean; open: boolean; netns: boolean; check: boolean }): { svg: string; rows: number } {
     const items: [boolean, string, string][] = [
         [present.link, `<line x1="0" y1="0" x2="34" y2="0" stroke="${LINK}" stroke-width="1.8" marker-end="url(#link)"/>`, "link: consumer -> target, labelled with the name it uses"],
         [present.route, `<line x1="0" y1="0" x2="34" y2="0" stroke="${ROUTE}" stroke-width="2.5" marker-end="url(#route)"/>`, "static route: container subnet via the peer's LAN address"],
         [present.open, `<line x1="0" y1="0" x2="34" y2="0" stroke="${OPEN}" stroke-width="2" stroke-dasharray="6 4"/>`, "opened path between bridges (ACCEPT from DOCKER-USER)"],
         [present.netns, `<line x1="0" y1="0" x2="34" y2="0" stroke="${NETNS}" stroke-width="5"/>`, "shared network namespace (container:<id>)"],
+        [present.check, `<text x="0" y="4" font-size="11" fill="${CHECK}">check</text>`, "a probe at deployment: from -> to must be reachable (or isolated), or up fails"],
     ];
     const shown = items.filter(([p]) => p);
     const svg = shown

@@ -227,6 +227,13 @@ describe("offline plan of the lab stack", () => {
         expect(p.mermaid).toContain('net__h1__docker0 ==>|"route 172.18.0.0/16 via 192.168.100.201"| net__h2__docker0');
         expect(p.mermaid).toMatch(/net__h1__appnet <-\.->\|"opened \(DN-B-[0-9A-F]{10}\)"\| net__h1__docker0/);
     });
+
+    test("the checks are drawn: from -> to and what they must see", () => {
+        expect(p.svg).toContain("check h1-reaches-h2-container: web_h1 -&gt; web_h2 (on h2):80 must be reachable");
+        expect(p.svg).toContain("check appnet-reaches-docker0: api_client -&gt; web_h1:80 must be reachable");
+        expect(p.mermaid).toContain('c__h1__web_h1 -.->|"check h1-reaches-h2-container :80: reachable"| c__h2__web_h2');
+        expect(p.mermaid).toContain('c__h1__api_client -.->|"check appnet-reaches-docker0 :80: reachable"| c__h1__web_h1');
+    });
 });
 
 describe("offline plan of the lab-mesh stack (four hosts, one RoutedMesh)", () => {
