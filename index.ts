@@ -15,7 +15,8 @@ const map = <T, U>(o: { [k: string]: T }, f: (v: T) => U) => Object.fromEntries(
 
 /** Container addresses, bridge names, links and probe results, for people and for embedding stacks. */
 export const bridges = map(deployed.bridges, (b) => ({ name: b.name, bridgeName: b.bridgeName, subnet: b.subnet, gateway: b.gateway }));
-export const links = map(deployed.links, (l) => ({ alias: l.alias, targetAddress: l.targetAddress, consumerAddress: l.consumerAddress, hostsEntry: l.hostsEntry }));
+export const links = map(deployed.links, (l) => ({ alias: l.alias, targetAddress: l.targetAddress, consumerAddress: l.consumerAddress, consumerAddresses: l.consumerAddresses, hostsEntry: l.hostsEntry, hostsEntries: l.hostsEntries }));
+export const containers = map(deployed.containers, (c) => ({ address: c.address }));
 export const sharedNamespaces = map(deployed.sharedNamespaces, (s) => ({ address: s.address, sharedMode: s.sharedMode }));
 export const routedPairs = map(deployed.routedPairs, (r) => ({ addresses: r.addresses, subnets: r.subnets, probes: r.probes }));
 export const meshes = map(deployed.meshes, (m) => ({ addresses: m.addresses, subnets: m.subnets, bips: m.bips, probes: m.probes }));

@@ -37,6 +37,8 @@ const WHAT: { [definition: string]: string } = {
     TopologyMeshHost: "a host of a mesh",
     BipPool: "a pool",
     TopologyCheck: "a check",
+    TopologyLinkConsumer: "a link consumer",
+    TopologyStandalone: "a container",
     LocalHostArgs: "local",
 };
 
@@ -123,6 +125,19 @@ function checkObject(problems: Problems, path: string, value: Record<string, unk
     const at = (key: string) => (path ? `${path}.${key}` : key);
     const missing = (schema.required ?? []).filter((k) => value[k] === undefined);
     const claimed = new Set<string>();
+    // Keys written one level too high (a container's fields where { container: {...} } belongs):
+    // one message saying where they go.
+    const unknown = Object.keys(value).filter((k) => !props[k]);
+    if (unknown.length > 0 && typeof schema.additionalProperties !== "object") {
+        for (const k of missing) {
+            const inner = resolve(props[k] ?? {}).schema;
+            if (inner.type === "object" && inner.properties && unknown.every((u) => inner.properties![u])) {
+                const others = known.filter((x) => x !== k && value[x] !== undefined).map((x) => `, ${x}`).join("");
+                problems.add(path, `has ${unknown.join(", ")}, which belong inside ${k}; write { ${k}: { ${unknown.join(", ")} }${others} }`);
+                return;
+            }
+        }
+    }
     for (const [key, v] of Object.entries(value)) {
         if (props[key]) {
             check(problems, at(key), v, props[key], key);

@@ -3,15 +3,16 @@
 // The components, their arguments, and the pure functions that validate and plan them (every
 // problem at once, before any resource exists).
 export { CustomBridgeNetwork, CustomBridgeNetworkArgs, BridgePlan, planCustomBridgeNetwork } from "./customBridgeNetwork";
-export { LinkedContainerPair, LinkedContainerPairArgs, LinkPlan, planLinkedContainerPair } from "./linkedContainerPair";
+export { LinkConsumer, LinkMode, LinkedContainerPair, LinkedContainerPairArgs, LinkPlan, planLinkedContainerPair } from "./linkedContainerPair";
 export { SharedNamespaceContainer, SharedNamespaceContainerArgs, validateSharedNamespaceContainer } from "./sharedNamespaceContainer";
+export { StandaloneContainer, StandaloneContainerArgs, validateStandaloneContainer } from "./standaloneContainer";
 export { CrossHostRoutedPair, CrossHostRoutedPairArgs, CrossHostPlan, RoutedHostArgs, planCrossHostRoutedPair } from "./crossHostRoutedPair";
 export { BipPool, RoutedHostPlan, RoutedMesh, RoutedMeshArgs, RoutedMeshHostArgs, RoutedPlan, planRoutedMesh, poolBip } from "./routedMesh";
 export { DockerHost, DockerHostArgs, claimDockerHost } from "./host/dockerHost";
-export { ConnectivityCheck, ConnectivityCheckArgs, validateConnectivityCheck } from "./connectivityCheck";
+export { ConnectivityCheck, ConnectivityCheckArgs, Expectation, validateConnectivityCheck } from "./connectivityCheck";
 
 // What a container is, and how a host is reached.
-export { ContainerSpec, NetworkAttachmentSpec, PortSpec } from "./spec";
+export { ContainerSpec, NetworkAttachmentSpec, NetworkMode, PortSpec, Protocol, RestartPolicy } from "./spec";
 export { HostArgs, LocalHostArgs, SshHostArgs, hostEndpoint, newDockerProvider } from "./host/host";
 
 // A whole stack's topology: its config, its plan (validated across components), its deployment.
@@ -21,6 +22,8 @@ export {
     TopologyContainer,
     TopologyHost,
     TopologyLink,
+    TopologyLinkConsumer,
+    TopologyStandalone,
     TopologyMesh,
     TopologyMeshHost,
     TopologyRoutedPair,

@@ -10,8 +10,9 @@ import { HostArgs, newDockerProvider, registeredArgs } from "./host/host";
 import { LinkedContainerPair } from "./linkedContainerPair";
 import { RoutedMesh, RoutedMeshHostArgs } from "./routedMesh";
 import { SharedNamespaceContainer } from "./sharedNamespaceContainer";
+import { StandaloneContainer } from "./standaloneContainer";
 import { ContainerSpec, NetworkAttachmentSpec } from "./spec";
-import { TopologyPlan, planTopology } from "./topologyPlan";
+import { TopologyPlan, planTopology, standaloneSpec } from "./topologyPlan";
 import { TopologyContainer, TopologyMeshHost, TopologyRoutedSide, TopologySpec, checkKeyGiven } from "./topologySpec";
 
 /** Arguments of a Topology. */
@@ -27,6 +28,7 @@ export interface DeployedTopology {
     bridges: { [name: string]: CustomBridgeNetwork };
     links: { [name: string]: LinkedContainerPair };
     sharedNamespaces: { [name: string]: SharedNamespaceContainer };
+    containers: { [name: string]: StandaloneContainer };
     routedPairs: { [name: string]: CrossHostRoutedPair };
     meshes: { [name: string]: RoutedMesh };
     checks: { [name: string]: ConnectivityCheck };
@@ -42,6 +44,7 @@ export class Topology extends pulumi.ComponentResource implements DeployedTopolo
     public readonly bridges: { [name: string]: CustomBridgeNetwork } = {};
     public readonly links: { [name: string]: LinkedContainerPair } = {};
     public readonly sharedNamespaces: { [name: string]: SharedNamespaceContainer } = {};
+    public readonly containers: { [name: string]: StandaloneContainer } = {};
     public readonly routedPairs: { [name: string]: CrossHostRoutedPair } = {};
     public readonly meshes: { [name: string]: RoutedMesh } = {};
     public readonly checks: { [name: string]: ConnectivityCheck } = {};
@@ -98,19 +101,31 @@ export class Topology extends pulumi.ComponentResource implements DeployedTopolo
             this.bridges[b.name] = new CustomBridgeNetwork(b.name, planned(b.name, { ...b, host: host(b.host), networkName: b.name }), after(b.host));
         }
         for (const l of t.links ?? []) {
-            this.links[l.name] = new LinkedContainerPair(l.name, planned(l.name, { ...l, host: host(l.host), target: spec(l.target), consumer: spec(l.consumer) }), after(l.host));
+            this.links[l.name] = new LinkedContainerPair(
+                l.name,
+                planned(l.name, { ...l, host: host(l.host), target: spec(l.target), consumer: l.consumer && spec(l.consumer), consumers: l.consumers?.map((c) => ({ ...c, container: spec(c.container) })) }),
+                after(l.host),
+            );
         }
         for (const s of t.sharedNamespaces ?? []) {
             this.sharedNamespaces[s.name] = new SharedNamespaceContainer(s.name, planned(s.name, { host: host(s.host), primary: spec(s.primary), sidecars: s.sidecars.map(spec) }), after(s.host));
+        }
+        for (const c of t.containers ?? []) {
+            this.containers[c.name] = new StandaloneContainer(c.name, planned(c.name, { host: host(c.host), container: spec(standaloneSpec(c)) }), after(c.host));
         }
         // A check may name a container of this topology instead of an address (the plan says which host's).
         const addresses = new Map<string, pulumi.Output<string>>();
         for (const [l, pair] of (t.links ?? []).map((l) => [l, this.links[l.name]] as const)) {
             addresses.set(`${l.host}/${l.target.name}`, pair.targetAddress);
-            addresses.set(`${l.host}/${l.consumer.name}`, pair.consumerAddress);
+            for (const [consumer, address] of Object.entries(pair.consumerAddresses)) {
+                addresses.set(`${l.host}/${consumer}`, address);
+            }
         }
         for (const s of t.sharedNamespaces ?? []) {
             addresses.set(`${s.host}/${s.primary.name}`, this.sharedNamespaces[s.name].address);
+        }
+        for (const c of t.containers ?? []) {
+            addresses.set(`${c.host}/${c.name}`, this.containers[c.name].address);
         }
         const routedSides = [
             ...(t.routedPairs ?? []).flatMap((r) => [r.hostA, r.hostB].map((side) => ({ side, c: this.routedPairs[r.name] as CrossHostRoutedPair | RoutedMesh }))),
@@ -121,7 +136,7 @@ export class Topology extends pulumi.ComponentResource implements DeployedTopolo
                 addresses.set(`${side.host}/${c.name}`, owner.addresses.apply((a) => a[c.name]));
             }
         }
-        const allComponents = () => [...Object.values(this.links), ...Object.values(this.sharedNamespaces), ...Object.values(this.routedPairs), ...Object.values(this.meshes), ...Object.values(this.bridges)];
+        const allComponents = () => [...Object.values(this.links), ...Object.values(this.sharedNamespaces), ...Object.values(this.containers), ...Object.values(this.routedPairs), ...Object.values(this.meshes), ...Object.values(this.bridges)];
         for (const c of t.checks ?? []) {
             const to = plan.checks.find((x) => x.name === c.name)?.toContainerOn;
             this.checks[c.name] = new ConnectivityCheck(

@@ -13,6 +13,7 @@ import { firewallArgs } from "./host/firewall";
 import { scriptCommand } from "./host/scripts";
 import { LinkPlan, linkHostNames, planLinkedContainerPair } from "./linkedContainerPair";
 import { validateSharedNamespaceContainer } from "./sharedNamespaceContainer";
+import { validateStandaloneContainer } from "./standaloneContainer";
 import { imageResourceName } from "./containers";
 import { ContainerSpec, effectiveMode } from "./spec";
 import type { TopologyContainer, TopologyMeshHost, TopologyRoutedSide, TopologySpec } from "./topologySpec";
@@ -159,7 +160,10 @@ export function planTopology(t: TopologySpec, stack?: string): TopologyPlan {
         keep(m.name, attempt(() => planRoutedMesh(m.name, { ...m, hosts: Array.isArray(m.hosts) ? m.hosts.map(side) : m.hosts })));
     }
     for (const l of (t.links ?? []).filter((x) => on(x.host))) {
-        keep(l.name, attempt(() => planLinkedContainerPair(l.name, { ...l, host: host(l.host), target: spec(l.target), consumer: spec(l.consumer) })));
+        keep(l.name, attempt(() => planLinkedContainerPair(l.name, { ...l, host: host(l.host), target: spec(l.target), consumer: l.consumer && spec(l.consumer), consumers: l.consumers?.map((c) => ({ ...c, container: spec(c.container) })) })));
+    }
+    for (const c of (t.containers ?? []).filter((x) => on(x.host))) {
+        keep(c.name, attempt(() => (validateStandaloneContainer(c.name, { host: host(c.host), container: spec(standaloneSpec(c)) }), true as const)));
     }
     for (const s of (t.sharedNamespaces ?? []).filter((x) => on(x.host))) {
         keep(s.name, attempt(() => (validateSharedNamespaceContainer(s.name, { host: host(s.host), primary: spec(s.primary), sidecars: (s.sidecars ?? []).map(spec) }), true as const)));
@@ -185,10 +189,15 @@ export function planTopology(t: TopologySpec, stack?: string): TopologyPlan {
 function containerRefs(t: TopologySpec): Map<string, string> {
     const out = new Map<string, string>();
     for (const l of t.links ?? []) {
-        out.set(`${l.host}/${l.target?.name}`, l.host).set(`${l.host}/${l.consumer?.name}`, l.host);
+        for (const c of [l.target, ...linkConsumers(l)]) {
+            out.set(`${l.host}/${c?.name}`, l.host);
+        }
     }
     for (const s of t.sharedNamespaces ?? []) {
         out.set(`${s.host}/${s.primary?.name}`, s.host);
+    }
+    for (const c of t.containers ?? []) {
+        out.set(`${c.host}/${c.name}`, c.host);
     }
     for (const side of routedSides(t)) {
         for (const c of side?.containers ?? []) {
@@ -196,6 +205,18 @@ function containerRefs(t: TopologySpec): Map<string, string> {
         }
     }
     return out;
+}
+
+/** A standalone container's spec: the config entry without its `host`. */
+export function standaloneSpec(c: { host: string } & TopologyContainer): TopologyContainer {
+    const spec: Partial<typeof c> = { ...c };
+    delete spec.host;
+    return spec as TopologyContainer;
+}
+
+/** A link's consumer containers: `consumer`, then each of `consumers`. */
+export function linkConsumers(l: { consumer?: TopologyContainer; consumers?: { container: TopologyContainer }[] }): TopologyContainer[] {
+    return [...(l.consumer ? [l.consumer] : []), ...(l.consumers ?? []).map((c) => c.container)];
 }
 
 /** Every host entry of the routed pairs and meshes, pairs first. */
@@ -257,7 +278,7 @@ function layout(t: TopologySpec, plans: Map<string, unknown>, refs: Map<string, 
     // One Docker provider per host with Docker objects (deployTopology).
     const docked = new Set([
         ...routedSides(t).filter((s) => (s.containers ?? []).length > 0).map((s) => s.host),
-        ...[...(t.bridges ?? []), ...(t.links ?? []), ...(t.sharedNamespaces ?? [])].map((x) => x.host),
+        ...[...(t.bridges ?? []), ...(t.links ?? []), ...(t.sharedNamespaces ?? []), ...(t.containers ?? [])].map((x) => x.host),
     ]);
     for (const h of t.hosts ?? []) {
         if (docked.has(h.name)) {
@@ -321,23 +342,33 @@ function layout(t: TopologySpec, plans: Map<string, unknown>, refs: Map<string, 
         const plan = plans.get(l.name) as LinkPlan;
         const owner = `LinkedContainerPair/${l.name}`;
         component("LinkedContainerPair", l.name);
-        images(l.host, l.name, [l.target, l.consumer]);
+        images(l.host, l.name, [l.target, ...plan.consumers.map((c) => c.spec as TopologyContainer)]);
+        const aliases = [...new Set(plan.consumers.map((c) => c.alias))];
         let target: Wiring = {};
-        let consumer: Wiring = {};
+        const consumer = (alias: string): Wiring => {
+            if (plan.mode === "hosts") {
+                // What --link writes, with what only up knows in <...>.
+                const t = l.target.name;
+                return { hostsEntry: `<address of ${t}> ${linkHostNames(alias, `<id12 of ${t}>`, t)}` };
+            }
+            return plan.sharedNetwork === undefined ? { networks: [{ name: plan.networkName!, aliases: [] }] } : {};
+        };
         if (plan.mode === "dns" && plan.sharedNetwork !== undefined) {
-            target = { aliasOn: { index: plan.sharedNetwork, alias: plan.alias } };
+            target = { aliasOn: { index: plan.sharedNetwork, aliases } };
         } else if (plan.mode === "dns") {
             on(l.host).networks.push({ resource: `${l.name}-network`, name: plan.networkName!, subnet: plan.subnet, internal: false, component: owner });
             resources.push({ type: "docker:index/network:Network", name: `${l.name}-network`, host: l.host });
-            target = { networks: [{ name: plan.networkName!, aliases: [plan.alias] }] };
-            consumer = { networks: [{ name: plan.networkName!, aliases: [] }] };
-        } else {
-            // What --link writes, with what only up knows in <...>.
-            const t = l.target.name;
-            consumer = { hostsEntry: `<address of ${t}> ${linkHostNames(plan.alias, `<id12 of ${t}>`, t)}` };
+            target = { networks: [{ name: plan.networkName!, aliases }] };
         }
         container(l.host, `${l.name}-target`, l.target, owner, target);
-        container(l.host, `${l.name}-consumer`, l.consumer, owner, consumer);
+        for (const c of plan.consumers) {
+            container(l.host, c.resource, c.spec as TopologyContainer, owner, consumer(c.alias));
+        }
+    }
+    for (const c of t.containers ?? []) {
+        component("StandaloneContainer", c.name);
+        images(c.host, c.name, [c]);
+        container(c.host, `${c.name}-container`, standaloneSpec(c), `StandaloneContainer/${c.name}`);
     }
     for (const s of t.sharedNamespaces ?? []) {
         const owner = `SharedNamespaceContainer/${s.name}`;
@@ -366,7 +397,9 @@ function layout(t: TopologySpec, plans: Map<string, unknown>, refs: Map<string, 
         h.containers.sort((a, b) => at(a) - at(b));
         h.scripts.sort((a, b) => rank[a.script] - rank[b.script] || (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));
     }
-    const links = (t.links ?? []).map((l) => ({ host: l.host, consumer: l.consumer.name, target: l.target.name, alias: l.alias ?? l.target.name, mode: l.mode ?? "dns" }));
+    const links = (t.links ?? []).flatMap((l) =>
+        (plans.get(l.name) as LinkPlan).consumers.map((c) => ({ host: l.host, consumer: c.spec.name, target: l.target.name, alias: c.alias, mode: l.mode ?? "dns" })),
+    );
     const checks = (t.checks ?? []).map((c) => ({ host: c.host, name: c.name, from: c.from, to: c.to, toContainerOn: containerHostOf(refs, c), port: c.port, expect: c.expect ?? "reachable" }));
     return { hosts: [...hosts.values()], links, checks, resources };
 }
@@ -374,8 +407,8 @@ function layout(t: TopologySpec, plans: Map<string, unknown>, refs: Map<string, 
 /** What a component adds to a container beyond its spec, as the plan shows it. */
 interface Wiring {
     networks?: { name: string; aliases: string[] }[];
-    /** Mode dns on a shared network: the alias goes on the target's network at `index`. */
-    aliasOn?: { index: number; alias: string };
+    /** Mode dns on a shared network: the aliases go on the target's network at `index`. */
+    aliasOn?: { index: number; aliases: string[] };
     hostsEntry?: string;
     sharesNetnsOf?: string;
 }
@@ -384,7 +417,7 @@ function plannedContainer(resource: string, c: TopologyContainer, component: str
     const networks = [
         ...(c.networks ?? []).map((n, i) => ({
             name: n.name,
-            aliases: [...(n.aliases ?? []), ...(wiring.aliasOn?.index === i ? [wiring.aliasOn.alias] : [])],
+            aliases: [...(n.aliases ?? []), ...(wiring.aliasOn?.index === i ? wiring.aliasOn.aliases : [])],
             ipv4Address: n.ipv4Address,
         })),
         ...(wiring.networks ?? []),
@@ -426,10 +459,13 @@ function absorbRules(h: HostPlan, chain: string, rules: string[]): void {
 function containerOrder(t: TopologySpec): Map<string, number> {
     const keys: string[] = [];
     for (const l of t.links ?? []) {
-        keys.push(`${l.host}/${l.target.name}`, `${l.host}/${l.consumer.name}`);
+        keys.push(...[l.target, ...linkConsumers(l)].map((c) => `${l.host}/${c.name}`));
     }
     for (const s of t.sharedNamespaces ?? []) {
         keys.push(`${s.host}/${s.primary.name}`, ...s.sidecars.map((c) => `${s.host}/${c.name}`));
+    }
+    for (const c of t.containers ?? []) {
+        keys.push(`${c.host}/${c.name}`);
     }
     for (const side of routedSides(t)) {
         keys.push(...(side.containers ?? []).map((c) => `${side.host}/${c.name}`));
@@ -576,7 +612,10 @@ export function validateTopology(t: TopologySpec, stack = "stack"): void {
         uniqueName(`links[${i}].name`, l.name);
         refHost(`links[${i}].host`, l.host);
         useContainer(l.host, `links[${i}].target`, l.target);
-        useContainer(l.host, `links[${i}].consumer`, l.consumer);
+        if (l.consumer !== undefined) {
+            useContainer(l.host, `links[${i}].consumer`, l.consumer);
+        }
+        (l.consumers ?? []).forEach((c, j) => useContainer(l.host, `links[${i}].consumers[${j}].container`, c.container));
         addSubnet(l.host, `links[${i}].subnet`, l.subnet, false);
     });
     (t.sharedNamespaces ?? []).forEach((s, i) => {
@@ -584,6 +623,11 @@ export function validateTopology(t: TopologySpec, stack = "stack"): void {
         refHost(`sharedNamespaces[${i}].host`, s.host);
         useContainer(s.host, `sharedNamespaces[${i}].primary`, s.primary);
         (s.sidecars ?? []).forEach((c, j) => useContainer(s.host, `sharedNamespaces[${i}].sidecars[${j}]`, c));
+    });
+    (t.containers ?? []).forEach((c, i) => {
+        uniqueName(`containers[${i}].name`, c.name);
+        refHost(`containers[${i}].host`, c.host);
+        useContainer(c.host, `containers[${i}]`, c);
     });
     (t.routedPairs ?? []).forEach((p, i) => {
         for (const k of ["hostA", "hostB"] as const) {
@@ -601,10 +645,13 @@ export function validateTopology(t: TopologySpec, stack = "stack"): void {
     const aliasesByHost = new Map<string, string[]>();
     const addAlias = (host: string, names: (string | undefined)[]) => aliasesByHost.set(host, [...(aliasesByHost.get(host) ?? []), ...names.filter((n): n is string => typeof n === "string")]);
     for (const l of t.links ?? []) {
-        addAlias(l.host, [l.alias, ...[l.target, l.consumer].flatMap((c) => (c?.networks ?? []).flatMap((n) => n.aliases ?? []))]);
+        addAlias(l.host, [l.alias, ...(l.consumers ?? []).map((c) => c.alias), ...[l.target, ...linkConsumers(l)].flatMap((c) => (c?.networks ?? []).flatMap((n) => n.aliases ?? []))]);
     }
     for (const s of t.sharedNamespaces ?? []) {
         addAlias(s.host, (s.primary?.networks ?? []).flatMap((n) => n.aliases ?? []));
+    }
+    for (const c of t.containers ?? []) {
+        addAlias(c.host, (c.networks ?? []).flatMap((n) => n.aliases ?? []));
     }
     const routedOn = new Map<string, Set<string>>();
     for (const side of routedSides(t)) {

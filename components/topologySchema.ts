@@ -322,12 +322,19 @@ export const TOPOLOGY_SCHEMA = {
             "description": "A target and a consumer reaching it by an alias (LinkedContainerPair) on one host.",
             "properties": {
                 "alias": {
-                    "description": "The name the consumer uses for the target, e.g. `www`. Defaults to the target's name.",
+                    "description": "The name the consumer uses for the target, e.g. `www`, and the default for each of `consumers`. Defaults to the target's name.",
                     "type": "string"
                 },
                 "consumer": {
                     "$ref": "#/definitions/TopologyContainer",
-                    "description": "The container that reaches the target."
+                    "description": "The container that reaches the target by `alias`. Give it, `consumers`, or both."
+                },
+                "consumers": {
+                    "description": "More containers that reach the same target, each by its own alias (defaults: `alias`, then the target's name).",
+                    "items": {
+                        "$ref": "#/definitions/TopologyLinkConsumer"
+                    },
+                    "type": "array"
                 },
                 "host": {
                     "description": "The `name` of the host (in dockernet:hosts) it is on.",
@@ -353,8 +360,25 @@ export const TOPOLOGY_SCHEMA = {
             "required": [
                 "name",
                 "host",
-                "target",
-                "consumer"
+                "target"
+            ],
+            "type": "object"
+        },
+        "TopologyLinkConsumer": {
+            "additionalProperties": false,
+            "description": "One more consumer of a link's target.",
+            "properties": {
+                "alias": {
+                    "description": "The name it uses for the target. Defaults to the link's `alias`, then to the target's name.",
+                    "type": "string"
+                },
+                "container": {
+                    "$ref": "#/definitions/TopologyContainer",
+                    "description": "The consumer container."
+                }
+            },
+            "required": [
+                "container"
             ],
             "type": "object"
         },
@@ -539,6 +563,77 @@ export const TOPOLOGY_SCHEMA = {
                 "sidecars"
             ],
             "type": "object"
+        },
+        "TopologyStandalone": {
+            "additionalProperties": false,
+            "description": "A container on its own (StandaloneContainer), in any network mode.",
+            "properties": {
+                "command": {
+                    "description": "The command and its arguments (the words after the image in `docker run`). Defaults to the image's.",
+                    "items": {
+                        "type": "string"
+                    },
+                    "type": "array"
+                },
+                "env": {
+                    "additionalProperties": {
+                        "type": "string"
+                    },
+                    "description": "Environment variables (`-e KEY=VALUE`). Defaults to none.",
+                    "type": "object"
+                },
+                "host": {
+                    "description": "The `name` of the host (in dockernet:hosts) it runs on.",
+                    "type": "string"
+                },
+                "hostname": {
+                    "description": "The container's hostname (`--hostname`). Defaults to Docker's (the short id).",
+                    "type": "string"
+                },
+                "image": {
+                    "description": "An image present on (or pullable by) the host, e.g. `nginx:1.27`.",
+                    "type": "string"
+                },
+                "labels": {
+                    "additionalProperties": {
+                        "type": "string"
+                    },
+                    "description": "Docker labels. Defaults to none (dockernet adds `dockernet.component`).",
+                    "type": "object"
+                },
+                "name": {
+                    "description": "The container name (`--name`); Docker's rule `[a-zA-Z0-9][a-zA-Z0-9_.-]*`, e.g. `nginx_web1`.",
+                    "type": "string"
+                },
+                "networkMode": {
+                    "$ref": "#/definitions/NetworkMode",
+                    "description": "`bridge` (docker0), `host` (the host's own stack), `none` (only loopback) or `custom` (only the networks in `networks`). Defaults to `bridge`, or `custom` when `networks` is set."
+                },
+                "networks": {
+                    "description": "User-defined networks to join, by the `name` of a bridge of this topology on the same host. Defaults to none.",
+                    "items": {
+                        "$ref": "#/definitions/TopologyNetworkAttachment"
+                    },
+                    "type": "array"
+                },
+                "ports": {
+                    "description": "Ports the container listens on, published or not. Defaults to none.",
+                    "items": {
+                        "$ref": "#/definitions/PortSpec"
+                    },
+                    "type": "array"
+                },
+                "restart": {
+                    "$ref": "#/definitions/RestartPolicy",
+                    "description": "Restart policy: `no`, `on-failure`, `always` or `unless-stopped`. Defaults to `unless-stopped`."
+                }
+            },
+            "required": [
+                "host",
+                "image",
+                "name"
+            ],
+            "type": "object"
         }
     },
     "description": "Everything one stack declares.",
@@ -554,6 +649,13 @@ export const TOPOLOGY_SCHEMA = {
             "description": "Probes that must see `reachable` or `isolated`.",
             "items": {
                 "$ref": "#/definitions/TopologyCheck"
+            },
+            "type": "array"
+        },
+        "containers": {
+            "description": "Containers on their own, in any network mode (`docker run --net=host ...`).",
+            "items": {
+                "$ref": "#/definitions/TopologyStandalone"
             },
             "type": "array"
         },

@@ -48,8 +48,18 @@ export interface TopologyLink extends Pick<LinkedContainerPairArgs, "alias" | "m
     host: string;
     /** The container reached, by its name or `alias`. */
     target: TopologyContainer;
-    /** The container that reaches the target. */
-    consumer: TopologyContainer;
+    /** The container that reaches the target by `alias`. Give it, `consumers`, or both. */
+    consumer?: TopologyContainer;
+    /** More containers that reach the same target, each by its own alias (defaults: `alias`, then the target's name). */
+    consumers?: TopologyLinkConsumer[];
+}
+
+/** One more consumer of a link's target. */
+export interface TopologyLinkConsumer {
+    /** The consumer container. */
+    container: TopologyContainer;
+    /** The name it uses for the target. Defaults to the link's `alias`, then to the target's name. */
+    alias?: string;
 }
 
 /** A primary container and sidecars in its network namespace (SharedNamespaceContainer). */
@@ -62,6 +72,12 @@ export interface TopologyShared {
     primary: TopologyContainer;
     /** Containers in `container:<primary id>` mode. */
     sidecars: TopologyContainer[];
+}
+
+/** A container on its own (StandaloneContainer), in any network mode. */
+export interface TopologyStandalone extends TopologyContainer {
+    /** The `name` of the host (in dockernet:hosts) it runs on. */
+    host: string;
 }
 
 /** One side of a routed pair: RoutedHostArgs with the host by name. */
@@ -118,6 +134,8 @@ export interface TopologySpec {
     links?: TopologyLink[];
     /** Containers sharing a network namespace. */
     sharedNamespaces?: TopologyShared[];
+    /** Containers on their own, in any network mode (`docker run --net=host ...`). */
+    containers?: TopologyStandalone[];
     /** Two hosts routed to each other (the seed's cross-host setup). */
     routedPairs?: TopologyRoutedPair[];
     /** Many hosts on one LAN routed to each other. */

@@ -34,6 +34,7 @@ describe("stack dev (the seed's single-host scenarios) on lab host h1 as the loc
     const holder = fs.readFileSync(h1.holderPidFile, "utf8").trim();
     const engine = new Engine({ localCommandPrefix: ["nsenter", "-t", holder, "--net", "--mount", "--uts"] });
     let before: Awaited<ReturnType<typeof snapshot>>;
+    let lastOut: Record<string, unknown> = {};
 
     afterAll(async () => {
         await engine.destroy().catch(() => undefined);
@@ -42,24 +43,49 @@ describe("stack dev (the seed's single-host scenarios) on lab host h1 as the loc
 
     test("up applies every declared object and the stack's own probes pass", async () => {
         before = await snapshot("h1");
-        const out = await upStack(engine, "dev", (v) => {
+        const out = (lastOut = await upStack(engine, "dev", (v) => {
             v["dockernet:hosts"] = JSON.stringify([{ name: "local", local: { dockerHost: h1.dockerSocket } }]);
             for (const key of Object.keys(v)) {
                 v[key] = v[key].replace(/busybox:1\.36/g, lab().image);
             }
-        });
+        }));
         const checks = await valueOf<Record<string, string>>(out.checks);
         expect(checks["www-answers"]).toMatch(/^seen=reachable from=nginx_web3 to=www:80/);
-        expect(checks["appnet-isolated-from-docker0"]).toMatch(/^seen=isolated from=api_client/);
+        expect(checks["nginx-web1-by-name"]).toMatch(/^seen=reachable from=nginx_web2 to=172\.17\.\d+\.\d+:80/);
+        expect(checks["api-answers"]).toMatch(/^seen=reachable from=api_client to=api:80/);
+        expect(checks["mynetwork-isolated-from-docker0"]).toMatch(/^seen=isolated from=nginx2/);
         const names = (await onHost("h1", "docker ps --format '{{.Names}}' | sort")).trim().split("\n");
-        expect(names).toEqual(
-            ["api_1", "api_client", "host_box", "host_box_side", "nginx_web1", "nginx_web2", "nginx_web3", "nginx_web4", "none_box", "none_box_side", "tomcat_app1", "tomcat_app1_probe"].sort(),
-        );
-        const links = await valueOf<Record<string, { hostsEntry?: string }>>(out.links);
-        expect(links["web-by-name"].hostsEntry).toMatch(/^172\.17\.\d+\.\d+\tnginx_web1 [0-9a-f]{12}$/);
-        expect((await onHost("h1", "docker exec nginx_web2 cat /etc/hosts")).split("\n")).toContain(links["web-by-name"].hostsEntry);
+        expect(names).toEqual(["api_1", "api_client", "container_docker", "nginx2", "nginx_host", "nginx_none", "nginx_web1", "nginx_web2", "nginx_web3", "tomcat_app1"].sort());
         // The published port of the dns-linked web server answers on the host.
         expect((await onHost("h1", "timeout 5 busybox wget -q -O - http://127.0.0.1:8080/")).trim()).toBe("hello from h1");
+    });
+
+    test("as the seed shows it: --link by name and by alias write these /etc/hosts lines, and both names answer", async () => {
+        const ip1 = (await onHost("h1", "docker inspect --format '{{.NetworkSettings.IPAddress}}' nginx_web1")).trim();
+        const id12 = (await onHost("h1", "docker inspect --format '{{.Id}}' nginx_web1")).trim().slice(0, 12);
+        // The seed: "172.17.0.2	nginx_web1 efbc8e14781b" and "172.17.0.2	www efbc8e14781b nginx_web1".
+        expect((await onHost("h1", "docker exec nginx_web2 cat /etc/hosts")).split("\n")).toContain(`${ip1}\tnginx_web1 ${id12}`);
+        expect((await onHost("h1", "docker exec nginx_web3 cat /etc/hosts")).split("\n")).toContain(`${ip1}\twww ${id12} nginx_web1`);
+        // Only the containers made with the link get the line (the seed's note).
+        expect(await onHost("h1", "docker exec tomcat_app1 cat /etc/hosts")).not.toContain("nginx_web1");
+        const links = await valueOf<Record<string, { hostsEntries: Record<string, string> }>>(lastOut.links);
+        expect(links["seed-links"].hostsEntries).toEqual({ nginx_web2: `${ip1}\tnginx_web1 ${id12}`, nginx_web3: `${ip1}\twww ${id12} nginx_web1` });
+        expect((await onHost("h1", "docker exec nginx_web2 ping -c 1 -W 2 nginx_web1")).split("\n")[0]).toContain(`(${ip1})`);
+        expect((await onHost("h1", "docker exec nginx_web3 wget -q -O - http://www/")).trim()).toBe("hello from h1");
+    });
+
+    test("as the seed shows it: container_docker lives in tomcat_app1's network namespace; host and none modes; mynetwork and nginx2", async () => {
+        const netns = async (c: string) => (await onHost("h1", `readlink /proc/$(docker inspect --format '{{.State.Pid}}' ${c})/ns/net`)).trim();
+        expect(await netns("container_docker")).toBe(await netns("tomcat_app1"));
+        const tomcatIp = (await onHost("h1", "docker inspect --format '{{.NetworkSettings.IPAddress}}' tomcat_app1")).trim();
+        // container_docker's server (port 80) answers on tomcat_app1's address: one namespace.
+        expect((await onHost("h1", `docker exec nginx_web2 wget -q -O - http://${tomcatIp}:80/`)).trim()).toBe("hello from h1");
+        // --net=host: the host's own namespace (h1's); --net=none: loopback only.
+        expect(await netns("nginx_host")).toBe((await onHost("h1", "readlink /proc/self/ns/net")).trim());
+        expect((await onHost("h1", "docker exec nginx_none cat /proc/net/dev | awk -F: 'NR > 2 { gsub(/ /, \"\", $1); print $1 }'")).trim().split("\n")).toEqual(["lo"]);
+        // mynetwork: the seed's subnet and gateway, and nginx2 on it.
+        expect((await onHost("h1", "docker network inspect mynetwork --format '{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}}'")).trim()).toBe("172.19.0.0/16 172.19.0.1");
+        expect((await onHost("h1", "docker inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' nginx2")).trim()).toMatch(/^172\.19\.\d+\.\d+$/);
     });
 
     test("destroy leaves h1 as it was", async () => {

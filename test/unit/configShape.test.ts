@@ -146,6 +146,17 @@ const CATALOG: [string, Edit, string][] = [
         'links[0].target.networks[0].name "appnte" is not a bridge on host h1; declare it in dockernet:bridges'],
     ["a component on a host that is not declared", (t) => { t.bridges[0].host = "h9"; },
         'bridges[0].host "h9" is not one of the hosts (h1, h2, h3, h4); add it to dockernet:hosts or fix the name'],
+    // Links with many consumers, and containers on their own
+    ["a link with neither consumer nor consumers", (t) => { delete t.links[0].consumer; },
+        "consumer is missing; give the container that reaches the target (consumer), or several (consumers)"],
+    ["a consumers entry without its container", (t) => { t.links[0].consumers = [{ alias: "web" }]; },
+        'links[0].consumers[0].container is missing; give it (The consumer container), e.g. { image: "...", name: "..." }'],
+    ["a consumers entry given as a bare container", (t) => { t.links[0].consumers = [{ name: "nginx_web2", image: "lab/busybox:1" }]; },
+        "links[0].consumers[0] has name, image, which belong inside container; write { container: { name, image } }"],
+    ["a container on its own without a host", (t) => { t.containers = [{ name: "nginx_host", image: "lab/busybox:1", networkMode: "host" }]; },
+        'containers[0].host is missing; give it (The `name` of the host (in dockernet:hosts) it runs on), e.g. "..."'],
+    ["a container on its own whose name another container on its host has", (t) => { t.containers = [{ name: "web_h1", host: "h1", image: "lab/busybox:1" }]; },
+        "routedPairs[0].hostA.containers[0].name"],
     // Values each component checks (one message each, under "Invalid <Component> "<name>"", not one per component that uses the value)
     ["a bip equal to the network address", (t) => { t.routedPairs[0].hostB.bip = "172.18.0.0/16"; },
         'hostB.bip "172.18.0.0/16" is the network address of 172.18.0.0/16; a bip is the bridge\'s own address, use 172.18.0.1/16'],
@@ -174,7 +185,7 @@ describe("the config-mistake catalog: each mistake gives its one exact message",
 
     test("top-level keys: a misspelled one gets a did-you-mean, a value that is not a list is named", () => {
         expect(problemsOf({ ...asConfig(base() as never), "dockernet:routedPair": "[]" })).toEqual([
-            "config dockernet:routedPair is not a dockernet setting; did you mean dockernet:routedPairs? use one of: dockernet:bridges, dockernet:checks, dockernet:hosts, dockernet:links, dockernet:meshes, dockernet:routedPairs, dockernet:sharedNamespaces, dockernet:sshPrivateKey, dockernet:sshPrivateKeyPath",
+            "config dockernet:routedPair is not a dockernet setting; did you mean dockernet:routedPairs? use one of: dockernet:bridges, dockernet:checks, dockernet:containers, dockernet:hosts, dockernet:links, dockernet:meshes, dockernet:routedPairs, dockernet:sharedNamespaces, dockernet:sshPrivateKey, dockernet:sshPrivateKeyPath",
         ]);
         expect(problemsOf({ ...asConfig(base() as never), "dockernet:bridges": "appnet" })).toEqual([
             'config dockernet:bridges must be a list (YAML sequence), got "appnet"; see stacks/Pulumi.dev.yaml',

@@ -83,7 +83,8 @@ function declaredNames(stack: string): { hosts: string[]; bridges: string[]; con
     const doc = yaml.load(fs.readFileSync(path.join(ROOT, "stacks", `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, any[]> };
     const c = doc.config;
     const containers = [
-        ...(c["dockernet:links"] ?? []).flatMap((l) => [l.target.name, l.consumer.name]),
+        ...(c["dockernet:links"] ?? []).flatMap((l) => [l.target.name, ...(l.consumer ? [l.consumer.name] : []), ...(l.consumers ?? []).map((x: { container: { name: string } }) => x.container.name)]),
+        ...(c["dockernet:containers"] ?? []).map((x) => x.name),
         ...(c["dockernet:sharedNamespaces"] ?? []).flatMap((s) => [s.primary.name, ...s.sidecars.map((x: { name: string }) => x.name)]),
         ...(c["dockernet:routedPairs"] ?? []).flatMap((p) => [...(p.hostA.containers ?? []), ...(p.hostB.containers ?? [])].map((x: { name: string }) => x.name)),
     ];
@@ -92,7 +93,7 @@ function declaredNames(stack: string): { hosts: string[]; bridges: string[]; con
         // A dns link adds a network of its own unless its containers already share one.
         ...(c["dockernet:links"] ?? [])
             .filter((l) => (l.mode ?? "dns") === "dns")
-            .filter((l) => l.networkName || l.subnet || !(l.target.networks ?? []).some((n: { name: string }) => (l.consumer.networks ?? []).some((m: { name: string }) => m.name === n.name)))
+            .filter((l) => l.networkName || l.subnet || !(l.target.networks ?? []).some((n: { name: string }) => (l.consumer?.networks ?? []).some((m: { name: string }) => m.name === n.name)))
             .map((l) => l.networkName ?? `${l.name}-link`),
     ];
     return { hosts: (c["dockernet:hosts"] ?? []).map((h) => h.name), bridges, containers };
@@ -112,21 +113,22 @@ describe("offline plan of the dev stack", () => {
     test("shows the local host's networks with subnet, gateway and bridge name", () => {
         const local = hostSection(p.text, "local");
         expect(local).toContain("(unix:///var/run/docker.sock)");
-        expect(local).toMatch(/appnet +bridge br-appnet {2}subnet 172\.19\.0\.0\/16 {2}gateway 172\.19\.0\.1/);
-        expect(local).toMatch(/web-by-alias-link +bridge \(Docker names it br-<id>\) {2}subnet 172\.20\.0\.0\/24/);
+        expect(local).toMatch(/mynetwork +bridge br-mynetwork {2}subnet 172\.19\.0\.0\/16 {2}gateway 172\.19\.0\.1/);
         expect(local).toContain("docker0                Docker's default bridge (bip left as it is)");
     });
 
     test("shows containers with image, network mode, networks and aliases, ports and /etc/hosts lines", () => {
         const local = hostSection(p.text, "local");
-        expect(local).toMatch(/nginx_web4 +image busybox:1\.36 {2}network mode custom/);
-        expect(local).toContain("networks: web-by-alias-link (alias www)");
-        expect(local).toContain("publishes 0.0.0.0:8080->80/tcp");
+        // The seed's two --link consumers of one nginx_web1: by name, and by the alias www.
         expect(local).toContain("/etc/hosts += <address of nginx_web1> nginx_web1 <id12 of nginx_web1>");
-        expect(local).toContain("/etc/hosts += <address of api_1> api <id12 of api_1> api_1");
-        expect(local).toMatch(/tomcat_app1_probe +image busybox:1\.36 {2}network mode container:<id of tomcat_app1>/);
-        expect(local).toMatch(/host_box +image busybox:1\.36 {2}network mode host/);
-        expect(local).toMatch(/none_box +image busybox:1\.36 {2}network mode none/);
+        expect(local).toContain("/etc/hosts += <address of nginx_web1> www <id12 of nginx_web1> nginx_web1");
+        expect(local).toMatch(/api_1 +image busybox:1\.36 {2}network mode custom/);
+        expect(local).toContain("networks: mynetwork (alias api)");
+        expect(local).toContain("publishes 0.0.0.0:8080->80/tcp");
+        expect(local).toMatch(/container_docker +image busybox:1\.36 {2}network mode container:<id of tomcat_app1>/);
+        expect(local).toMatch(/nginx_host +image busybox:1\.36 {2}network mode host/);
+        expect(local).toMatch(/nginx_none +image busybox:1\.36 {2}network mode none/);
+        expect(local).toMatch(/nginx2 +image busybox:1\.36 {2}network mode custom {2}\[StandaloneContainer\/nginx2\]/);
     });
 
     test("shows the host scripts with their arguments, known or not", () => {
@@ -134,7 +136,7 @@ describe("offline plan of the dev stack", () => {
         expect(local).toContain("over local /bin/sh;");
         expect(local).toContain("create: probe.sh 'nginx_web3' 'www' '80' 'reachable' '5'");
         // This probe's target is a container address, which exists only once the container runs.
-        expect(local).toMatch(/appnet-isolated-from-docker0-probe\n {6}create: probe\.sh <arguments known only during up>/);
+        expect(local).toMatch(/mynetwork-isolated-from-docker0-probe\n {6}create: probe\.sh <arguments known only during up>/);
         expect(local).not.toMatch(/bip\.sh|routes\.sh|firewall\.sh/);
     });
 
@@ -151,16 +153,18 @@ describe("offline plan of the dev stack", () => {
             expect({ name, drawn: drawn(p.svg, name) }).toEqual({ name, drawn: true });
         }
         expect(p.svg).toMatch(/^<\?xml[^]*<svg [^]*<\/svg>\n$/);
-        expect(p.svg).toContain("www (DNS)");
+        expect(p.svg).toContain("www (/etc/hosts)");
         expect(p.svg).toContain("nginx_web1 (/etc/hosts)");
+        expect(p.svg).toContain("api (DNS)");
     });
 
     test("the Mermaid flowchart has the host, its networks, containers and links", () => {
         expect(p.mermaid.startsWith("flowchart LR\n")).toBe(true);
         expect(p.mermaid).toContain('subgraph host__local["local · unix:///var/run/docker.sock"]');
-        expect(p.mermaid).toContain('subgraph net__local__appnet["appnet · bridge br-appnet · 172.19.0.0/16 · gw 172.19.0.1"]');
-        expect(p.mermaid).toContain('c__local__nginx_web3 -->|"www (DNS)"| c__local__nginx_web4');
-        expect(p.mermaid).toContain('c__local__tomcat_app1_probe ===|"shares netns"| c__local__tomcat_app1');
+        expect(p.mermaid).toContain('subgraph net__local__mynetwork["mynetwork · bridge br-mynetwork · 172.19.0.0/16 · gw 172.19.0.1"]');
+        expect(p.mermaid).toContain('c__local__nginx_web3 -->|"www (/etc/hosts)"| c__local__nginx_web1');
+        expect(p.mermaid).toContain('c__local__nginx_web2 -->|"nginx_web1 (/etc/hosts)"| c__local__nginx_web1');
+        expect(p.mermaid).toContain('c__local__container_docker ===|"shares netns"| c__local__tomcat_app1');
         for (const name of declaredNames("dev").containers) {
             expect(p.mermaid).toContain(`c__local__${name}["${name}<br/>`);
         }

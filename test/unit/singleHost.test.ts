@@ -5,6 +5,7 @@ import {
     ContainerSpec,
     CustomBridgeNetwork,
     LinkedContainerPair,
+    LinkedContainerPairArgs,
     SharedNamespaceContainer,
     planCustomBridgeNetwork,
     planLinkedContainerPair,
@@ -141,6 +142,32 @@ describe.each([false, true])("single-host components (preview=%s)", (preview) =>
         }
     });
 
+    test("LinkedContainerPair with the seed's two consumers of one target: by name and by alias, in both modes", async () => {
+        const hosts = new LinkedContainerPair("seed", {
+            target: web("nginx_web1"),
+            consumers: [{ container: web("nginx_web2") }, { container: web("nginx_web3"), alias: "www" }],
+            mode: "hosts",
+        });
+        new LinkedContainerPair("seed-dns", {
+            target: web("dns_web1"),
+            consumers: [{ container: web("dns_web2"), alias: "web1" }, { container: web("dns_web3"), alias: "www" }],
+        });
+        await settle();
+        expect(Object.keys(hosts.consumers)).toEqual(["nginx_web2", "nginx_web3"]);
+        expect(rec.ofType("docker:index/container:Container").map((r) => r.name)).toEqual(
+            expect.arrayContaining(["seed-target", "seed-consumer-nginx_web2", "seed-consumer-nginx_web3", "seed-dns-target", "seed-dns-consumer-dns_web2", "seed-dns-consumer-dns_web3"]),
+        );
+        // Mode dns: one network, the target carries both aliases, both consumers join it.
+        expect(rec.named("seed-dns-target").inputs.networksAdvanced).toEqual([expect.objectContaining({ aliases: ["web1", "www"] })]);
+        expect(rec.named("seed-dns-consumer-dns_web3").inputs.networksAdvanced).toHaveLength(1);
+        if (!preview) {
+            const entries = (await valueOf(hosts.hostsEntries)) as Record<string, string>;
+            expect(entries.nginx_web2).toMatch(/^172\.17\.0\.\d+\tnginx_web1 \S{12}$/);
+            expect(entries.nginx_web3).toMatch(/^172\.17\.0\.\d+\twww \S{12} nginx_web1$/);
+            expect(await valueOf(hosts.hostsEntry)).toBe(entries.nginx_web2);
+        }
+    });
+
     test("SharedNamespaceContainer puts sidecars in container:<primary id>, replaced with it", async () => {
         const shared = new SharedNamespaceContainer("app", {
             primary: web("tomcat_app1", { ports: [{ internal: 8080, external: 8080 }] }),
@@ -184,6 +211,16 @@ describe.each([false, true])("single-host components (preview=%s)", (preview) =>
     });
 });
 
+/** The message a LinkedContainerPair's planning gives for these args. */
+function messageOfLink(args: Partial<LinkedContainerPairArgs>): string {
+    try {
+        planLinkedContainerPair("l", args as LinkedContainerPairArgs);
+        return "";
+    } catch (e) {
+        return (e as Error).message;
+    }
+}
+
 describe("validation rules (pure, all problems at once)", () => {
     test("Docker's name rule: nginx_web1 is valid, leading '-' and spaces are not", () => {
         expect(() => planLinkedContainerPair("p", { target: web("nginx_web1"), consumer: web("nginx_web2"), mode: "hosts" })).not.toThrow();
@@ -209,6 +246,13 @@ describe("validation rules (pure, all problems at once)", () => {
             () => planLinkedContainerPair("p", { target: web("a", { networkMode: "host" }), consumer: web("b"), alias: "a" }),
             'target.networkMode is "host"; a link needs both containers on a bridge network',
         );
+    });
+
+    test("a link needs a consumer; consumers need their own names and valid aliases", () => {
+        expect(messageOfLink({ target: web("t") })).toContain("consumer is missing; give the container that reaches the target (consumer), or several (consumers)");
+        const m = messageOfLink({ target: web("t"), consumers: [{ container: web("c") }, { container: web("c"), alias: "bad alias" }], mode: "hosts" });
+        expect(m).toContain('consumers[1].container.name "c" is already used by consumers[0].container.name on the same host');
+        expect(m).toContain('consumers[1].alias "bad alias"');
     });
 
     test("target and consumer need different names", () => {
