@@ -204,7 +204,14 @@ export function planRoutedHosts(
             );
         }
     }
-    const lans = [...new Map(valid.filter((s) => s.lan).map((s) => [subnetText(s.lan!), s] as const)).values()];
+    // Each LAN once, named by the first host on it.
+    const lanByText = new Map<string, (typeof valid)[number]>();
+    for (const s of valid.filter((x) => x.lan)) {
+        if (!lanByText.has(subnetText(s.lan!))) {
+            lanByText.set(subnetText(s.lan!), s);
+        }
+    }
+    const lans = [...lanByText.values()];
     if (pool) {
         for (const l of lans) {
             if (overlaps(pool.cidr, l.lan!)) {

@@ -494,9 +494,24 @@ export function validateTopology(t: TopologySpec, stack = "stack"): void {
             endpoints.set(at, h.name);
         }
     });
+    // An unknown host name is one mistake however many components use it: one message, at its
+    // first use, naming the others.
+    const unknownHosts = new Map<string, { name: unknown; fields: string[] }>();
     const refHost = (field: string, name: unknown) => {
         if (typeof name !== "string" || !hostNames.has(name)) {
-            problems.add(field, `${show(name)} is not one of the hosts (${[...hostNames].join(", ")}); add it to dockernet:hosts or fix the name`);
+            const entry = unknownHosts.get(show(name)) ?? { name, fields: [] };
+            entry.fields.push(field);
+            unknownHosts.set(show(name), entry);
+        }
+    };
+    const reportUnknownHosts = () => {
+        for (const [shown, { name, fields }] of unknownHosts) {
+            const near = typeof name === "string" ? nearest(name, [...hostNames].filter((h): h is string => typeof h === "string")) : undefined;
+            problems.add(
+                fields[0],
+                `${shown} is not one of the hosts (${[...hostNames].join(", ")}); ${near ? `did you mean ${near}? ` : ""}add it to dockernet:hosts or fix the name` +
+                    (fields.length > 1 ? ` (also used by ${fields.slice(1).join(", ")})` : ""),
+            );
         }
     };
     const bridgesByHost = new Map<string, Set<string>>();
@@ -690,5 +705,6 @@ export function validateTopology(t: TopologySpec, stack = "stack"): void {
             );
         }
     });
+    reportUnknownHosts();
     problems.throwIfAny("topology", stack);
 }

@@ -241,6 +241,13 @@ function run(file: string, argv: string[], cwd: string, env: NodeJS.ProcessEnv):
 }
 
 if (require.main === module) {
+    // `npm run plan | head`: the reader went away; stop quietly, as other command-line tools do.
+    process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+        if (e.code === "EPIPE") {
+            process.exit(0);
+        }
+        throw e;
+    });
     main(process.argv.slice(2)).then(
         (code) => (process.exitCode = code),
         (e) => {

@@ -43,6 +43,8 @@ function program(targetRevision: string): Topology {
         target: web("dns_web1", { env: { REVISION: targetRevision } }),
         consumer: idle("dns_web3"),
         alias: "www",
+        // A second consumer of the same target, by an alias of its own.
+        consumers: [{ container: idle("dns_web4"), alias: "web" }],
         mode: "dns",
         // Explicit, so Docker's automatic pool choice cannot take 172.19.0.0/16 before "custom" does.
         subnet: "172.21.0.0/24",
@@ -102,9 +104,11 @@ describe("single host (lab h1, real Docker over SSH)", () => {
         expect(page.out).toBe("hello from h1");
     });
 
-    test("link by alias www (mode dns) survives the target's recreation with a new IP, consumer untouched", async () => {
+    test("link by alias www (mode dns) survives the target's recreation with a new IP, consumers untouched", async () => {
         expect((await sh("dns_web3", "timeout 5 wget -q -O - http://www/")).out).toBe("hello from h1");
+        expect((await sh("dns_web4", "timeout 5 wget -q -O - http://web/")).out).toBe("hello from h1");
         const consumerId = await idOf("dns_web3");
+        const secondId = await idOf("dns_web4");
         const oldTargetId = await idOf("dns_web1");
         const oldIp = await ipOf("dns_web1");
         // Hold the old address while the target is replaced, so the new one must differ.
@@ -123,8 +127,10 @@ describe("single host (lab h1, real Docker over SSH)", () => {
         expect(await idOf("dns_web1")).not.toBe(oldTargetId);
         expect(await ipOf("dns_web1")).not.toBe(oldIp);
         expect(await idOf("dns_web3")).toBe(consumerId);
+        expect(await idOf("dns_web4")).toBe(secondId);
         const page = await sh("dns_web3", "timeout 5 wget -q -O - http://www/");
         expect(page.out).toBe("hello from h1");
+        expect((await sh("dns_web4", "timeout 5 wget -q -O - http://web/")).out).toBe("hello from h1");
     });
 
     test("host mode sees the host's LAN interface; none mode has only lo", async () => {

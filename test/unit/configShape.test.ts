@@ -145,7 +145,11 @@ const CATALOG: [string, Edit, string][] = [
     ["a container on a network its host does not have", (t) => { t.links[0].target.networks = [{ name: "appnte" }]; },
         'links[0].target.networks[0].name "appnte" is not a bridge on host h1; declare it in dockernet:bridges'],
     ["a component on a host that is not declared", (t) => { t.bridges[0].host = "h9"; },
-        'bridges[0].host "h9" is not one of the hosts (h1, h2, h3, h4); add it to dockernet:hosts or fix the name'],
+        'bridges[0].host "h9" is not one of the hosts (h1, h2, h3, h4); did you mean h1? add it to dockernet:hosts or fix the name'],
+    ["a host renamed in dockernet:hosts while five components still use the old name", (t) => { t.hosts[0].name = "hx1"; },
+        'routedPairs[0].hostA.host "h1" is not one of the hosts (hx1, h2, h3, h4); did you mean hx1? add it to dockernet:hosts or fix the name (also used by bridges[0].host, links[0].host, sharedNamespaces[0].host, checks[0].host)'],
+    ["a bip that overlaps the LAN: blamed once, the LAN addresses not at all", (t) => { t.routedPairs[0].hostB.bip = "192.168.0.1/16"; },
+        'hostB.bip "192.168.0.1/16" overlaps the LAN 192.168.100.0/24 of hostA; choose a container subnet outside the LAN'],
     // Links with many consumers, and containers on their own
     ["a link with neither consumer nor consumers", (t) => { delete t.links[0].consumer; },
         "consumer is missing; give the container that reaches the target (consumer), or several (consumers)"],
