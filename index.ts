@@ -9,6 +9,14 @@ const config = new pulumi.Config("dockernet");
 const topology = topologyFromConfig(pulumi.runtime.allConfig());
 const keyPath = config.get("sshPrivateKeyPath");
 const privateKey = config.getSecret("sshPrivateKey") ?? (keyPath ? pulumi.secret(fs.readFileSync(expandHome(keyPath), "utf8")) : undefined);
+// A key given in plain text (not `pulumi config set --secret`) sits readable in the stack file.
+const isSecret = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
+if (pulumi.runtime.allConfig()["dockernet:sshPrivateKey"] !== undefined && isSecret && !isSecret("dockernet:sshPrivateKey")) {
+    pulumi.log.warn(
+        `dockernet:sshPrivateKey is stored in plain text in Pulumi.${pulumi.getStack()}.yaml: anyone who reads the file has the key; ` +
+            `store it encrypted with \`pulumi config set --secret dockernet:sshPrivateKey --stack ${pulumi.getStack()} < ~/.ssh/id_ed25519\``,
+    );
+}
 const deployed = deployTopology(topology, privateKey);
 
 const map = <T, U>(o: { [k: string]: T }, f: (v: T) => U) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));

@@ -265,7 +265,26 @@ describe("the offline plan (npm run plan)", () => {
         expect(r.printed).toContain("bip.sh");
         expect(leak(r.printed)).toBeUndefined();
         expect(leak(r.pictures)).toBeUndefined();
+        expect(r.printed).toContain("note: dockernet:sshPrivateKey is in plain text in");
     }, 60000);
+});
+
+test("the stack program warns when the key is in the config as plain text, and not when it is a secret", async () => {
+    for (const secret of [false, true]) {
+        await jest.isolateModulesAsync(async () => {
+            const isolated = (await import("@pulumi/pulumi")) as typeof pulumi;
+            const mocks = (await import("../support/mocks")) as typeof Mocks;
+            await new mocks.Recorder().install(false);
+            isolated.runtime.setAllConfig({ "dockernet:hosts": JSON.stringify([{ name: "h1", ssh: { address: "192.168.100.200" } }]), "dockernet:sshPrivateKey": KEY }, secret ? ["dockernet:sshPrivateKey"] : []);
+            const warnings: string[] = [];
+            const spy = jest.spyOn(isolated.log, "warn").mockImplementation(async (m: string) => void warnings.push(m));
+            await import("../../index");
+            await mocks.settle();
+            spy.mockRestore();
+            expect({ secret, warned: warnings.some((w) => w.startsWith("dockernet:sshPrivateKey is stored in plain text")) }).toEqual({ secret, warned: !secret });
+            expect(leak(warnings.join("\n"))).toBeUndefined();
+        });
+    }
 });
 
 describe("the host scripts", () => {
