@@ -127,7 +127,7 @@ function checkObject(problems: Problems, path: string, value: Record<string, unk
     const claimed = new Set<string>();
     // Keys written one level too high (a container's fields where { container: {...} } belongs):
     // one message saying where they go.
-    const unknown = Object.keys(value).filter((k) => !props[k]);
+    const unknown = Object.keys(value).filter((k) => !props[k] && value[k] !== undefined);
     if (unknown.length > 0 && typeof schema.additionalProperties !== "object") {
         for (const k of missing) {
             const inner = resolve(props[k] ?? {}).schema;
@@ -139,6 +139,9 @@ function checkObject(problems: Problems, path: string, value: Record<string, unk
         }
     }
     for (const [key, v] of Object.entries(value)) {
+        if (v === undefined) {
+            continue; // a field left out in code (`{ gateway: undefined }`) is absent, as in YAML
+        }
         if (props[key]) {
             check(problems, at(key), v, props[key], key);
             continue;

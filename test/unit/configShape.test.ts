@@ -196,6 +196,13 @@ describe("the config-mistake catalog: each mistake gives its one exact message",
         ]);
     });
 
+    test("a field left out in code as undefined is absent, as in YAML", () => {
+        const t = base() as unknown as { bridges: Record<string, unknown>[] };
+        t.bridges[0].gateway = undefined;
+        t.bridges[0].ipRange = undefined;
+        expect(() => planTopology(t as unknown as TopologySpec, "cat")).not.toThrow();
+    });
+
     test("every stack file in stacks/ is accepted", () => {
         const dir = path.join(__dirname, "..", "..", "stacks");
         for (const f of fs.readdirSync(dir).filter((x) => /^Pulumi\..+\.yaml$/.test(x))) {
