@@ -4,8 +4,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { planFor } from "./component";
+import { DockerHost } from "./host/dockerHost";
 import { HostArgs, registeredArgs } from "./host/host";
-import { RoutedPlan, buildRouted, planRoutedHosts } from "./routedMesh";
+import { RoutedPlan, buildRouted, firewallAfter, planRoutedHosts } from "./routedMesh";
 import { ContainerSpec } from "./spec";
 import { problemsFor } from "./validate";
 
@@ -77,11 +78,14 @@ export class CrossHostRoutedPair extends pulumi.ComponentResource {
      * should `dependsOn` them, since setting bip restarts Docker.
      */
     public readonly hostChanges: { [host: string]: pulumi.Resource[] };
+    /** Each host's DockerHost (its bip), by host name. */
+    public readonly dockerHosts: { [host: string]: DockerHost };
 
     constructor(name: string, args: CrossHostRoutedPairArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dockernet:index:CrossHostRoutedPair", name, registeredArgs(args), opts);
         const plan = planFor(this, args, () => planCrossHostRoutedPair(name, args));
-        const made = buildRouted(this, "CrossHostRoutedPair", name, [args.hostA, args.hostB], plan);
+        const made = buildRouted(this, "CrossHostRoutedPair", name, [args.hostA, args.hostB], plan, firewallAfter.get(args));
+        this.dockerHosts = made.daemons;
         this.containers = made.containers;
         this.hostChanges = made.hostChanges;
         this.addresses = made.addresses;

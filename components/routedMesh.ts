@@ -291,6 +291,13 @@ export function planRoutedMesh(name: string, args: RoutedMeshArgs): RoutedPlan {
     return plan!;
 }
 
+/**
+ * What a host's firewall sets of a routed component must wait for, by host name, keyed by the
+ * component's args: a Topology sets it for its own pairs and meshes (the Docker networks it declares
+ * on that host).
+ */
+export const firewallAfter = new WeakMap<object, (host: string) => pulumi.Input<pulumi.Resource[]>>();
+
 /** What building a routed mesh or pair made, for the component's outputs. */
 export interface RoutedResources {
     containers: { [name: string]: docker.Container };
@@ -313,6 +320,7 @@ export function buildRouted(
     name: string,
     sides: RoutedMeshHostArgs[],
     plan: RoutedPlan,
+    after?: (host: string) => pulumi.Input<pulumi.Resource[]>,
 ): RoutedResources {
     const containers: { [name: string]: docker.Container } = {};
     const hostChanges: { [host: string]: pulumi.Resource[] } = {};
@@ -345,7 +353,10 @@ export function buildRouted(
             `${prefix}-firewall`,
             host,
             { script: "firewall", create: firewallArgs("create", hp.firewallChain, hp.firewallRules), delete: firewallArgs("delete", hp.firewallChain, hp.firewallRules) },
-            { parent: component, dependsOn: daemon.changes },
+            // After the host's own Docker networks, where a Topology says which (firewallAfter): Docker
+            // inserts each new network's MASQUERADE at the top of nat POSTROUTING, which would push this
+            // set's jump below it.
+            { parent: component, dependsOn: after ? pulumi.output(after(hp.hostName)).apply((more) => [...daemon.changes, ...more]) : daemon.changes },
         );
         ready.push(routes, firewall);
         hostChanges[hp.hostName] = [...daemon.changes, routes, firewall];
@@ -407,11 +418,14 @@ export class RoutedMesh extends pulumi.ComponentResource {
     public readonly containers: { [name: string]: docker.Container };
     /** The host changes (bip, routes, firewall) by host name; other Docker objects on a host should `dependsOn` them. */
     public readonly hostChanges: { [host: string]: pulumi.Resource[] };
+    /** Each host's DockerHost (its bip), by host name. */
+    public readonly dockerHosts: { [host: string]: DockerHost };
 
     constructor(name: string, args: RoutedMeshArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dockernet:index:RoutedMesh", name, registeredArgs(args), opts);
         const plan = planFor(this, args, () => planRoutedMesh(name, args));
-        const made = buildRouted(this, "RoutedMesh", name, args.hosts, plan);
+        const made = buildRouted(this, "RoutedMesh", name, args.hosts, plan, firewallAfter.get(args));
+        this.dockerHosts = made.daemons;
         this.containers = made.containers;
         this.hostChanges = made.hostChanges;
         this.addresses = made.addresses;

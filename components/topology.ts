@@ -8,7 +8,7 @@ import { CrossHostRoutedPair, RoutedHostArgs } from "./crossHostRoutedPair";
 import { CustomBridgeNetwork } from "./customBridgeNetwork";
 import { HostArgs, newDockerProvider, registeredArgs } from "./host/host";
 import { LinkedContainerPair } from "./linkedContainerPair";
-import { RoutedMesh, RoutedMeshHostArgs } from "./routedMesh";
+import { RoutedMesh, RoutedMeshHostArgs, firewallAfter } from "./routedMesh";
 import { SharedNamespaceContainer } from "./sharedNamespaceContainer";
 import { StandaloneContainer } from "./standaloneContainer";
 import { ContainerSpec, NetworkAttachmentSpec } from "./spec";
@@ -80,21 +80,33 @@ export class Topology extends pulumi.ComponentResource implements DeployedTopolo
             ...c,
             networks: c.networks?.map((n): NetworkAttachmentSpec => ({ ...n, name: this.bridges[n.name].name })),
         });
+        // A routed host's firewall sets wait for the Docker networks declared on that host (Docker puts
+        // each new network's MASQUERADE at the top of nat POSTROUTING, above rules made before it):
+        // known once those components exist, below, so handed over as a promise.
+        const networksOn = new Map<string, { promise: Promise<pulumi.Resource[]>; resolve: (r: pulumi.Resource[]) => void }>();
+        for (const h of t.hosts) {
+            let resolve!: (r: pulumi.Resource[]) => void;
+            networksOn.set(h.name, { promise: new Promise((r) => (resolve = r)), resolve });
+        }
+        const ordered = <A extends object>(a: A): A => {
+            firewallAfter.set(a, (hostName) => networksOn.get(hostName)?.promise ?? []);
+            return a;
+        };
         for (const r of t.routedPairs ?? []) {
             const side = (s: TopologyRoutedSide): RoutedHostArgs => ({ ...s, host: host(s.host), containers: s.containers?.map(spec) });
-            this.routedPairs[r.name] = new CrossHostRoutedPair(r.name, planned(r.name, { ...r, hostA: side(r.hostA), hostB: side(r.hostB) }), { ...moved, dependsOn: given });
+            this.routedPairs[r.name] = new CrossHostRoutedPair(r.name, ordered(planned(r.name, { ...r, hostA: side(r.hostA), hostB: side(r.hostB) })), { ...moved, dependsOn: given });
         }
         for (const m of t.meshes ?? []) {
             const side = (s: TopologyMeshHost): RoutedMeshHostArgs => ({ ...s, host: host(s.host), containers: s.containers?.map(spec) });
-            this.meshes[m.name] = new RoutedMesh(m.name, planned(m.name, { ...m, hosts: m.hosts.map(side) }), { ...moved, dependsOn: given });
+            this.meshes[m.name] = new RoutedMesh(m.name, ordered(planned(m.name, { ...m, hosts: m.hosts.map(side) })), { ...moved, dependsOn: given });
         }
-        // Everything else on a host waits for that host's changes (bip restarts Docker).
+        // Everything else on a host waits for that host's daemon settings (bip restarts Docker).
         const after = (hostName: string, more: pulumi.Resource[] = []) => ({
             ...moved,
             dependsOn: [
                 ...given,
                 ...more,
-                ...[...Object.values(this.routedPairs), ...Object.values(this.meshes)].flatMap((r) => r.hostChanges[hostName] ?? []),
+                ...[...Object.values(this.routedPairs), ...Object.values(this.meshes)].flatMap((r) => r.dockerHosts[hostName]?.changes ?? []),
             ],
         });
         for (const b of t.bridges ?? []) {
@@ -112,6 +124,9 @@ export class Topology extends pulumi.ComponentResource implements DeployedTopolo
         }
         for (const c of t.containers ?? []) {
             this.containers[c.name] = new StandaloneContainer(c.name, planned(c.name, { host: host(c.host), container: spec(standaloneSpec(c)) }), after(c.host));
+        }
+        for (const [hostName, n] of networksOn) {
+            n.resolve([...(t.bridges ?? []).filter((b) => b.host === hostName).map((b) => this.bridges[b.name]), ...(t.links ?? []).filter((l) => l.host === hostName && (l.mode ?? "dns") === "dns").map((l) => this.links[l.name])]);
         }
         // A check may name a container of this topology instead of an address (the plan says which host's).
         const addresses = new Map<string, pulumi.Output<string>>();

@@ -13,6 +13,10 @@ export const USAGE = `usage: npm run <command> -- [--stack NAME] [options]      
               --full              print the whole host-script command texts
               --config-file FILE  a stack config file other than stacks/Pulumi.NAME.yaml
               --out-dir DIR       where the pictures go (default: out/)
+  check     the live hosts against the plan: bip, docker0, routes, firewall chains, containers'
+            networks and aliases, and the stack's checks run again; one table; exit 1 on drift.
+            Changes nothing unless --repair (converge what drifted through the same scripts).
+              --repair            --config-file FILE
   preview   pulumi preview --stack NAME
   up        pulumi up --stack NAME          (asks before changing anything; --yes skips the question)
   destroy   pulumi destroy --stack NAME     (asks before deleting anything; --yes skips the question)
@@ -35,6 +39,8 @@ export interface Parsed {
     command: string;
     stack: string;
     full: boolean;
+    /** check: converge what drifted. */
+    repair?: boolean;
     configFile?: string;
     outDir?: string;
     /** Arguments passed on to pulumi as they are. */
@@ -44,7 +50,7 @@ export interface Parsed {
 /** Parses the command line; throws UsageError with a message for the user. */
 export function parseArgs(argv: string[]): Parsed {
     const [command, ...rest] = argv;
-    if (!command || !["plan", "preview", "up", "destroy"].includes(command)) {
+    if (!command || !["plan", "check", "preview", "up", "destroy"].includes(command)) {
         throw new UsageError(command ? `unknown command ${JSON.stringify(command)}` : "no command given");
     }
     const out: Parsed = { command, stack: "dev", full: false, passThrough: [] };
@@ -62,15 +68,17 @@ export function parseArgs(argv: string[]): Parsed {
             out.stack = value();
         } else if (flag === "--full" && command === "plan") {
             out.full = true;
-        } else if (flag === "--config-file" && command === "plan") {
+        } else if (flag === "--repair" && command === "check") {
+            out.repair = true;
+        } else if (flag === "--config-file" && (command === "plan" || command === "check")) {
             out.configFile = value();
         } else if (flag === "--out-dir" && command === "plan") {
             out.outDir = value();
         } else if (flag === "--") {
             out.passThrough.push(...rest.slice(i + 1));
             break;
-        } else if (command === "plan") {
-            throw new UsageError(`plan does not take ${JSON.stringify(arg)}`);
+        } else if (command === "plan" || command === "check") {
+            throw new UsageError(`${command} does not take ${JSON.stringify(arg)}`);
         } else {
             out.passThrough.push(arg);
         }
@@ -143,6 +151,9 @@ export async function main(argv: string[], io: { out: NodeJS.WritableStream; err
     if (args.command === "plan") {
         return plan(root, args, io);
     }
+    if (args.command === "check") {
+        return check(root, args, io);
+    }
     return runPulumi(root, args, io);
 }
 
@@ -172,6 +183,22 @@ async function plan(root: string, args: Parsed, io: { out: NodeJS.WritableStream
     } catch (e) {
         if (e instanceof PlanError) {
             io.err.write(`dockernet plan: ${e.message}\n`);
+            return EXIT.failed;
+        }
+        throw e;
+    }
+}
+
+async function check(root: string, args: Parsed, io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream }): Promise<number> {
+    const { PlanError } = await import("./plan");
+    const { checkStack, formatCheck } = await import("./check");
+    try {
+        const { rows } = await checkStack({ root, stack: args.stack, configFile: args.configFile, repair: args.repair });
+        io.out.write(formatCheck(args.stack, rows));
+        return rows.some((r) => r.verdict === "drift" || r.verdict === "error") ? EXIT.failed : EXIT.ok;
+    } catch (e) {
+        if (e instanceof PlanError) {
+            io.err.write(`dockernet check: ${e.message}\n`);
             return EXIT.failed;
         }
         throw e;
