@@ -1,12 +1,9 @@
 // Two Docker hosts whose containers reach each other directly: each daemon gets its own bip
 // subnet, each host routes the peer's container subnet via the peer's LAN address, and the
 // firewall lets that traffic in. The seed's second half, made safe, owned and reversible.
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { planFor } from "./component";
-import { DockerHost } from "./host/dockerHost";
-import { HostArgs, registeredArgs } from "./host/host";
-import { RoutedPlan, buildRouted, firewallAfter, planRoutedHosts } from "./routedMesh";
+import { HostArgs } from "./host/host";
+import { RoutedHosts, RoutedPlan, planRoutedHosts } from "./routedMesh";
 import { ContainerSpec } from "./spec";
 import { problemsFor } from "./validate";
 
@@ -64,33 +61,8 @@ export function planCrossHostRoutedPair(name: string, args: CrossHostRoutedPairA
  * a route to the peer's container subnet via the peer, and firewall rules in a chain of its own;
  * then the containers; then probes both ways. Resources grow with hosts, not hosts squared.
  */
-export class CrossHostRoutedPair extends pulumi.ComponentResource {
-    /** Container addresses by container name, both hosts. */
-    public readonly addresses: pulumi.Output<{ [container: string]: string }>;
-    /** Each host's container subnet, by host name. */
-    public readonly subnets: pulumi.Output<{ [host: string]: string }>;
-    /** The probes' reports (empty when verify is off). */
-    public readonly probes: pulumi.Output<string[]>;
-    /** The containers, by name. */
-    public readonly containers: { [name: string]: docker.Container };
-    /**
-     * The host changes (bip, routes, firewall) by host name: other Docker objects on these hosts
-     * should `dependsOn` them, since setting bip restarts Docker.
-     */
-    public readonly hostChanges: { [host: string]: pulumi.Resource[] };
-    /** Each host's DockerHost (its bip), by host name. */
-    public readonly dockerHosts: { [host: string]: DockerHost };
-
+export class CrossHostRoutedPair extends RoutedHosts {
     constructor(name: string, args: CrossHostRoutedPairArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("dockernet:index:CrossHostRoutedPair", name, registeredArgs(args), opts);
-        const plan = planFor(this, args, () => planCrossHostRoutedPair(name, args));
-        const made = buildRouted(this, "CrossHostRoutedPair", name, [args.hostA, args.hostB], plan, firewallAfter.get(args));
-        this.dockerHosts = made.daemons;
-        this.containers = made.containers;
-        this.hostChanges = made.hostChanges;
-        this.addresses = made.addresses;
-        this.subnets = made.subnets;
-        this.probes = made.probes;
-        this.registerOutputs({ started: made.started, addresses: this.addresses, subnets: this.subnets, probes: this.probes });
+        super("CrossHostRoutedPair", name, args, opts, () => planCrossHostRoutedPair(name, args), [args?.hostA, args?.hostB]);
     }
 }

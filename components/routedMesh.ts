@@ -401,38 +401,61 @@ export function buildRouted(
 }
 
 /**
- * Hosts on one LAN whose containers reach each other by address: per host a bip (given or from the
- * pool, owned by the host's DockerHost), one route set to every peer's container subnet, one
- * firewall set; then the containers; then a ring of probes. Resources grow with hosts.
+ * What a routed pair and a routed mesh are alike: the component, its plan, its resources
+ * (buildRouted) and its outputs. `kind` is the type token's last part.
  */
-export class RoutedMesh extends pulumi.ComponentResource {
+export abstract class RoutedHosts extends pulumi.ComponentResource {
     /** Container addresses by container name, all hosts. */
     public readonly addresses: pulumi.Output<{ [container: string]: string }>;
     /** Each host's container subnet, by host name. */
     public readonly subnets: pulumi.Output<{ [host: string]: string }>;
-    /** Each host's bip (given or allocated), by host name. */
-    public readonly bips: { [host: string]: string };
     /** The probes' reports (empty when verify is off). */
     public readonly probes: pulumi.Output<string[]>;
     /** The containers, by name. */
     public readonly containers: { [name: string]: docker.Container };
-    /** The host changes (bip, routes, firewall) by host name; other Docker objects on a host should `dependsOn` them. */
+    /**
+     * The host changes (bip, routes, firewall) by host name: other Docker objects on these hosts
+     * should `dependsOn` them, since setting bip restarts Docker.
+     */
     public readonly hostChanges: { [host: string]: pulumi.Resource[] };
     /** Each host's DockerHost (its bip), by host name. */
     public readonly dockerHosts: { [host: string]: DockerHost };
+    protected readonly plan: RoutedPlan;
 
-    constructor(name: string, args: RoutedMeshArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("dockernet:index:RoutedMesh", name, registeredArgs(args), opts);
-        const plan = planFor(this, args, () => planRoutedMesh(name, args));
-        const made = buildRouted(this, "RoutedMesh", name, args.hosts, plan, firewallAfter.get(args));
+    protected constructor(
+        kind: "RoutedMesh" | "CrossHostRoutedPair",
+        name: string,
+        args: object,
+        opts: pulumi.ComponentResourceOptions | undefined,
+        makePlan: () => RoutedPlan,
+        sides: RoutedMeshHostArgs[],
+        extraOutputs: (plan: RoutedPlan) => pulumi.Inputs = () => ({}),
+    ) {
+        super(`dockernet:index:${kind}`, name, registeredArgs(args), opts);
+        this.plan = planFor(this, args, makePlan);
+        const made = buildRouted(this, kind, name, sides, this.plan, firewallAfter.get(args));
         this.dockerHosts = made.daemons;
         this.containers = made.containers;
         this.hostChanges = made.hostChanges;
         this.addresses = made.addresses;
         this.subnets = made.subnets;
         this.probes = made.probes;
-        this.bips = Object.fromEntries(plan.hosts.map((h) => [h.hostName, h.bip]));
-        this.registerOutputs({ started: made.started, addresses: this.addresses, subnets: this.subnets, bips: this.bips, probes: this.probes });
+        this.registerOutputs({ started: made.started, addresses: this.addresses, subnets: this.subnets, ...extraOutputs(this.plan), probes: this.probes });
+    }
+}
+
+/**
+ * Hosts on one LAN whose containers reach each other by address: per host a bip (given or from the
+ * pool, owned by the host's DockerHost), one route set to every peer's container subnet, one
+ * firewall set; then the containers; then a ring of probes. Resources grow with hosts.
+ */
+export class RoutedMesh extends RoutedHosts {
+    /** Each host's bip (given or allocated), by host name. */
+    public readonly bips: { [host: string]: string };
+
+    constructor(name: string, args: RoutedMeshArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("RoutedMesh", name, args, opts, () => planRoutedMesh(name, args), args?.hosts, (plan) => ({ bips: Object.fromEntries(plan.hosts.map((h) => [h.hostName, h.bip])) }));
+        this.bips = Object.fromEntries(this.plan.hosts.map((h) => [h.hostName, h.bip]));
     }
 }
 
