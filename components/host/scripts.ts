@@ -53,10 +53,11 @@ export function shellQuote(word: string): string {
 
 /**
  * The command line that runs a host script with arguments: the script travels in a quoted
- * here-document (nothing in it is expanded) and becomes `sh -c`'s program, the arguments follow
- * as single-quoted words. Not `sh -s`: a command in the script that reads stdin would eat the
- * rest of the script. Nothing needs to be installed on the host beforehand, and the text is
- * exactly what the plan shows.
+ * here-document (nothing in it is expanded) into DN_SCRIPT_TEXT, which becomes `sh -c`'s program;
+ * the arguments follow as single-quoted words. The script keeps its own text from DN_SCRIPT_TEXT
+ * in its boot record (lib/common.sh), so what runs again after a reboot is exactly what ran. Not
+ * `sh -s`: a command in the script that reads stdin would eat the rest of the script. Nothing
+ * needs to be installed on the host beforehand, and the text is exactly what the plan shows.
  */
 export function scriptCommand(script: string, args: string[]): string {
     return commandWithText(script, scriptText(script), args);
@@ -65,5 +66,8 @@ export function scriptCommand(script: string, args: string[]): string {
 /** scriptCommand with the script's text given (e.g. an older version's, in tests of upgrades). */
 export function commandWithText(script: string, text: string, args: string[]): string {
     const words = args.map(shellQuote).join(" ");
-    return `sh -c "$(cat <<'${MARK}'\n${text}${text.endsWith("\n") ? "" : "\n"}${MARK}\n)" ${script}.sh ${words} </dev/null\n`;
+    return (
+        `DN_SCRIPT_TEXT="$(cat <<'${MARK}'\n${text}${text.endsWith("\n") ? "" : "\n"}${MARK}\n)"\n` +
+        `export DN_SCRIPT_TEXT\nsh -c "$DN_SCRIPT_TEXT" ${script}.sh ${words} </dev/null\n`
+    );
 }

@@ -20,7 +20,7 @@ set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 S=$ROOT/components/host/scripts
-SUITES=${*:-static bip routes fw}
+SUITES=${*:-static bip routes fw boot}
 
 if [ "$(id -u)" != 0 ]; then
 	echo "run.sh: must run as root (it creates network namespaces)" >&2
@@ -999,10 +999,154 @@ root_state() {
 }
 ROOT_BEFORE=$(root_state)
 
+# ------------------------------------------------------------------ boot records
+# What a create leaves for the next boot: its record, restore.sh, and with systemd the
+# dockernet-restore.service unit and its docker.service.wants link (under a scratch --unit-dir,
+# with a systemctl on PATH that only logs). A "reboot" here flushes the namespace's routes and
+# iptables; restore.sh must bring back exactly what the creates made.
+boot_snap() { # the state dir and unit dir, names and contents
+	(cd "$B" && find state units -print 2>/dev/null | sort && find state units -type f -exec cksum {} + 2>/dev/null | sort -k3)
+}
+bt() { # SCRIPT ARGS...: run a script in the boot namespace with the boot options
+	local sc=$1
+	shift
+	run ip netns exec "$BNS" env PATH="$B/bin:$PATH" $BSH "$S/$sc.sh" "$@" --state-dir "$B/state" --lock "$B/lock" --unit-dir "$B/units" ${BINIT:+--init "$BINIT"}
+}
+kern_snap() { ip netns exec "$BNS" sh -c 'ip -4 route show proto 187; iptables-save | grep -v "^#" | sed "s/\[[0-9:]*\]//"'; }
+
+suite_boot_shell() {
+	BSH=$1
+	section "boot records ($BSH)"
+	B=$(mktemp -d "$T/boot.XXXXXX")
+	mkdir -p "$B/bin" "$B/units"
+	printf '#!/bin/sh\necho "systemctl $*" >>%s/systemctl.log\n' "$B" >"$B/bin/systemctl"
+	chmod +x "$B/bin/systemctl"
+	new_ns boot || {
+		fail "cannot create a network namespace"
+		return
+	}
+	BNS=$NEWNS
+	local nsx="ip netns exec $BNS" k0 k1 rec fwrules
+	$nsx ip link add v0 type veth peer name v1
+	$nsx ip link set v0 up
+	$nsx ip link set v1 up
+	$nsx ip addr add 10.9.0.1/24 dev v0
+	# the tables exist once a rule was in them (as on any host running Docker)
+	$nsx sh -c 'for tb in filter nat; do iptables -w -t $tb -A OUTPUT -j ACCEPT && iptables -w -t $tb -D OUTPUT -j ACCEPT; done'
+	k0=$(kern_snap)
+	fwrules=(accept,-,-,172.18.0.0/16,172.17.0.0/16 nat-return,172.17.0.0/16,172.18.0.0/16)
+	BINIT=systemd
+
+	bt routes create --tag b1 172.18.0.0/16=10.9.0.2
+	expect "routes create (systemd)" 0 changed
+	rec=$B/state/boot/routes.b1.rec
+	t "  record routes.b1.rec, runnable: set -- create ... then the whole script" \
+		bash -c '[ "$(sed -n 2p "$1")" = "set -- create '"'"'--tag'"'"' '"'"'b1'"'"' '"'"'172.18.0.0/16=10.9.0.2'"'"' '"'"'--state-dir'"'"' '"'"'$2/state'"'"' '"'"'--lock'"'"' '"'"'$2/lock'"'"' '"'"'--unit-dir'"'"' '"'"'$2/units'"'"' '"'"'--init'"'"' '"'"'systemd'"'"'" ] && grep -q "^# ---- BEGIN dockernet common" "$1" && ! grep -q "lib/common.sh\"" "$1"' _ "$rec" "$B"
+	t "  restore.sh written, executable" test -x "$B/state/boot/restore.sh"
+	t "  unit written, ExecStart runs restore.sh" grep -qx "ExecStart=/bin/sh $B/state/boot/restore.sh" "$B/units/dockernet-restore.service"
+	t "  unit ordered after docker.service, wanted by it" bash -c 'grep -qx "After=docker.service network-online.target" "$1" && grep -qx "WantedBy=docker.service" "$1"' _ "$B/units/dockernet-restore.service"
+	t "  enabled: docker.service.wants link" test "$(readlink "$B/units/docker.service.wants/dockernet-restore.service")" = "$B/units/dockernet-restore.service"
+	t "  systemctl daemon-reload ran once" test "$(grep -c 'daemon-reload' "$B/systemctl.log")" = 1
+	bt firewall create --chain DN-B1 "${fwrules[@]}"
+	expect "firewall create" 0 changed
+	t "  record firewall.DN-B1.rec" test -f "$B/state/boot/firewall.DN-B1.rec"
+	t "  unit unchanged: no second daemon-reload" test "$(grep -c 'daemon-reload' "$B/systemctl.log")" = 1
+	bt routes check --tag b1 172.18.0.0/16=10.9.0.2
+	expect "routes check" 0 ok
+	bt firewall check --chain DN-B1 "${fwrules[@]}"
+	expect "firewall check" 0 ok
+	k1=$(kern_snap)
+
+	# A reboot: the kernel forgets routes and rules.
+	$nsx ip route flush proto 187
+	$nsx sh -c 'for tb in filter nat; do iptables -w -t $tb -F; iptables -w -t $tb -X; done'
+	bt routes check --tag b1 172.18.0.0/16=10.9.0.2
+	expect "after the reboot, routes check sees the loss" 1
+	run ip netns exec "$BNS" env PATH="$B/bin:$PATH" sh "$B/state/boot/restore.sh"
+	expect "restore.sh" 0
+	out_has "  says what it restored" "dockernet restore: routes.b1: changed"
+	same "  routes, chains and jumps exactly as the creates made them" "$k1" "$(kern_snap)"
+	bt firewall check --chain DN-B1 "${fwrules[@]}"
+	expect "  firewall check after restore" 0 ok
+	local b1
+	b1=$(boot_snap)
+	run ip netns exec "$BNS" env PATH="$B/bin:$PATH" sh "$B/state/boot/restore.sh"
+	expect "restore.sh again" 0
+	out_has "  changes nothing" "dockernet restore: firewall.DN-B1: unchanged"
+	same "  records untouched by a restore" "$b1" "$(boot_snap)"
+
+	# Drift in the boot side shows in check.
+	rm -f "$B/units/docker.service.wants/dockernet-restore.service"
+	bt routes check --tag b1 172.18.0.0/16=10.9.0.2
+	expect "unit link removed by hand: check differs" 1
+	out_has "  names it" "dockernet-restore.service is not enabled"
+	bt routes create --tag b1 172.18.0.0/16=10.9.0.2
+	expect "  create puts the link back (host unchanged)" 0 unchanged
+	t "  link back" test -L "$B/units/docker.service.wants/dockernet-restore.service"
+	mv "$rec" "$B/rec.aside"
+	bt routes check --tag b1 172.18.0.0/16=10.9.0.2
+	expect "record removed by hand: check differs" 1
+	out_has "  names it" "no boot record $rec"
+	mv "$B/rec.aside" "$rec"
+	bt routes check --tag b1 172.18.0.0/16=10.9.0.3
+	expect "check with another gateway" 1
+	out_has "  the record is for other arguments" "is for other arguments"
+
+	# A failed create keeps the previous record; a refused first create leaves none.
+	$nsx ip route add 172.20.0.0/16 via 10.9.0.9 proto static
+	b1=$(boot_snap)
+	bt routes create --tag b1 172.18.0.0/16=10.9.0.2 172.20.0.0/16=10.9.0.2
+	expect "create refused (a foreign route)" 3
+	same "  the record is the previous one" "$b1" "$(boot_snap)"
+	bt routes create --tag b2 172.20.0.0/16=10.9.0.2
+	expect "a first create refused" 3
+	t "  leaves no record" test ! -e "$B/state/boot/routes.b2.rec"
+	same "  boot side unchanged" "$b1" "$(boot_snap)"
+	$nsx ip route del 172.20.0.0/16 via 10.9.0.9 proto static
+
+	# Teardown: the last delete removes restore.sh, the unit, the link and the wants dir it made.
+	bt routes delete --tag b1 172.18.0.0/16=10.9.0.2
+	expect "routes delete" 0 changed
+	t "  its record gone, the unit stays for the firewall set" bash -c '[ ! -e "$1/state/boot/routes.b1.rec" ] && [ -f "$1/units/dockernet-restore.service" ]' _ "$B"
+	local reloads
+	reloads=$(grep -c 'daemon-reload' "$B/systemctl.log")
+	bt firewall delete --chain DN-B1
+	expect "firewall delete" 0 changed
+	t "  state dir gone" test ! -e "$B/state"
+	t "  unit dir as before (empty)" test -z "$(ls -A "$B/units")"
+	t "  daemon-reload after the unit went" test "$(grep -c 'daemon-reload' "$B/systemctl.log")" = $((reloads + 1))
+	same "  kernel as before" "$k0" "$(kern_snap)"
+
+	# A docker.service.wants that was there before stays, with what else it holds.
+	mkdir -p "$B/units/docker.service.wants"
+	ln -s /dev/null "$B/units/docker.service.wants/other.service"
+	bt routes create --tag b3 172.18.0.0/16=10.9.0.2
+	bt routes delete --tag b3
+	t "  a wants dir that was there stays, with its other link" test -L "$B/units/docker.service.wants/other.service"
+	rm -rf "$B/units/docker.service.wants"
+
+	# Without systemd: records and restore.sh, no unit, and create says what that means.
+	BINIT=none
+	bt routes create --tag b4 172.18.0.0/16=10.9.0.2
+	expect "create without systemd" 0 changed
+	err_has "  warns that nothing runs restore.sh at boot" "does not run systemd: nothing will run $B/state/boot/restore.sh at boot"
+	t "  no unit written" test -z "$(ls -A "$B/units")"
+	bt routes check --tag b4 172.18.0.0/16=10.9.0.2
+	expect "  check ok without a unit" 0 ok
+	bt routes create --tag b4 172.18.0.0/16=10.9.0.2
+	t "  the warning once, not on every create" test -z "$ERR"
+	bt routes delete --tag b4
+	expect "  delete" 0 changed
+	t "  state dir gone" test ! -e "$B/state"
+	BINIT=
+	same "kernel as before" "$k0" "$(kern_snap)"
+}
+
 for suite in $SUITES; do
 	case $suite in
 	static) suite_static ;;
 	bip) for sh in "${SHELLS_ALL[@]}"; do suite_bip_shell "$sh"; done ;;
+	boot) for sh in dash bash; do suite_boot_shell "$sh"; done ;;
 	routes)
 		suite_routes_shell dash
 		suite_routes_shell bash
@@ -1028,7 +1172,7 @@ for suite in $SUITES; do
 		done
 		;;
 	*)
-		echo "run.sh: unknown suite $suite (static bip routes fw)" >&2
+		echo "run.sh: unknown suite $suite (static bip routes fw boot)" >&2
 		exit 2
 		;;
 	esac

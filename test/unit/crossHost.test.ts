@@ -32,7 +32,7 @@ describe.each([false, true])("CrossHostRoutedPair (preview=%s)", (preview) => {
         new CrossHostRoutedPair("seed", args({ preserveSourceIp: true }));
         await settle();
         const cmd = (n: string) => rec.named(n).inputs.create as string;
-        expect(cmd("h2-bip")).toContain(")\" bip.sh 'create' '172.18.0.1/16' </dev/null");
+        expect(cmd("h2-bip")).toContain('sh -c "$DN_SCRIPT_TEXT" bip.sh \'create\' \'172.18.0.1/16\' </dev/null');
         expect(cmd("seed-h1-routes")).toMatch(/routes\.sh 'create' '--tag' 'DN-R-[0-9A-F]{10}' '172\.18\.0\.0\/16=192\.168\.100\.201'/);
         expect(cmd("seed-h2-routes")).toContain("'172.17.0.0/16=192.168.100.200'");
         const fw = cmd("seed-h1-firewall");
@@ -142,8 +142,8 @@ describe("CrossHostRoutedPair validation (before any resource exists)", () => {
     });
 });
 
-test("host scripts travel as a quoted here-document with single-quoted arguments and no stdin", () => {
+test("host scripts travel as a quoted here-document (kept in DN_SCRIPT_TEXT) with single-quoted arguments and no stdin", () => {
     const text = scriptCommand("routes", ["create", "--tag", "x", "it's"]);
-    expect(text.startsWith(`sh -c "$(cat <<'DOCKERNET_SCRIPT_EOF'\n#!/bin/sh\n`)).toBe(true);
-    expect(text.endsWith(`\nDOCKERNET_SCRIPT_EOF\n)" routes.sh 'create' '--tag' 'x' 'it'\\''s' </dev/null\n`)).toBe(true);
+    expect(text.startsWith(`DN_SCRIPT_TEXT="$(cat <<'DOCKERNET_SCRIPT_EOF'\n#!/bin/sh\n`)).toBe(true);
+    expect(text.endsWith(`\nDOCKERNET_SCRIPT_EOF\n)"\nexport DN_SCRIPT_TEXT\nsh -c "$DN_SCRIPT_TEXT" routes.sh 'create' '--tag' 'x' 'it'\\''s' </dev/null\n`)).toBe(true);
 });

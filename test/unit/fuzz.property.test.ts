@@ -340,9 +340,9 @@ function splitPosix(src: string): Token[] {
     return out;
 }
 
-/** The exact prefix of every host-script command: `sh -c` with the script as a quoted here-document. */
+/** The exact prefix of every host-script command: the script as a quoted here-document in DN_SCRIPT_TEXT, then `sh -c` of it. */
 function transportHead(script: Script, body = scriptText(script)): string {
-    return `sh -c "$(cat <<'${MARK}'\n${body}${body.endsWith("\n") ? "" : "\n"}${MARK}\n)" `;
+    return `DN_SCRIPT_TEXT="$(cat <<'${MARK}'\n${body}${body.endsWith("\n") ? "" : "\n"}${MARK}\n)"\nexport DN_SCRIPT_TEXT\nsh -c "$DN_SCRIPT_TEXT" `;
 }
 
 /** Reads a scriptCommand text back into its arguments, or throws saying why it is not inert. */

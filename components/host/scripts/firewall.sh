@@ -3,7 +3,8 @@
 #
 # Usage:
 #   sh firewall.sh create|delete|check --chain NAME [--state-dir DIR]
-#       [--lock FILE] [--lock-wait SECONDS] [<rule> ...]
+#       [--lock FILE] [--lock-wait SECONDS] [--init auto|systemd|none]
+#       [--unit-dir DIR] [<rule> ...]
 #   Options also accept the --opt=VALUE form.  IPv4 (iptables) only.
 #
 #   NAME  ^DN-[A-Z0-9-]{1,20}$ - the chain this resource owns (one per table).
@@ -22,6 +23,9 @@
 #   no `+` wildcard.
 #   CIDRs: a.b.c.d/n with no host bits, or a.b.c.d (= /32); 0.0.0.0/0 = `-`.
 #   Rules keep the given order.  --chain is also accepted by delete/check.
+#   --init auto|systemd|none, --unit-dir DIR: how the boot record comes back
+#   (lib/common.sh, "boot records"; auto = systemd when /run/systemd/system
+#   exists; units go to /etc/systemd/system by default).
 #
 # Every rule and every jump carries -m comment --comment "dockernet:NAME";
 # every iptables call uses -w; the `iptables`/`iptables-restore` on PATH are
@@ -52,7 +56,7 @@ umask 022
 # shellcheck source=lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
 
-USAGE='usage: firewall.sh create|delete|check --chain NAME [--state-dir DIR] [--lock FILE] [--lock-wait SECONDS] [accept,<in-if>,<out-if>,<src-cidr>,<dst-cidr> | nat-return,<src-cidr>,<dst-cidr> ...]'
+USAGE='usage: firewall.sh create|delete|check --chain NAME [--state-dir DIR] [--lock FILE] [--lock-wait SECONDS] [--init auto|systemd|none] [--unit-dir DIR] [accept,<in-if>,<out-if>,<src-cidr>,<dst-cidr> | nat-return,<src-cidr>,<dst-cidr> ...]'
 
 CHAIN=
 
@@ -81,7 +85,7 @@ cidr_arg() {
 RULES=
 while [ $# -gt 0 ]; do
 	case $1 in
-	--*=* | --chain | --state-dir | --lock | --lock-wait)
+	--*=* | --chain | --state-dir | --lock | --lock-wait | --init | --unit-dir)
 		dn_option_value "$@"
 		shift "$DN_SHIFT"
 		;;
@@ -114,6 +118,7 @@ done
 [ -n "$CHAIN" ] || dn_usage_error "missing --chain NAME; $USAGE"
 COMMENT=dockernet:$CHAIN
 MARKER=$DN_STATE_DIR/firewall.docker-user
+DN_BOOT_NAME=firewall.$CHAIN
 
 dn_traps
 dn_tmp_init
@@ -430,6 +435,7 @@ do_check() {
 	if has_want filter && ! forward_jump_exists; then
 		echo "differs: FORWARD does not jump to DOCKER-USER" >>"$DN_TMP/diffs"
 	fi
+	dn_boot_check >>"$DN_TMP/diffs"
 	if [ -s "$DN_TMP/diffs" ]; then
 		cat -- "$DN_TMP/diffs"
 		return 1

@@ -3,7 +3,8 @@
 #
 # Usage:
 #   sh routes.sh create|delete|check [--tag NAME] [--proto N] [--state-dir DIR]
-#       [--lock FILE] [--lock-wait SECONDS] [<dest-cidr>=<via-ip> ...]
+#       [--lock FILE] [--lock-wait SECONDS] [--init auto|systemd|none]
+#       [--unit-dir DIR] [<dest-cidr>=<via-ip> ...]
 #   Options also accept the --opt=VALUE form.  IPv4 only.
 #
 #   <dest-cidr>=<via-ip>  e.g. 172.19.0.0/16=10.0.0.12 (network address, /1../32)
@@ -14,6 +15,9 @@
 #                running an IS-IS daemon should get another number.
 #   --state-dir DIR  default /var/lib/dockernet
 #   --lock FILE  default /run/lock/dockernet.lock (shared by all dockernet scripts)
+#   --init auto|systemd|none  how the boot record comes back (lib/common.sh,
+#                "boot records"); auto = systemd when /run/systemd/system exists
+#   --unit-dir DIR  where the systemd unit goes (default /etc/systemd/system)
 #
 # Ownership model.  A host may carry routes of several dockernet resources, so
 # "ours" has two levels:
@@ -42,7 +46,7 @@ umask 022
 # shellcheck source=lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
 
-USAGE='usage: routes.sh create|delete|check [--tag NAME] [--proto N] [--state-dir DIR] [--lock FILE] [--lock-wait SECONDS] [<dest-cidr>=<via-ip> ...]'
+USAGE='usage: routes.sh create|delete|check [--tag NAME] [--proto N] [--state-dir DIR] [--lock FILE] [--lock-wait SECONDS] [--init auto|systemd|none] [--unit-dir DIR] [<dest-cidr>=<via-ip> ...]'
 
 TAG=default
 PROTO=187
@@ -53,7 +57,7 @@ shift
 PAIRS=
 while [ $# -gt 0 ]; do
 	case $1 in
-	--*=* | --tag | --proto | --state-dir | --lock | --lock-wait)
+	--*=* | --tag | --proto | --state-dir | --lock | --lock-wait | --init | --unit-dir)
 		dn_option_value "$@"
 		shift "$DN_SHIFT"
 		;;
@@ -101,8 +105,18 @@ case $(ip -V 2>&1 || true) in
 esac
 
 STATE_FILE=$DN_STATE_DIR/routes.$TAG
+DN_BOOT_NAME=routes.$TAG
+DN_BOOT_UNORDERED=1
 
 dn_traps
+# A run cut short (a signal: the SSH session killed, a timeout) undoes the routes it changed, as a
+# failed `ip` call does; rollback is a no-op once the journal is empty or when nothing ran.
+undo_on_exit() {
+	if [ "$1" -ne 0 ] && [ -n "$DN_TMP" ] && [ -s "$DN_TMP/journal" ]; then
+		rollback || dn_warn "undoing this run's route changes failed - inspect the routes by hand"
+	fi
+}
+trap 'dn_on_exit undo_on_exit' EXIT
 
 # ---------------------------------------------------------------- helpers
 # count_lines TEXT: number of non-empty lines.
@@ -257,6 +271,7 @@ do_create() {
 			dn_die 4 "cannot write $STATE_FILE, and undoing this run's changes failed - inspect the routes by hand"
 		fi
 	fi
+	: >"$DN_TMP/journal" # done: nothing for undo_on_exit to undo
 }
 
 do_delete() {
@@ -282,6 +297,7 @@ do_delete() {
 		if rollback; then dn_die 3 "cannot remove $STATE_FILE; undid this run's changes"; fi
 		dn_die 4 "cannot remove $STATE_FILE, and undoing this run's changes failed - inspect the routes by hand"
 	fi
+	: >"$DN_TMP/journal"
 	dn_tidy_state_dir
 }
 
@@ -314,6 +330,7 @@ do_check() {
 	if ! cmp -s -- "$DN_TMP/want" "$DN_TMP/have"; then
 		echo "differs: the record $STATE_FILE does not list exactly these routes" >>"$DN_TMP/diffs"
 	fi
+	dn_boot_check >>"$DN_TMP/diffs"
 	if [ -s "$DN_TMP/diffs" ]; then
 		cat -- "$DN_TMP/diffs"
 		return 1
