@@ -3,8 +3,13 @@
 # $LAB/bin/hostctl; inside each lab host's mount namespace it is bind-mounted over
 # /usr/bin/systemctl and /usr/bin/journalctl, and it is the host's init script:
 #   hostctl init LAB HOST        holder: set up the host's mounts, start dockerd + sshd, sleep forever
+#   hostctl reboot               what a reboot does to the host's kernel and Docker, then its boot
 #   systemctl restart docker ... shim: start/stop/restart/is-active/status/cat/show docker
 #   journalctl -u docker -n 20   shim: last lines of the host's dockerd.log
+# Like systemd, the shim starts the units enabled in /etc/systemd/system/docker.service.wants
+# (their ExecStart, in name order, as Type=oneshot) each time it has started dockerd: at boot and
+# after every start or restart of docker. Each host has its own /etc/systemd/system, and
+# /run/systemd/system (systemd is "running") unless $LAB/hN/no-systemd exists.
 # It only ever runs inside a lab host's own network + mount namespace.
 set -u
 
@@ -100,6 +105,38 @@ stop_dockerd() {
     return 1
 }
 
+# The units enabled for docker.service, run once each after dockerd has started (systemd pulls in
+# a unit's Wants= on every start job of docker.service, and After=docker.service orders it after
+# Docker is up). Each ExecStart line runs without a shell, as systemd runs it; output and exit code
+# go to $HDIR/units.log. `systemctl start/restart docker` returns once Docker is up, without
+# waiting for them (systemctl waits for the job it asked for, not for the units that job pulls
+# in), so they run in the background: a caller holding dockernet's lock (bip.sh restarting
+# Docker) is not waited for by its own restore.
+start_wanted_units() {
+    (
+        close_fds
+        exec </dev/null >/dev/null 2>&1
+        run_wanted_units
+    ) &
+}
+
+run_wanted_units() {
+    local link unit line rc
+    for link in /etc/systemd/system/docker.service.wants/*.service; do
+        [ -e "$link" ] || continue
+        unit=$(readlink -f "$link")
+        while IFS= read -r line; do
+            case $line in ExecStart=*) ;; *) continue ;; esac
+            line=${line#ExecStart=}
+            echo "$(date +%s.%N) start $(basename "$link"): $line" >>"$HDIR/units.log"
+            # shellcheck disable=SC2086 # an ExecStart line is split into words, as systemd does
+            (close_fds; env -i PATH="$PATH" LANG=C.UTF-8 $line </dev/null >>"$HDIR/units.log" 2>&1)
+            rc=$?
+            echo "$(date +%s.%N) done $(basename "$link"): exit $rc" >>"$HDIR/units.log"
+        done <"$unit"
+    done
+}
+
 with_lock() { # serialise start/stop/restart of one host's dockerd
     exec 8>>"$HDIR/docker.lock"
     flock -w 90 8 || die "could not lock $HDIR/docker.lock"
@@ -165,7 +202,9 @@ cmd_systemctl() {
     case $verb in
         start)
             with_lock
-            start_dockerd || { echo "Job for docker.service failed." >&2; return 1; } ;;
+            if dockerd_pid >/dev/null; then return 0; fi
+            start_dockerd || { echo "Job for docker.service failed." >&2; return 1; }
+            start_wanted_units ;;
         stop)
             with_lock
             stop_dockerd || return 1 ;;
@@ -178,7 +217,8 @@ cmd_systemctl() {
                 echo "Job for docker.service failed because dockerd did not come back; see 'journalctl -u docker'." >&2
                 return 1
             fi
-            echo "$(date -Iseconds) restart $HOST pid $old -> $(dockerd_pid)" >>"$HDIR/restarts.log" ;;
+            echo "$(date -Iseconds) restart $HOST pid $old -> $(dockerd_pid)" >>"$HDIR/restarts.log"
+            start_wanted_units ;;
         reload)
             pid=$(dockerd_pid) || { echo "docker.service is not active, cannot reload." >&2; return 1; }
             kill -HUP "$pid" ;;
@@ -253,6 +293,37 @@ cmd_journalctl() {
     if [ "$n" = all ]; then cat "$log"; else tail -n "$n" "$log"; fi
 }
 
+# What a reboot does to this host, then its boot: dockerd stops (its containers with it), the kernel
+# forgets every route but the LAN's connected one, every iptables rule and chain, the bridges and
+# ip_forward; /run starts empty for Docker and the lock. Then init starts dockerd and the units
+# enabled for it, as at boot. $HDIR/boot.log gets `down`, `docker-up` and `units-done` times.
+cmd_reboot() {
+    load_env
+    with_lock
+    echo "$(date +%s.%N) down" >"$HDIR/boot.log"
+    stop_dockerd || return 1
+    local r tb link
+    ip -4 route show | grep -v ' proto kernel ' | while IFS= read -r r; do
+        # shellcheck disable=SC2086 # a route line is words
+        ip route del $r 2>/dev/null || true
+    done
+    for tb in filter nat mangle raw; do
+        iptables -w -t "$tb" -F 2>/dev/null || true
+        iptables -w -t "$tb" -X 2>/dev/null || true
+    done
+    iptables -w -P FORWARD ACCEPT
+    for link in $(ip -o link show | awk -F': ' '{ print $2 }' | sed 's/@.*//'); do
+        case $link in lo | eth0) ;; *) ip link del "$link" 2>/dev/null || true ;; esac
+    done
+    sysctl -qw net.ipv4.ip_forward=0
+    rm -rf /run/docker /run/containerd /run/lock/dockernet.lock
+    start_dockerd || { echo "reboot: dockerd did not start" >&2; return 1; }
+    echo "$(date +%s.%N) docker-up" >>"$HDIR/boot.log"
+    exec 8>&- # the host's start/stop lock: what runs after Docker at boot does not hold it
+    run_wanted_units # at boot nobody waits; here the reboot's caller waits, to report when they ended
+    echo "$(date +%s.%N) units-done" >>"$HDIR/boot.log"
+}
+
 # Runs as the host's holder: net namespace already entered, fresh private mount namespace.
 cmd_init() {
     LAB=$1 HOST=$2
@@ -266,15 +337,18 @@ cmd_init() {
     mount --bind "$HDIR/etc-docker" /etc/docker
     mount --bind "$HDIR/var-lib-docker" /var/lib/docker
     mount --bind "$HDIR/var-lib-dockernet" /var/lib/dockernet # dockernet's own state, per host as on real hosts
+    mount --bind "$HDIR/etc-systemd-system" /etc/systemd/system # the host's own units
     mount -t tmpfs -o mode=755,size=256m "dnlab-$HOST-run" /run
     mount -t tmpfs -o mode=1777,size=256m "dnlab-$HOST-tmp" /tmp # a host's own /tmp
     mkdir -p /run/sshd /run/lock
     chmod 755 /run/sshd
+    [ -e "$HDIR/no-systemd" ] || mkdir -p /run/systemd/system # as sd_booted() sees a systemd host
     printf 'LAB=%q\nHOST=%q\n' "$LAB" "$HOST" >"$ENV_FILE"
     mount --bind "$self" /usr/bin/systemctl
     mount --bind "$self" /usr/bin/journalctl
     set +e
     start_dockerd || { echo "init: dockerd failed" >&2; exit 1; }
+    start_wanted_units
     /usr/sbin/sshd -f "$HDIR/sshd_config" -E "$HDIR/sshd.log" || { echo "init: sshd failed" >&2; exit 1; }
     echo "$(date -Iseconds) up" >"$HDIR/ready"
     exec sleep infinity
@@ -286,7 +360,8 @@ case $(basename "$0") in
 esac
 case ${1:-} in
     init) shift; [ $# -eq 2 ] || die "usage: hostctl init LAB HOST"; cmd_init "$@" ;;
+    reboot) shift; cmd_reboot ;;
     systemctl) shift; cmd_systemctl "$@" ;;
     journalctl) shift; cmd_journalctl "$@" ;;
-    *) die "usage: hostctl init LAB HOST | systemctl ... | journalctl ..." ;;
+    *) die "usage: hostctl init LAB HOST | reboot | systemctl ... | journalctl ..." ;;
 esac

@@ -353,7 +353,7 @@ write_host_files() {
     local i=$1 d addr
     d=$(hd "$i")
     addr=$(lan_addr "$i")
-    mkdir -p "$d/etc-docker" "$d/var-lib-docker" "$d/var-lib-dockernet"
+    mkdir -p "$d/etc-docker" "$d/var-lib-docker" "$d/var-lib-dockernet" "$d/etc-systemd-system"
     chmod 711 "$d/var-lib-docker"
     printf '%s\n' '{"storage-driver": "vfs", "log-level": "info"}' >"$d/etc-docker/daemon.json"
     : >"$d/restarts.log"
@@ -573,6 +573,7 @@ usage: $PROG up [N]            build (or keep) a lab of N Docker hosts (1..$MAX_
        $PROG down              remove everything the lab made
        $PROG status            show whether the lab is up; exit 0 only if healthy
        $PROG exec hN -- cmd... run cmd in host hN's network + mount namespaces
+       $PROG reboot hN...      reboot hosts at once (hostctl reboot: kernel state lost, init boots)
 lab dir: \${DOCKERNET_LAB_DIR:-/var/tmp/dockernet-lab} (now $LAB)
 EOF
 }
@@ -610,6 +611,20 @@ main() {
             pid=$(holder_pid "$i") || die "host h$i is not up (no live holder in $(hd "$i")/holder.pid)"
             [ $# -gt 0 ] || set -- /bin/bash
             exec nsenter -t "$pid" --net --mount --uts -- "$@" ;;
+        reboot)
+            need_root
+            check_lab_path
+            [ $# -gt 0 ] || die "usage: $PROG reboot hN..."
+            local h i pid pids=() rc=0
+            for h in "$@"; do
+                [[ $h =~ ^h([1-9])$ ]] || die "usage: $PROG reboot hN..."
+                i=${BASH_REMATCH[1]}
+                pid=$(holder_pid "$i") || die "host h$i is not up"
+                nsenter -t "$pid" --net --mount --uts -- "$LAB/bin/hostctl" reboot &
+                pids+=($!)
+            done
+            for pid in "${pids[@]}"; do wait "$pid" || rc=1; done
+            return $rc ;;
         -h|--help|help) usage ;;
         *) usage >&2; exit 2 ;;
     esac
