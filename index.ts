@@ -3,6 +3,7 @@
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import { deployTopology, topologyFromConfig } from "./components";
+import { observeHosts } from "./components/host/observe";
 import { expandHome } from "./components/topologySpec";
 
 const config = new pulumi.Config("dockernet");
@@ -17,6 +18,9 @@ if (pulumi.runtime.allConfig()["dockernet:sshPrivateKey"] !== undefined && isSec
             `store it encrypted with \`pulumi config set --secret dockernet:sshPrivateKey --stack ${pulumi.getStack()} < ~/.ssh/id_ed25519\``,
     );
 }
+// Every host looked at once, in parallel, before the resources are declared: drift shows in
+// preview and up is repaired by up (components/host/observe.ts).
+observeHosts(topology.hosts, keyPath);
 const deployed = deployTopology(topology, privateKey);
 
 const map = <T, U>(o: { [k: string]: T }, f: (v: T) => U) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));

@@ -5,6 +5,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { checkHostAddress } from "../net";
 import { Problems, checkHostCommand, checkHostname, checkPlainText, checkPort, show } from "../validate";
+import { driftCarrier, driftOf, observationOf, observeHosts } from "./observe";
 import { scriptCommand } from "./scripts";
 
 /** A host reached over SSH (`docker -H ssh://user@address:port`, host scripts via SSH). */
@@ -210,7 +211,12 @@ export function hostScript(
 ): command.remote.Command | command.local.Command {
     const create = pulumi.output(run.create).apply((a) => scriptCommand(run.script, a));
     const del = run.delete ? pulumi.output(run.delete).apply((a) => scriptCommand(run.script, a)) : undefined;
-    const options: pulumi.CustomResourceOptions = { deleteBeforeReplace: true, ...opts };
+    // What the host shows now (observe.ts): a drift goes into stdin, an update that converges it.
+    observeHosts([host]); // once per host per program run; nothing when switched off
+    const seen = observationOf(host);
+    const carrier = driftCarrier(host.name, name, driftOf(run.script, run.create, seen), seen?.at);
+    const ignoreChanges = carrier.ignore ? [...(opts.ignoreChanges ?? []), "stdin"] : opts.ignoreChanges;
+    const options: pulumi.CustomResourceOptions = { deleteBeforeReplace: true, ...opts, ignoreChanges };
     if (host.ssh) {
         const s = host.ssh;
         return new command.remote.Command(
@@ -227,6 +233,7 @@ export function hostScript(
                 },
                 create,
                 delete: del,
+                stdin: carrier.stdin,
                 triggers: [s.address, String(s.port ?? 22), s.user ?? "root"],
                 addPreviousOutputInEnv: false,
             },
@@ -235,7 +242,7 @@ export function hostScript(
     }
     return new command.local.Command(
         name,
-        { create, delete: del, addPreviousOutputInEnv: false, interpreter: ["/bin/sh", "-c"] },
+        { create, delete: del, stdin: carrier.stdin, addPreviousOutputInEnv: false, interpreter: ["/bin/sh", "-c"] },
         options,
     );
 }

@@ -6,11 +6,16 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { performance } from "perf_hooks";
+import { setObservationHooks } from "../../components/host/observe";
 import { Engine } from "../support/engine";
+import { assertLabRoute } from "../support/exec";
 import { lab, onHostRaw, restarts, sshHost } from "../support/lab";
 import { valueOf } from "../support/mocks";
 import { verifyBoth } from "./liveShared";
 import { seedPair } from "./programs";
+
+// The program's look at hosts for drift reaches only the lab.
+setObservationHooks({ guard: (address) => assertLabRoute(address) });
 
 export interface Timed {
     type: string;

@@ -8,6 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "../../stacks/plan";
 import { Engine } from "../support/engine";
 import { lab, labHost, onHost, snapshot } from "../support/lab";
+import { setObservationHooks } from "../../components/host/observe";
+import { assertLabRoute } from "../support/exec";
 
 const ROOT = path.join(__dirname, "..", "..");
 
@@ -35,8 +37,11 @@ describe("stack dev (the seed's single-host scenarios) on lab host h1 as the loc
     const engine = new Engine({ localCommandPrefix: ["nsenter", "-t", holder, "--net", "--mount", "--uts"] });
     let before: Awaited<ReturnType<typeof snapshot>>;
     let lastOut: Record<string, unknown> = {};
+    // The local host is h1: the program looks at it for drift where its commands run.
+    beforeAll(() => setObservationHooks({ guard: (a) => assertLabRoute(a), localPrefix: ["nsenter", "-t", holder, "--net", "--mount", "--uts"] }));
 
     afterAll(async () => {
+        setObservationHooks({ guard: (a) => assertLabRoute(a) });
         await engine.destroy().catch(() => undefined);
         engine.dispose();
     });

@@ -47,6 +47,17 @@ export interface RunCounts {
     deleted: number;
 }
 
+/** A step `pulumi preview` shows: what `up` would do to one resource, and with which new inputs. */
+export interface PlannedStep {
+    op: "create" | "update" | "replace" | "delete";
+    type: string;
+    name: string;
+    /** For an update or a replacement: the inputs that changed. */
+    changed?: string[];
+    /** The inputs the program gave (not for a delete). */
+    inputs?: Record<string, unknown>;
+}
+
 /** A record of one resource operation, in the order it happened. */
 export interface Operation {
     op: "create" | "update" | "delete";
@@ -79,6 +90,13 @@ export class Engine {
         this.closeConnections();
         fs.rmSync(this.tmp, { recursive: true, force: true });
     };
+
+    /**
+     * Test hook: called with each remote command's ssh client as it starts (e.g. to kill it: the
+     * SSH connection cut while the script runs, which pulumi-command reports as a failed create
+     * or update).
+     */
+    onRemoteCommand?: (name: string, ssh: ChildProcess) => void;
 
     /** Test hook: runs right after a replaced resource's delete, before its replacement is created. */
     afterReplaceDelete?: (name: string) => Promise<void>;
@@ -128,6 +146,46 @@ export class Engine {
         }
         return result;
     }
+
+    /**
+     * Runs a program like `pulumi preview`: the program is evaluated (dry run), each registration is
+     * diffed against the state by its provider's rules, and nothing is applied or stored. Returns
+     * the steps `up` would take (same steps left out), deletes of what the program no longer declares
+     * included. Aliases are not followed here.
+     */
+    async preview(program: () => unknown, stack = "live"): Promise<PlannedStep[]> {
+        this.seen = new Set();
+        this.errors = [];
+        this.failed = this.newFailureSignal();
+        this.requests.clear();
+        this.planned = [];
+        await pulumi.runtime.setMocks(this.mocks(), "dockernet", stack, true);
+        captureRequests((key, options) => this.requests.set(key, options));
+        try {
+            await program();
+            await this.settle();
+        } finally {
+            const steps = this.planned;
+            this.planned = undefined;
+            if (this.errors.length === 0) {
+                for (const key of [...this.order].reverse()) {
+                    if (!this.seen.has(key)) {
+                        const a = this.state.get(key)!;
+                        steps.push({ op: "delete", type: a.type, name: a.name });
+                    }
+                }
+            }
+            this.planSteps = steps;
+        }
+        if (this.errors.length > 0) {
+            throw this.errors[0];
+        }
+        return this.planSteps;
+    }
+
+    /** While previewing: the steps found so far. */
+    private planned?: PlannedStep[];
+    private planSteps: PlannedStep[] = [];
 
     /** Deletes everything this engine applied, newest first; keeps going past failures and reports them all. */
     async destroy(): Promise<void> {
@@ -256,6 +314,10 @@ export class Engine {
         }
         const options: RequestOptions = this.requests.get(key) ?? { replaceOnChanges: [], ignoreChanges: [] };
         if (args.type.startsWith("pulumi:providers:")) {
+            if (this.planned) {
+                const old = this.state.get(key);
+                return { id: old?.id ?? `provider-${args.name}`, state: inputs };
+            }
             return this.registerProvider(key, args, inputs, options);
         }
         const model = MODELS[args.type];
@@ -268,6 +330,18 @@ export class Engine {
         }
         const endpoint = args.type.startsWith("docker:") ? this.endpointFor(args.provider) : undefined;
         const news = model.check(inputs);
+        if (this.planned) {
+            const old = this.state.get(key);
+            if (!old) {
+                this.planned.push({ op: "create", type: args.type, name: args.name, inputs: news });
+                return { id: undefined, state: news };
+            }
+            const d = diffWithOptions(model, old, news, options);
+            if (d.changed.length > 0 || old.initError) {
+                this.planned.push({ op: d.replaces.length > 0 ? "replace" : "update", type: args.type, name: args.name, changed: d.changed, inputs: news });
+            }
+            return { id: old.id, state: { ...old.state, ...news } };
+        }
         this.adoptAlias(key, args, options);
         let prior = this.state.get(key);
         if (prior) {
@@ -597,7 +671,9 @@ export class Engine {
                 opts.push("-o", "UserKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=no");
             }
             try {
-                r = await run(["ssh", ...opts, `${c.user ?? "root"}@${c.host}`, text], { timeoutMs: 300000 });
+                const onSpawn = this.onRemoteCommand ? (child: ChildProcess) => this.onRemoteCommand?.(name, child) : undefined;
+                // pulumi-command writes `stdin` to the session's standard input (remote/command.go).
+                r = await run(["ssh", ...opts, `${c.user ?? "root"}@${c.host}`, text], { timeoutMs: 300000, onSpawn, input: (inputs.stdin as string | undefined) ?? "" });
             } finally {
                 fs.rmSync(keyFile, { force: true });
             }

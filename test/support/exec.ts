@@ -1,6 +1,6 @@
 // Running processes for the test harness: a bounded, captured spawn, and the guard that keeps
 // every network conversation of the tests inside the lab.
-import { spawn, spawnSync } from "child_process";
+import { ChildProcess, spawn, spawnSync } from "child_process";
 
 export interface RunResult {
     code: number;
@@ -9,9 +9,10 @@ export interface RunResult {
 }
 
 /** Runs a program (no shell) and captures its output; never throws for a non-zero exit. */
-export function run(argv: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+export function run(argv: string[], opts: { input?: string; timeoutMs?: number; onSpawn?: (child: ChildProcess) => void } = {}): Promise<RunResult> {
     return new Promise((resolve, reject) => {
         const child = spawn(argv[0], argv.slice(1), { stdio: ["pipe", "pipe", "pipe"] });
+        opts.onSpawn?.(child);
         let stdout = "";
         let stderr = "";
         const timer = setTimeout(() => {

@@ -115,14 +115,16 @@ export function inContainer(host: string, container: string, command: string, ti
 }
 
 /** The state of a host that dockernet must leave as it found it. */
-export async function snapshot(name: string): Promise<{ routes: string; iptables: string; daemonJson: string }> {
+export async function snapshot(name: string): Promise<{ routes: string; iptables: string; daemonJson: string; files: string }> {
     const routes = await onHost(name, "ip route show table all | grep -v -e 'proto kernel' -e '^local ' -e '^broadcast ' -e '^multicast ' -e 'fe80::' | sort");
     const iptables = await onHost(
         name,
         "for t in filter nat; do iptables-save -t $t | grep -v '^#' | sed -e 's/\\[[0-9]*:[0-9]*\\]/[0:0]/'; done",
     );
     const daemonJson = await onHost(name, "cat /etc/docker/daemon.json 2>/dev/null || echo '(none)'");
-    return { routes, iptables, daemonJson };
+    // The host's unit files (dockernet-restore.service and its link) and dockernet's own state.
+    const files = await onHost(name, "find /etc/systemd/system /var/lib/dockernet -printf '%p %y %m %l\\n' | sort; find /etc/systemd/system /var/lib/dockernet -type f -exec cksum {} + | sort -k3");
+    return { routes, iptables, daemonJson, files };
 }
 
 /** How many times Docker has been restarted on a lab host (the lab's systemctl shim counts). */

@@ -1,0 +1,242 @@
+// Drift, seen by `pulumi preview` and `pulumi up`. A remote command runs only when its inputs change
+// (pulumi-command has no Read that looks at the host), so a route deleted by hand or a chain
+// flushed by a reboot that did not restore it would leave `up` saying "no changes". So, while the
+// program is evaluated (in preview and in up alike), dockernet looks at each host once: the bip in
+// daemon.json, docker0's address, and every host script's `check` of what it recorded
+// (/var/lib/dockernet/boot/*.rec). A host script resource whose host differs gets the difference
+// in its `stdin` (which the script does not read): a change to stdin is an in-place update in
+// pulumi-command (only `triggers` replaces), the preview shows what drifted, and the update runs
+// the resource's create again, which converges the host. On a host that is as declared, the
+// resource ignores changes to stdin, so a healthy `up` changes nothing, and the message of a drift
+// repaired earlier stays in the state until the next one (each carries the time it was seen).
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { expandHome } from "../topologySpec";
+import { HostArgs, LocalHostArgs, SshHostArgs, hostEndpoint } from "./host";
+
+/** A host as observation needs it (no key text: the ssh client reads the key file). */
+export interface ObservedHost {
+    name: string;
+    ssh?: Omit<SshHostArgs, "privateKey">;
+    local?: LocalHostArgs;
+}
+const endpoint = (h: ObservedHost) => hostEndpoint(h as HostArgs);
+
+/** What one look at a host saw. */
+export interface HostObservation {
+    /** False when the host could not be asked (then nothing is concluded about it). */
+    reachable: boolean;
+    /** Why it could not be asked. */
+    error?: string;
+    /** `bip` in /etc/docker/daemon.json ("" when absent). */
+    bip: string;
+    /** docker0's IPv4 address and prefix ("" when absent). */
+    docker0: string;
+    /** Each boot record's `check`: record name (e.g. `routes.DN-R-…`) → its `differs:` lines ([] = as recorded). */
+    records: Map<string, string[]>;
+    /** When it was seen (ISO time), carried in each drift message so every new drift is a new value. */
+    at: string;
+}
+
+/** The read-only program each host runs: one line per fact, then each record's check. */
+const OBSERVE = `set -u
+PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
+bip=$(sed -n 's/.*"bip"[[:space:]]*:[[:space:]]*"\\([^"]*\\)".*/\\1/p' /etc/docker/daemon.json 2>/dev/null | head -n 1)
+echo "bip \${bip}"
+echo "docker0 $(ip -4 -o addr show dev docker0 2>/dev/null | awk '{ print $4; exit }')"
+t=$(mktemp) || exit 3
+for rec in /var/lib/dockernet/boot/*.rec; do
+	[ -f "$rec" ] || continue
+	n=$(basename "$rec" .rec)
+	sed '2s/^set -- create /set -- check /' "$rec" >"$t"
+	out=$(DN_BOOT_RESTORE=1 sh "$t" </dev/null 2>&1)
+	echo "rec $n $?"
+	printf '%s\\n' "$out" | sed -n "s/^differs: /differs $n /p"
+done
+rm -f "$t"
+echo end
+`;
+
+/** Parses what OBSERVE printed. */
+export function parseObservation(stdout: string, at: string): HostObservation {
+    const o: HostObservation = { reachable: true, bip: "", docker0: "", records: new Map(), at };
+    let ended = false;
+    for (const line of stdout.split("\n")) {
+        const [kind, name, ...rest] = line.split(" ");
+        if (kind === "bip") {
+            o.bip = name ?? "";
+        } else if (kind === "docker0") {
+            o.docker0 = name ?? "";
+        } else if (kind === "rec" && name) {
+            o.records.set(name, rest[0] === "0" ? [] : rest[0] === "1" ? [] : [`check exited ${rest[0]}`]);
+        } else if (kind === "differs" && name) {
+            o.records.get(name)?.push(rest.join(" "));
+        } else if (kind === "end") {
+            ended = true;
+        }
+    }
+    if (!ended) {
+        return { ...o, reachable: false, error: "the host's answer was cut short" };
+    }
+    return o;
+}
+
+/** Which hosts were looked at in this program run, by endpoint (one registry per run, like DockerHost's). */
+const runs = new WeakMap<object, Map<string, HostObservation>>();
+const runKey = (): object => (pulumi.runtime.getMonitor() as object | undefined) ?? runs;
+
+/**
+ * Test hooks: a guard every address is checked with before it is contacted (the live tests confine
+ * it to the lab), and the command prefix a local host is looked at through (the live tests' local
+ * host is a lab host, entered with nsenter).
+ */
+interface Hooks {
+    guard?: (address: string) => void;
+    localPrefix?: string[];
+}
+// Kept on the global object: a test may load the program in a fresh module registry
+// (jest.isolateModules), whose copy of this module must obey the same hooks.
+const HOOKS = Symbol.for("dockernet.observe.hooks");
+const hooksNow = (): Hooks => ((globalThis as Record<symbol, Hooks | undefined>)[HOOKS] ?? {});
+export function setObservationHooks(h: Hooks): void {
+    (globalThis as Record<symbol, Hooks | undefined>)[HOOKS] = h;
+}
+
+/** Whether looking at hosts is switched off (DOCKERNET_OBSERVE=off: unit tests, the offline plan). */
+export function observationOff(): boolean {
+    return process.env.DOCKERNET_OBSERVE === "off";
+}
+
+/**
+ * Looks at each host once per program run (in parallel, one ssh session each, with the user's ssh
+ * client, key file and known_hosts as the Docker provider uses them). Hosts seen already in this run
+ * are not asked again. A host that cannot be asked is noted once with a warning and left alone.
+ */
+export function observeHosts(hosts: ObservedHost[], keyPath?: string): void {
+    if (observationOff()) {
+        return;
+    }
+    let seen = runs.get(runKey());
+    if (!seen) {
+        seen = new Map();
+        runs.set(runKey(), seen);
+    }
+    const todo = hosts.filter((h) => !seen.has(endpoint(h)));
+    if (todo.length === 0) {
+        return;
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockernet-observe-"));
+    try {
+        fs.writeFileSync(path.join(dir, "observe.sh"), OBSERVE);
+        const lines: string[] = [];
+        todo.forEach((h, i) => {
+            const argv = observeArgv(h, keyPath);
+            lines.push(`${argv.map(q).join(" ")} <${q(path.join(dir, "observe.sh"))} >${q(path.join(dir, `${i}.out`))} 2>${q(path.join(dir, `${i}.err`))}; echo $? >${q(path.join(dir, `${i}.rc`))} &`);
+        });
+        lines.push("wait");
+        const r = spawnSync("sh", ["-c", lines.join("\n")], { stdio: "ignore", timeout: 60000 });
+        const at = new Date().toISOString();
+        todo.forEach((h, i) => {
+            const read = (ext: string) => (fs.existsSync(path.join(dir, `${i}.${ext}`)) ? fs.readFileSync(path.join(dir, `${i}.${ext}`), "utf8") : "");
+            const rc = read("rc").trim();
+            let o: HostObservation;
+            if (r.error || rc !== "0") {
+                const why = read("err").trim().split("\n").pop() || (r.error ? r.error.message : `exit ${rc || "?"}`);
+                o = { reachable: false, error: why, bip: "", docker0: "", records: new Map(), at };
+                pulumi.log.warn(`dockernet could not look at host ${h.name} for drift (${why}); this preview shows only configuration changes for its host scripts`);
+            } else {
+                o = parseObservation(read("out"), at);
+            }
+            seen.set(endpoint(h), o);
+        });
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+/**
+ * Records what a host showed, for this program run, as if observeHosts had looked (for an embedding
+ * stack that looks at its hosts by other means, and for tests).
+ */
+export function rememberObservation(host: ObservedHost, o: HostObservation): void {
+    let seen = runs.get(runKey());
+    if (!seen) {
+        seen = new Map();
+        runs.set(runKey(), seen);
+    }
+    seen.set(endpoint(host), o);
+}
+
+/** The observation of a host in this program run, if it was looked at and answered. */
+export function observationOf(host: ObservedHost): HostObservation | undefined {
+    const o = runs.get(runKey())?.get(endpoint(host));
+    return o?.reachable ? o : undefined;
+}
+
+function observeArgv(h: ObservedHost, keyPath?: string): string[] {
+    if (!h.ssh) {
+        return [...(hooksNow().localPrefix ?? []), "sh", "-s"];
+    }
+    const s = h.ssh;
+    hooksNow().guard?.(s.address);
+    const key = s.privateKeyPath ?? keyPath;
+    return [
+        "ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR",
+        ...(key ? ["-i", expandHome(key), "-o", "IdentitiesOnly=yes"] : []),
+        ...(s.knownHostsPath ? ["-o", `UserKnownHostsFile=${expandHome(s.knownHostsPath)}`, "-o", "StrictHostKeyChecking=yes"] : []),
+        "-p", String(s.port ?? 22), `${s.user ?? "root"}@${s.address}`, "sh -s",
+    ];
+}
+
+const q = (w: string) => `'${w.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * The drift a host script resource's host shows, from its (plain) arguments: [] when the host is as
+ * the resource made it, undefined when there is nothing to compare (no observation, arguments not
+ * known yet, or a script with no host state).
+ */
+export function driftOf(script: string, args: unknown, o: HostObservation | undefined): string[] | undefined {
+    if (o && script === "probe") {
+        // A probe proves a path after the host state it crosses is in place: when that state
+        // drifted on its host, the probe runs again after the repair (it depends on it). Its
+        // arguments (a container's address) may be known only during up; they do not matter here.
+        return [...o.records].flatMap(([rec, lines]) => lines.map((l) => `${rec}: ${l}`));
+    }
+    if (!o || !Array.isArray(args) || !args.every((a) => typeof a === "string")) {
+        return undefined;
+    }
+    const a = args as string[];
+    const opt = (name: string) => {
+        const i = a.indexOf(name);
+        return i >= 0 ? a[i + 1] : a.find((x) => x.startsWith(`${name}=`))?.slice(name.length + 1);
+    };
+    if (script === "bip") {
+        const bip = a[1];
+        const out: string[] = [];
+        if (o.bip !== bip) {
+            out.push(`bip in /etc/docker/daemon.json is ${o.bip ? `"${o.bip}"` : "absent"}, declared ${bip}`);
+        }
+        if (o.docker0 && o.docker0 !== bip) {
+            out.push(`docker0 has ${o.docker0}, declared ${bip}`);
+        }
+        return out;
+    }
+    const record = script === "routes" ? `routes.${opt("--tag") ?? "default"}` : script === "firewall" ? `firewall.${opt("--chain")}` : undefined;
+    if (!record) {
+        return undefined;
+    }
+    const lines = o.records.get(record);
+    return lines === undefined ? [`no boot record ${record} on the host (made by hand, by an older dockernet, or removed)`] : lines;
+}
+
+/** The stdin that carries a drift into the plan, and whether a healthy host ignores stdin changes. */
+export function driftCarrier(host: string, resource: string, drift: string[] | undefined, at: string | undefined): { stdin?: string; ignore: boolean } {
+    if (!drift || drift.length === 0) {
+        // Nothing seen (or nothing to see): whatever stdin holds from an earlier drift stays.
+        return { ignore: true };
+    }
+    return { stdin: `dockernet: drift seen on ${host} at ${at} (${resource}):\n${drift.map((d) => `  ${d}`).join("\n")}\n`, ignore: false };
+}
