@@ -9,6 +9,7 @@ import { loadStackConfig } from "../../stacks/plan";
 import { Engine } from "../support/engine";
 import { assertLabRoute } from "../support/exec";
 import { onHost, restarts, snapshot } from "../support/lab";
+import { record } from "../support/summary";
 
 const ROOT = path.join(__dirname, "..", "..");
 
@@ -26,18 +27,20 @@ describe("npm run check on the lab stack (h1 + h2)", () => {
     const engine = new Engine();
     const before: Record<string, Awaited<ReturnType<typeof snapshot>>> = {};
 
+    const cfg = loadStackConfig(ROOT, "lab");
+    const program = () => {
+        pulumi.runtime.setAllConfig(cfg.values, cfg.secretKeys);
+        jest.isolateModules(() => {
+            // eslint-disable-next-line @typescript-eslint/no-require-imports -- a Pulumi program runs when it is loaded
+            require(path.join(ROOT, "index"));
+        });
+    };
+
     beforeAll(async () => {
         for (const h of ["h1", "h2"]) {
             before[h] = await snapshot(h);
         }
-        const cfg = loadStackConfig(ROOT, "lab");
-        await engine.up(() => {
-            pulumi.runtime.setAllConfig(cfg.values, cfg.secretKeys);
-            jest.isolateModules(() => {
-                // eslint-disable-next-line @typescript-eslint/no-require-imports -- a Pulumi program runs when it is loaded
-                require(path.join(ROOT, "index"));
-            });
-        }, "lab");
+        await engine.up(program, "lab");
     }, 300000);
 
     afterAll(async () => {
@@ -89,6 +92,45 @@ describe("npm run check on the lab stack (h1 + h2)", () => {
         const second = await checkStack({ root: ROOT, stack: "lab", run: labRunner });
         console.log(formatCheck("lab", second.rows));
         expect(drifted(second.rows)).toEqual([]);
+    }, 300000);
+
+    test("drift inside Pulumi: a healthy preview shows nothing; after drift the preview names it, up repairs it, the next up changes nothing", async () => {
+        // Healthy: the program looks at both hosts and finds nothing: no step at all.
+        expect(await engine.preview(program, "lab")).toEqual([]);
+        await engine.up(program, "lab");
+        expect(engine.counts).toMatchObject({ created: 0, replaced: 0, updated: 0, deleted: 0 });
+
+        // A route deleted on h1 and h2's chain flushed, by hand.
+        const chain = (await onHost("h2", "iptables -w -S | sed -n 's/^-N \\(DN-X-[0-9A-F]*\\)$/\\1/p'")).trim();
+        await onHost("h1", "ip route del 172.18.0.0/16");
+        await onHost("h2", `iptables -w -F ${chain}`);
+        record({ faultsInjected: 1 });
+        const steps = await engine.preview(program, "lab");
+        console.log(`preview after drift:\n${steps.map((st) => `  ${st.op} ${st.name} [${st.changed?.join(", ")}]\n${String(st.inputs?.stdin ?? "").replace(/^/gm, "      ")}`).join("\n")}`);
+        const byName = new Map(steps.map((st) => [st.name, st]));
+        const routes = steps.find((st) => /^seed-pair-h1-routes$/.test(st.name));
+        const fw = steps.find((st) => /^seed-pair-h2-firewall$/.test(st.name));
+        expect(routes).toMatchObject({ op: "update", changed: ["stdin"] });
+        expect(String(routes!.inputs!.stdin)).toMatch(/drift seen on h1 .*\n.*no dockernet route to 172\.18\.0\.0\/16 via 192\.168\.100\.201/);
+        expect(fw).toMatchObject({ op: "update", changed: ["stdin"] });
+        expect(String(fw!.inputs!.stdin)).toContain(`chain ${chain} in the filter table holds other rules`);
+        // Nothing else is touched: only updates, only of stdin, only on the drifted hosts' scripts (and the probes that cross them).
+        for (const st of steps) {
+            expect({ name: st.name, op: st.op, changed: st.changed }).toEqual({ name: st.name, op: "update", changed: ["stdin"] });
+        }
+        expect(byName.has("h1-bip") || byName.has("h2-bip")).toBe(false);
+        // up repairs through the same scripts, restarts no Docker, and the check is clean.
+        const restartsBefore = [restarts("h1"), restarts("h2")];
+        await engine.up(program, "lab");
+        expect(engine.counts.updated).toBe(steps.length);
+        expect([restarts("h1"), restarts("h2")]).toEqual(restartsBefore);
+        const after = await checkStack({ root: ROOT, stack: "lab", run: labRunner });
+        expect(drifted(after.rows)).toEqual([]);
+        // And then nothing: the drift message stays in the state, ignored while the hosts are healthy.
+        expect(await engine.preview(program, "lab")).toEqual([]);
+        await engine.up(program, "lab");
+        expect(engine.counts).toMatchObject({ created: 0, replaced: 0, updated: 0, deleted: 0 });
+        record({ faultsSurvived: 1 });
     }, 300000);
 
     test("teardown: routes and firewall byte-identical; daemon.json as it was (h2's was edited by hand: its values, not its bytes)", async () => {
