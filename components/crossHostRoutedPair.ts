@@ -21,6 +21,13 @@ export interface RoutedHostArgs {
     bip: string;
     /** Containers on docker0 (network mode bridge) on this host. Defaults to none. */
     containers?: ContainerSpec[];
+    /**
+     * Take over what was made by hand for this host, instead of refusing it: a route to the peer's
+     * container subnet via the peer's LAN address (the seed's `route add -net ... gw ...`) becomes
+     * dockernet's in place, and is given back as it was when dockernet lets go of it. A route via
+     * another gateway is still an error. Defaults to false.
+     */
+    adopt?: boolean;
 }
 
 /** Arguments of a CrossHostRoutedPair. */

@@ -29,6 +29,13 @@ export interface RoutedMeshHostArgs {
     bip?: string;
     /** Containers on docker0 (network mode bridge) on this host. Defaults to none. */
     containers?: ContainerSpec[];
+    /**
+     * Take over what was made by hand for this host, instead of refusing it: a route to a peer's
+     * container subnet via that peer's LAN address (the seed's `route add -net ... gw ...`) becomes
+     * dockernet's in place, and is given back as it was when dockernet lets go of it. A route via
+     * another gateway is still an error. Defaults to false.
+     */
+    adopt?: boolean;
 }
 
 /** Where hosts without a `bip` get one. */
@@ -72,6 +79,8 @@ export interface RoutedHostPlan {
     lanSubnet: string;
     /** `<peer subnet>=<peer LAN address>`, one per peer, in host order. */
     routes: string[];
+    /** Hand-made routes via the same gateway are taken over (routes.sh --adopt yes). */
+    adopt: boolean;
     firewallChain: string;
     firewallRules: string[];
 }
@@ -87,6 +96,11 @@ export interface RoutedPlan {
 export interface RoutedMember {
     field: string;
     side: RoutedMeshHostArgs;
+}
+
+/** A routed host's routes.sh arguments: its tag, `--adopt yes` when it adopts, its routes. */
+export function routesArgs(action: "create" | "delete", tag: string, hp: RoutedHostPlan): string[] {
+    return [action, "--tag", tag, ...(hp.adopt ? ["--adopt", "yes"] : []), ...hp.routes];
 }
 
 /** The bip a pool gives a host: block N of `pool`, N the host's number on its LAN. */
@@ -168,6 +182,9 @@ export function planRoutedHosts(
             }
         });
         checkUniqueNames(problems, (side.containers ?? []).map((c, i) => ({ field: `${field}.containers[${i}].name`, name: c?.name })));
+        if (side.adopt !== undefined && typeof side.adopt !== "boolean") {
+            problems.add(`${field}.adopt`, `${show(side.adopt)} is not true or false; set true to take over hand-made routes via the same gateways`);
+        }
         return { field, side, lan: lan.ok ? lan.value : undefined, bip, allocated };
     });
     checkDistinctHosts(problems, members.map((m) => ({ field: `${m.field}.host`, host: m.side?.host })));
@@ -264,6 +281,7 @@ export function planRoutedHosts(
             lanAddress: me.lan!.text,
             lanSubnet: subnetText(me.lan!),
             routes: peers.map((p) => `${subnetText(p.bip!)}=${formatIPv4(p.lan!.address)}`),
+            adopt: me.side.adopt === true,
             firewallChain: chainName("X", `${name}/${me.side.host.name}`),
             firewallRules: rules,
         };
@@ -346,7 +364,7 @@ export function buildRouted(
         const routes = hostScript(
             `${prefix}-routes`,
             host,
-            { script: "routes", create: ["create", "--tag", tag, ...hp.routes], delete: ["delete", "--tag", tag, ...hp.routes] },
+            { script: "routes", create: routesArgs("create", tag, hp), delete: routesArgs("delete", tag, hp) },
             { parent: component, dependsOn: daemon.changes },
         );
         const firewall = hostScript(

@@ -7,7 +7,7 @@ import { checkTopologyShape, nearest } from "./configShape";
 import { ConnectivityCheckArgs, validateConnectivityCheck } from "./connectivityCheck";
 import { CrossHostPlan, RoutedHostArgs, planCrossHostRoutedPair } from "./crossHostRoutedPair";
 import { bipArgs } from "./host/dockerHost";
-import { RoutedMeshHostArgs, RoutedPlan, planRoutedMesh, poolBip, routesTag } from "./routedMesh";
+import { RoutedMeshHostArgs, RoutedPlan, planRoutedMesh, poolBip, routesArgs, routesTag } from "./routedMesh";
 import { BridgePlan, planCustomBridgeNetwork } from "./customBridgeNetwork";
 import { firewallArgs } from "./host/firewall";
 import { scriptCommand } from "./host/scripts";
@@ -86,7 +86,8 @@ export interface HostPlan {
     /** Host-script runs as up runs them: bip first, then routes, firewall, probes; then by name. */
     scripts: PlannedScript[];
     /** Static routes routes.sh adds: subnet via a peer's LAN address, and the component they are for. */
-    routes: { subnet: string; via: string; peer?: string; component?: string }[];
+    /** `adopt`: a hand-made route to the subnet via the same gateway is taken over (and given back). */
+    routes: { subnet: string; via: string; peer?: string; component?: string; adopt?: boolean }[];
     /** Paths opened between two bridges by firewall.sh (`connectTo`). */
     openings: { a: string; b: string; chain: string }[];
     /** Other firewall rules (subnet to subnet, nat returns). */
@@ -304,10 +305,10 @@ function layout(t: TopologySpec, plans: Map<string, unknown>, refs: Map<string, 
                 script(hp.hostName, `${hp.hostName}-bip`, "bip", bipArgs("create", hp.bip, args), bipArgs("delete", hp.bip, args));
             }
             const tag = routesTag(name, hp.hostName);
-            script(hp.hostName, `${prefix}-routes`, "routes", ["create", "--tag", tag, ...hp.routes], ["delete", "--tag", tag, ...hp.routes]);
+            script(hp.hostName, `${prefix}-routes`, "routes", routesArgs("create", tag, hp), routesArgs("delete", tag, hp));
             for (const route of hp.routes) {
                 const [subnet, via] = route.split("=");
-                h.routes.push({ subnet, via, peer: peerAt.get(via), component: `${kind}/${name}` });
+                h.routes.push({ subnet, via, peer: peerAt.get(via), component: `${kind}/${name}`, ...(hp.adopt ? { adopt: true } : {}) });
             }
             script(hp.hostName, `${prefix}-firewall`, "firewall", firewallArgs("create", hp.firewallChain, hp.firewallRules), firewallArgs("delete", hp.firewallChain, hp.firewallRules));
             absorbRules(h, hp.firewallChain, hp.firewallRules);

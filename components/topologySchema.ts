@@ -420,6 +420,10 @@ export const TOPOLOGY_SCHEMA = {
             "additionalProperties": false,
             "description": "One host of a mesh: RoutedMeshHostArgs with the host by name.",
             "properties": {
+                "adopt": {
+                    "description": "Take over what was made by hand for this host, instead of refusing it: a route to a peer's container subnet via that peer's LAN address (the seed's `route add -net ... gw ...`) becomes dockernet's in place, and is given back as it was when dockernet lets go of it. A route via another gateway is still an error. Defaults to false.",
+                    "type": "boolean"
+                },
                 "bip": {
                     "description": "docker0's own address with prefix, e.g. `172.18.0.1/16`. Defaults to a block of `pool`.",
                     "type": "string"
@@ -505,6 +509,10 @@ export const TOPOLOGY_SCHEMA = {
             "additionalProperties": false,
             "description": "One side of a routed pair: RoutedHostArgs with the host by name.",
             "properties": {
+                "adopt": {
+                    "description": "Take over what was made by hand for this host, instead of refusing it: a route to the peer's container subnet via the peer's LAN address (the seed's `route add -net ... gw ...`) becomes dockernet's in place, and is given back as it was when dockernet lets go of it. A route via another gateway is still an error. Defaults to false.",
+                    "type": "boolean"
+                },
                 "bip": {
                     "description": "docker0's own address with prefix (daemon.json `bip`), e.g. `172.17.0.1/16`; never the network address.",
                     "type": "string"

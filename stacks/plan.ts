@@ -193,6 +193,9 @@ export function formatPlan(plan: StackPlan, full = false): string {
             out.push("  routes (routes.sh: main table, proto 187, one set per pair or mesh)");
             for (const r of h.routes) {
                 out.push(`    ${pad(r.subnet, 22)} via ${r.via}${r.peer ? ` (${r.peer})` : ""}${r.component ? `  [${r.component}]` : ""}`);
+                if (r.adopt) {
+                    out.push(`    ${pad("", 22)} adopt: a hand-made route to ${r.subnet} via ${r.via} is taken over in place, given back on delete; via another gateway it is still an error`);
+                }
             }
         }
         if (h.firewallRules.length > 0) {

@@ -17,7 +17,7 @@ import { hostScript } from "../../components/host/host";
 import { commandWithText } from "../../components/host/scripts";
 import { routesTag } from "../../components/routedMesh";
 import { Engine } from "../support/engine";
-import { LAB_DIR, inContainer, onHost, onHostRaw, restarts, snapshot, sshHost } from "../support/lab";
+import { inContainer, onHost, onHostRaw, restarts, snapshot, sshHost, startPingLoop } from "../support/lab";
 
 const IMAGE = "lab/busybox:1";
 const web = (name: string): ContainerSpec => ({ name, image: IMAGE, command: ["httpd", "-f", "-p", "80", "-h", "/www"], ports: [{ internal: 80 }] });
@@ -55,36 +55,6 @@ async function allDirections(hosts: H[]): Promise<number> {
         }
     }
     return n;
-}
-
-/** A ping loop (5 per second) from a container to an address, in the container's network namespace, until stopped. */
-async function startPingLoop(host: H, container: string, to: string): Promise<{ stop: () => Promise<{ sent: number; received: number; longestGapS: number }> }> {
-    const log = `${LAB_DIR}/${host}/mesh-ping.log`;
-    const pidFile = `${LAB_DIR}/${host}/mesh-ping.pid`;
-    await onHost(
-        host,
-        // busybox's ping (busybox-static, which the lab needs anyway), in the container's network namespace.
-        `pid=$(docker inspect --format '{{.State.Pid}}' ${container}); nohup nsenter -t "$pid" -n busybox ping -i 0.2 -W 1 ${to} >${log} 2>&1 </dev/null & echo $! >${pidFile}`,
-    );
-    return {
-        stop: async () => {
-            // SIGINT: ping flushes what it printed (its output to a file is buffered) and exits.
-            await onHost(host, `kill -INT "$(cat ${pidFile})"; rm -f ${pidFile}`);
-            await new Promise((r) => setTimeout(r, 300));
-            const seqs = fs
-                .readFileSync(log, "utf8")
-                .split("\n")
-                .map((l) => /seq=(\d+)/.exec(l)?.[1])
-                .filter((s): s is string => s !== undefined)
-                .map(Number);
-            fs.rmSync(log, { force: true });
-            let longest = 0;
-            for (let i = 1; i < seqs.length; i++) {
-                longest = Math.max(longest, seqs[i] - seqs[i - 1] - 1);
-            }
-            return { sent: seqs.length === 0 ? 0 : seqs[seqs.length - 1] + 1, received: seqs.length, longestGapS: longest * 0.2 };
-        },
-    };
 }
 
 describe("routed mesh (lab h1..h4)", () => {

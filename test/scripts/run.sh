@@ -1142,6 +1142,59 @@ suite_boot_shell() {
 	same "kernel as before" "$k0" "$(kern_snap)"
 }
 
+# ------------------------------------------------------------------ route adoption
+# routes.sh --adopt yes: a hand-made route (the seed's `route add -net ... gw ...`) via the same
+# gateway is taken over in place and given back, exactly, when dockernet lets go of it.
+suite_adopt_shell() {
+	RSH=$1
+	section "routes.sh adoption ($RSH)"
+	R=$(mktemp -d "$T/adopt.XXXXXX")
+	new_ns ad || {
+		fail "cannot create a network namespace"
+		return
+	}
+	RNS=$NEWNS
+	local nsx="ip netns exec $RNS" s0 line0
+	$nsx ip link add v0 type veth peer name v1
+	$nsx ip link set v0 up
+	$nsx ip link set v1 up
+	$nsx ip addr add 10.9.0.1/24 dev v0
+	$nsx ip route add 172.18.0.0/16 via 10.9.0.2 # by hand: proto boot (ip prints none)
+	$nsx ip route add 172.19.0.0/16 via 10.9.0.2 metric 50
+	s0=$($nsx ip -N -4 route show table main)
+	line0=$($nsx ip -N -4 -o route show table main exact 172.18.0.0/16)
+
+	rt create --tag a 172.18.0.0/16=10.9.0.2
+	expect "without --adopt a hand-made route is refused" 3
+	err_has "  and the error says adopt would take it over" "set adopt to take over a hand-made route via the same gateway"
+	same "  nothing changed" "$s0" "$($nsx ip -N -4 route show table main)"
+
+	rt create --tag a --adopt yes 172.18.0.0/16=10.9.0.3
+	expect "adopt with another gateway: refused" 3
+	err_has "  names the declared gateway" "only a single route via the declared gateway 10.9.0.3"
+	same "  nothing changed" "$s0" "$($nsx ip -N -4 route show table main)"
+
+	rt create --tag a --adopt yes 172.18.0.0/16=10.9.0.2 172.19.0.0/16=10.9.0.2
+	expect "adopt: both routes taken over" 0 changed
+	t "  172.18.0.0/16 is now one route, dockernet's" test "$($nsx ip -N -4 -o route show table main exact 172.18.0.0/16)" = "172.18.0.0/16 via 10.9.0.2 dev v0 proto 187 "
+	t "  172.19.0.0/16 kept its metric 50" test "$($nsx ip -N -4 -o route show table main exact 172.19.0.0/16)" = "172.19.0.0/16 via 10.9.0.2 dev v0 proto 187 metric 50 "
+	t "  the original lines are kept" grep -qx "172.18.0.0/16 ${line0% }" "$R/state/adopted-routes.a"
+	rt check --tag a --adopt yes 172.18.0.0/16=10.9.0.2 172.19.0.0/16=10.9.0.2
+	expect "  check" 0 ok
+	rt create --tag a --adopt yes 172.18.0.0/16=10.9.0.2 172.19.0.0/16=10.9.0.2
+	expect "  create again" 0 unchanged
+
+	rt create --tag a --adopt yes 172.18.0.0/16=10.9.0.2
+	expect "a create that no longer wants 172.19.0.0/16" 0 changed
+	t "  gives it back: proto and metric as made by hand" test "$($nsx ip -N -4 -o route show table main exact 172.19.0.0/16)" = "172.19.0.0/16 via 10.9.0.2 dev v0 metric 50 "
+	t "  the kept line for it is gone" bash -c '! grep -q "^172.19.0.0/16 " "$1"' _ "$R/state/adopted-routes.a"
+
+	rt delete --tag a --adopt yes 172.18.0.0/16=10.9.0.2
+	expect "delete" 0 changed
+	same "  every route exactly as made by hand" "$s0" "$($nsx ip -N -4 route show table main)"
+	t "  state gone" test ! -e "$R/state/adopted-routes.a"
+}
+
 for suite in $SUITES; do
 	case $suite in
 	static) suite_static ;;
@@ -1150,6 +1203,8 @@ for suite in $SUITES; do
 	routes)
 		suite_routes_shell dash
 		suite_routes_shell bash
+		suite_adopt_shell dash
+		suite_adopt_shell bash
 		if command -v busybox >/dev/null 2>&1 && [ "$(busybox sh -c 'command -v ip')" = ip ]; then
 			section "routes.sh (busybox sh, whose ip is busybox's)"
 			RSH="busybox sh"

@@ -136,3 +136,33 @@ export function restarts(name: string): number {
 export function quote(word: string): string {
     return `'${word.replace(/'/g, `'\\''`)}'`;
 }
+
+/** A ping loop (5 per second) from a container to an address, in the container's network namespace, until stopped. */
+export async function startPingLoop(host: string, container: string, to: string): Promise<{ stop: () => Promise<{ sent: number; received: number; longestGapS: number }> }> {
+    const log = `${LAB_DIR}/${host}/ping-loop.log`;
+    const pidFile = `${LAB_DIR}/${host}/ping-loop.pid`;
+    await onHost(
+        host,
+        // busybox's ping (busybox-static, which the lab needs anyway), in the container's network namespace.
+        `pid=$(docker inspect --format '{{.State.Pid}}' ${container}); nohup nsenter -t "$pid" -n busybox ping -i 0.2 -W 1 ${to} >${log} 2>&1 </dev/null & echo $! >${pidFile}`,
+    );
+    return {
+        stop: async () => {
+            // SIGINT: ping flushes what it printed (its output to a file is buffered) and exits.
+            await onHost(host, `kill -INT "$(cat ${pidFile})"; rm -f ${pidFile}`);
+            await new Promise((r) => setTimeout(r, 300));
+            const seqs = fs
+                .readFileSync(log, "utf8")
+                .split("\n")
+                .map((l) => /seq=(\d+)/.exec(l)?.[1])
+                .filter((s): s is string => s !== undefined)
+                .map(Number);
+            fs.rmSync(log, { force: true });
+            let longest = 0;
+            for (let i = 1; i < seqs.length; i++) {
+                longest = Math.max(longest, seqs[i] - seqs[i - 1] - 1);
+            }
+            return { sent: seqs.length === 0 ? 0 : seqs[seqs.length - 1] + 1, received: seqs.length, longestGapS: longest * 0.2 };
+        },
+    };
+}

@@ -147,3 +147,23 @@ test("host scripts travel as a quoted here-document (kept in DN_SCRIPT_TEXT) wit
     expect(text.startsWith(`DN_SCRIPT_TEXT="$(cat <<'DOCKERNET_SCRIPT_EOF'\n#!/bin/sh\n`)).toBe(true);
     expect(text.endsWith(`\nDOCKERNET_SCRIPT_EOF\n)"\nexport DN_SCRIPT_TEXT\nsh -c "$DN_SCRIPT_TEXT" routes.sh 'create' '--tag' 'x' 'it'\\''s' </dev/null\n`)).toBe(true);
 });
+
+describe("adopt: hand-made routes via the same gateway are taken over", () => {
+    const rec = new Recorder();
+    beforeEach(async () => rec.install(false));
+    afterEach(settle);
+
+    test("a host with adopt runs routes.sh --adopt yes (create and delete); a host without it does not", async () => {
+        new CrossHostRoutedPair("seed", args({ hostA: { ...args().hostA, adopt: true } }));
+        await settle();
+        expect(rec.named("seed-h1-routes").inputs.create).toMatch(/routes\.sh 'create' '--tag' 'DN-R-[0-9A-F]{10}' '--adopt' 'yes' '172\.18\.0\.0\/16=192\.168\.100\.201'/);
+        expect(rec.named("seed-h1-routes").inputs.delete).toMatch(/routes\.sh 'delete' '--tag' 'DN-R-[0-9A-F]{10}' '--adopt' 'yes' /);
+        expect(rec.named("seed-h2-routes").inputs.create).not.toContain("'--adopt'");
+    });
+
+    test("adopt must be true or false, named by its path", () => {
+        expect(messageOf(() => new CrossHostRoutedPair("seed", args({ hostB: { ...args().hostB, adopt: "yes" as unknown as boolean } })))).toContain(
+            'hostB.adopt "yes" is not true or false; set true to take over hand-made routes via the same gateways',
+        );
+    });
+});

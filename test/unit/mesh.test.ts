@@ -144,7 +144,7 @@ describe("RoutedMesh and one owner per host under mocks", () => {
         expect(rec.ofType("docker:index/container:Container")).toHaveLength(n);
         const routes = rec.named("m-h1-routes").inputs.create as string;
         expect((routes.match(/'10\.200\.\d+\.0\/24=192\.168\.100\.\d+'/g) ?? []).length).toBe(n - 1);
-    });
+    }, 30000); // 12 hosts under mocks take ~4 s alone, longer beside the other suites
 
     test("two pairs sharing a host share its DockerHost: one bip resource, aliased to where the first pair had it", async () => {
         const pair = (name: string, a: number, b: number) =>

@@ -18,6 +18,7 @@
 #   --init auto|systemd|none  how the boot record comes back (lib/common.sh,
 #                "boot records"); auto = systemd when /run/systemd/system exists
 #   --unit-dir DIR  where the systemd unit goes (default /etc/systemd/system)
+#   --adopt yes|no  take over a hand-made route (default no): see Adoption
 #
 # Ownership model.  A host may carry routes of several dockernet resources, so
 # "ours" has two levels:
@@ -36,6 +37,14 @@
 # delete removes the tag's recorded routes (plus any given pair whose route is
 #   proto N via the given gateway and not recorded by another tag), then drops
 #   the record.  A route whose gateway changed since is left (warning).
+# Adoption (--adopt yes).  A route to a given destination that is not
+#   dockernet's but goes via the given gateway (exactly one such route, e.g.
+#   the seed's `route add -net DST gw VIA`) is taken over in place with
+#   `ip route replace ... proto N` (same metric: no moment without a route),
+#   and its original line is kept in <state-dir>/adopted-routes.<tag>.  A
+#   route via another gateway is still refused.  Whenever dockernet lets go of
+#   an adopted route (delete, or a create that no longer wants it), the
+#   original is put back with `ip route replace` (its own proto again).
 # check exits 0 iff each given route exists exactly once as dockernet's with
 #   the given gateway and no other route to that destination exists, no route
 #   the tag recorded earlier is left over, and the record lists exactly these.
@@ -46,10 +55,11 @@ umask 022
 # shellcheck source=lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
 
-USAGE='usage: routes.sh create|delete|check [--tag NAME] [--proto N] [--state-dir DIR] [--lock FILE] [--lock-wait SECONDS] [--init auto|systemd|none] [--unit-dir DIR] [<dest-cidr>=<via-ip> ...]'
+USAGE='usage: routes.sh create|delete|check [--tag NAME] [--proto N] [--state-dir DIR] [--lock FILE] [--lock-wait SECONDS] [--init auto|systemd|none] [--unit-dir DIR] [--adopt yes|no] [<dest-cidr>=<via-ip> ...]'
 
 TAG=default
 PROTO=187
+ADOPT=no
 
 # ---------------------------------------------------------------- arguments
 dn_take_action "$@"
@@ -57,7 +67,7 @@ shift
 PAIRS=
 while [ $# -gt 0 ]; do
 	case $1 in
-	--*=* | --tag | --proto | --state-dir | --lock | --lock-wait | --init | --unit-dir)
+	--*=* | --tag | --proto | --adopt | --state-dir | --lock | --lock-wait | --init | --unit-dir)
 		dn_option_value "$@"
 		shift "$DN_SHIFT"
 		;;
@@ -92,6 +102,9 @@ while [ $# -gt 0 ]; do
 		fi
 		PROTO=$val
 		;;
+	--adopt)
+		case $val in yes | no) ADOPT=$val ;; *) dn_bad --adopt "$val" "expected yes or no" ;; esac
+		;;
 	*) dn_common_option "$opt" "$val" || dn_bad option "$opt" "unknown option; $USAGE" ;;
 	esac
 done
@@ -105,6 +118,7 @@ case $(ip -V 2>&1 || true) in
 esac
 
 STATE_FILE=$DN_STATE_DIR/routes.$TAG
+ADOPT_FILE=$DN_STATE_DIR/adopted-routes.$TAG
 DN_BOOT_NAME=routes.$TAG
 DN_BOOT_UNORDERED=1
 
@@ -172,6 +186,12 @@ load_state() {
 	done <"$DN_TMP/have"
 }
 
+# ip_words OP LINE: `ip -4 route OP` with a kept route line as its words.
+ip_words() {
+	# shellcheck disable=SC2086 # a kept route line is words
+	ip -4 route "$1" $2 2>"$DN_TMP/ip.err"
+}
+
 # The journal of what this run changed, newest last: "add|del|replace DST VIA".
 # rollback undoes it newest first.
 journal() { echo "$1 $2 $3" >>"$DN_TMP/journal"; }
@@ -184,6 +204,8 @@ rollback() {
 		add) ip -4 route del "$rb_d" via "$rb_v" proto "$PROTO" table main 2>/dev/null || rb_ok=1 ;;
 		del) ip -4 route add "$rb_d" via "$rb_v" proto "$PROTO" table main 2>/dev/null || rb_ok=1 ;;
 		replace) ip -4 route replace "$rb_d" via "$rb_v" proto "$PROTO" table main 2>/dev/null || rb_ok=1 ;;
+		adopt) ip_words replace "$rb_v" || rb_ok=1 ;;
+		giveback) ip -4 route replace "$rb_d" via "$rb_v" proto "$PROTO" table main 2>/dev/null || rb_ok=1 ;;
 		esac
 	done <"$DN_TMP/undo"
 	: >"$DN_TMP/journal"
@@ -206,6 +228,53 @@ route_op() {
 		dn_die 3 "ip route $1 $2 via $3 proto $PROTO failed: $ro_err; undid this run's changes"
 	fi
 	dn_die 4 "ip route $1 $2 via $3 proto $PROTO failed: $ro_err; undoing this run's earlier changes ALSO failed - inspect the routes by hand"
+}
+
+# adopted_line DST: the original line kept for an adopted DST (empty if not adopted).
+adopted_line() {
+	[ -f "$ADOPT_FILE" ] || return 0
+	awk -v d="$1" '$1 == d { $1 = ""; sub(/^ /, ""); print; exit }' "$ADOPT_FILE"
+}
+# takeover DST VIA: replace the one hand-made route to DST (via VIA) by ours, same metric; keep its line.
+takeover() {
+	to_line=$(foreign_line "$1" | sed -e 's/ linkdown//g' -e 's/ dead//g' -e 's/[[:space:]]*$//')
+	to_metric=$(printf '%s\n' "$to_line" | sed -n 's/.* metric \([0-9]*\).*/\1/p')
+	if ip -4 route replace "$1" via "$2" proto "$PROTO" table main ${to_metric:+metric "$to_metric"} 2>"$DN_TMP/ip.err"; then
+		echo "adopt $1 $to_line" >>"$DN_TMP/journal"
+		printf '%s %s\n' "$1" "$to_line" >>"$DN_TMP/adopted.new"
+		DN_CHANGED=1
+		return 0
+	fi
+	to_err=$(dn_show "$(tr '\n' ' ' <"$DN_TMP/ip.err")")
+	if rollback; then dn_die 3 "taking over the route to $1 failed: $to_err; undid this run's changes"; fi
+	dn_die 4 "taking over the route to $1 failed: $to_err; undoing this run's earlier changes ALSO failed - inspect the routes by hand"
+}
+# giveback DST VIA: put the adopted DST's original route back in place of ours.
+giveback() {
+	gb_line=$(adopted_line "$1")
+	if ip_words replace "$gb_line"; then
+		echo "giveback $1 $2" >>"$DN_TMP/journal"
+		echo "$1" >>"$DN_TMP/given.back"
+		DN_CHANGED=1
+		return 0
+	fi
+	gb_err=$(dn_show "$(tr '\n' ' ' <"$DN_TMP/ip.err")")
+	if rollback; then dn_die 3 "giving back the adopted route to $1 ($(dn_show "$gb_line")) failed: $gb_err; undid this run's changes"; fi
+	dn_die 4 "giving back the adopted route to $1 failed: $gb_err; undoing this run's earlier changes ALSO failed - inspect the routes by hand"
+}
+# write_adopted: the kept lines: those kept before (minus the given back) plus this run's.
+write_adopted() {
+	: >"$DN_TMP/adopted.all"
+	if [ -f "$ADOPT_FILE" ]; then
+		touch "$DN_TMP/given.back"
+		awk 'NR == FNR { g[$1] = 1; next } !($1 in g)' "$DN_TMP/given.back" "$ADOPT_FILE" >"$DN_TMP/adopted.all"
+	fi
+	[ ! -f "$DN_TMP/adopted.new" ] || cat -- "$DN_TMP/adopted.new" >>"$DN_TMP/adopted.all"
+	if [ -s "$DN_TMP/adopted.all" ]; then
+		mkdir -p -- "$DN_STATE_DIR" && dn_write_atomic "$DN_TMP/adopted.all" "$ADOPT_FILE" 0644
+	else
+		rm -f -- "$ADOPT_FILE"
+	fi
 }
 
 # write_state FILE: make FILE ("dst via" lines) the tag's record ("" = none).
@@ -237,7 +306,14 @@ do_create() {
 		n_all=$(count_lines "$all")
 		n_ours=$(count_lines "$ours")
 		if [ "$n_all" -gt "$n_ours" ]; then
-			dn_die 3 "a route to $d already exists and is not managed by dockernet: $(dn_show "$(foreign_line "$d")"); remove it or choose another subnet"
+			if [ "$ADOPT" = yes ] && [ "$n_ours" -eq 0 ] && [ "$n_all" -eq 1 ] && [ "$(via_of "$all")" = "$v" ]; then
+				echo "2 takeover $d $v" >>"$DN_TMP/plan"
+				continue
+			fi
+			if [ "$ADOPT" = yes ]; then
+				dn_die 3 "a route to $d already exists and is not managed by dockernet: $(dn_show "$(foreign_line "$d")"); adoption takes over only a single route via the declared gateway $v: change or remove that route by hand, or declare its gateway"
+			fi
+			dn_die 3 "a route to $d already exists and is not managed by dockernet: $(dn_show "$(foreign_line "$d")"); remove it or choose another subnet (or set adopt to take over a hand-made route via the same gateway)"
 		fi
 		if [ "$n_ours" -gt 1 ]; then
 			dn_die 3 "there are $n_ours routes to $d with proto $PROTO ($(dn_show "$(printf '%s' "$ours" | tr '\n' ';')")); remove the extra ones by hand"
@@ -254,7 +330,7 @@ do_create() {
 		ours=$(routes_ours "$d")
 		[ -n "$ours" ] || continue
 		if [ "$(count_lines "$ours")" -eq 1 ] && [ "$(via_of "$ours")" = "$v" ]; then
-			echo "1 del $d $v" >>"$DN_TMP/plan"
+			if [ -n "$(adopted_line "$d")" ]; then echo "1 giveback $d $v" >>"$DN_TMP/plan"; else echo "1 del $d $v" >>"$DN_TMP/plan"; fi
 		else
 			dn_warn "the route to $d no longer goes via $v as recorded for tag $TAG ($(dn_show "$(printf '%s' "$ours" | tr '\n' ';')")); leaving it"
 		fi
@@ -263,8 +339,18 @@ do_create() {
 	: >"$DN_TMP/journal"
 	sort -k1,1n -s "$DN_TMP/plan" >"$DN_TMP/plan.sorted"
 	while read -r _ op d v old; do
-		route_op "$op" "$d" "$v" "$old"
+		case $op in
+		takeover) takeover "$d" "$v" ;;
+		giveback) giveback "$d" "$v" ;;
+		*) route_op "$op" "$d" "$v" "$old" ;;
+		esac
 	done <"$DN_TMP/plan.sorted"
+	if [ -s "$DN_TMP/adopted.new" ] || [ -s "$DN_TMP/given.back" ]; then
+		if ! write_adopted; then
+			if rollback; then dn_die 3 "cannot write $ADOPT_FILE; undid this run's changes"; fi
+			dn_die 4 "cannot write $ADOPT_FILE, and undoing this run's changes failed - inspect the routes by hand"
+		fi
+	fi
 	if ! cmp -s -- "$DN_TMP/want" "$DN_TMP/have"; then
 		if ! write_state "$DN_TMP/want"; then
 			if rollback; then dn_die 3 "cannot write $STATE_FILE; undid this run's changes"; fi
@@ -288,12 +374,12 @@ do_delete() {
 		ours=$(routes_ours "$d")
 		[ -n "$ours" ] || continue
 		if [ "$(count_lines "$ours")" -eq 1 ] && [ "$(via_of "$ours")" = "$v" ]; then
-			route_op del "$d" "$v"
+			if [ -n "$(adopted_line "$d")" ]; then giveback "$d" "$v"; else route_op del "$d" "$v"; fi
 		else
 			dn_warn "the route to $d does not go via $v as recorded ($(dn_show "$(printf '%s' "$ours" | tr '\n' ';')")); leaving it"
 		fi
 	done <"$DN_TMP/gone"
-	if [ -f "$STATE_FILE" ] && ! rm -f -- "$STATE_FILE"; then
+	if { [ -f "$STATE_FILE" ] && ! rm -f -- "$STATE_FILE"; } || ! rm -f -- "$ADOPT_FILE"; then
 		if rollback; then dn_die 3 "cannot remove $STATE_FILE; undid this run's changes"; fi
 		dn_die 4 "cannot remove $STATE_FILE, and undoing this run's changes failed - inspect the routes by hand"
 	fi
