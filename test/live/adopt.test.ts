@@ -27,10 +27,13 @@ describe("adopting the seed's hand-made routes (lab h1 + h2)", () => {
     const before: Record<string, Awaited<ReturnType<typeof snapshot>>> = {};
     const handmade: Record<string, Awaited<ReturnType<typeof snapshot>>> = {};
     let peerAddress = "";
+    const docker0Before: Record<string, string> = {};
+    const docker0 = async (h: string) => (await onHost(h, "ip -4 -o addr show dev docker0 | awk '{ print $4 }'")).trim();
 
     beforeAll(async () => {
         for (const h of ["h1", "h2"]) {
             before[h] = await snapshot(h);
+            docker0Before[h] = await docker0(h);
             const s = HAND[h];
             // The seed, by hand: bip for the daemon, a route to the peer's containers via the peer,
             // the FORWARD chain opened for the LAN, and a container.
@@ -53,11 +56,15 @@ describe("adopting the seed's hand-made routes (lab h1 + h2)", () => {
         for (const h of ["h1", "h2"]) {
             const s = HAND[h];
             await onHost(h, `docker rm -f hand_${h} >/dev/null 2>&1; iptables -w -D FORWARD -s 192.168.100.0/24 -d ${s.own} -j ACCEPT; ip route del ${s.peerSubnet} via ${s.peer}; true`);
+            // Docker keeps the last default-bridge subnet in its own store: docker0 goes back to
+            // where it was only through a restart with that bip, then one without the key.
+            await onHost(h, `jq '.bip = "${docker0Before[h]}"' /etc/docker/daemon.json > /tmp/dj && cat /tmp/dj > /etc/docker/daemon.json && systemctl restart docker`);
             await onHost(h, `jq 'del(.bip)' /etc/docker/daemon.json > /tmp/dj && cat /tmp/dj > /etc/docker/daemon.json && systemctl restart docker`);
         }
         for (const h of ["h1", "h2"]) {
             const now = await snapshot(h);
             expect({ h, routes: now.routes, files: now.files }).toEqual({ h, routes: before[h].routes, files: before[h].files });
+            expect(await docker0(h)).toBe(docker0Before[h]);
         }
     }, 300000);
 

@@ -219,7 +219,13 @@ dn_take_action() {
 	*) dn_bad action "$1" "expected create, delete or check; $USAGE" ;;
 	esac
 	shift
-	for dn_a in "$@"; do DN_REST_ARGS="$DN_REST_ARGS $(dn_quote "$dn_a")"; done
+	# Quoted for the boot record; no fork for a word without a single quote (most of them).
+	for dn_a in "$@"; do
+		case $dn_a in
+		*\'*) DN_REST_ARGS="$DN_REST_ARGS $(dn_quote "$dn_a")" ;;
+		*) DN_REST_ARGS="$DN_REST_ARGS '$dn_a'" ;;
+		esac
+	done
 }
 
 # dn_quote WORD: WORD as one single-quoted shell word.
