@@ -6,9 +6,9 @@
 // `docker start` / `docker network connect` for a container), then checked again.
 import { spawn } from "child_process";
 import { HostArgs } from "../components/host/host";
+import { sshArgv } from "../components/host/observe";
 import { scriptCommand, shellQuote } from "../components/host/scripts";
 import { hostArgsOf } from "../components/topologyPlan";
-import { expandHome } from "../components/topologySpec";
 import { topologyFromConfig } from "../components";
 import { HostPlan, PlanOptions, StackPlan, loadStackConfig, planStack } from "./plan";
 
@@ -31,19 +31,7 @@ export function defaultRunner(keyPath: string | undefined): HostRunner {
             let argv: string[];
             const env = { ...process.env };
             if (host.ssh) {
-                const s = host.ssh;
-                const key = s.privateKeyPath ?? keyPath;
-                argv = [
-                    "ssh",
-                    "-o", "BatchMode=yes",
-                    "-o", "ConnectTimeout=10",
-                    "-o", "LogLevel=ERROR",
-                    ...(key ? ["-i", expandHome(key), "-o", "IdentitiesOnly=yes"] : []),
-                    ...(s.knownHostsPath ? ["-o", `UserKnownHostsFile=${expandHome(s.knownHostsPath)}`, "-o", "StrictHostKeyChecking=yes"] : []),
-                    "-p", String(s.port ?? 22),
-                    `${s.user ?? "root"}@${s.address}`,
-                    command,
-                ];
+                argv = sshArgv(host.ssh, keyPath, command);
             } else {
                 argv = ["sh", "-c", command];
                 if (host.local?.dockerHost) {

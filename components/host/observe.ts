@@ -180,14 +180,21 @@ function observeArgv(h: ObservedHost, keyPath?: string): string[] {
     if (!h.ssh) {
         return [...(hooksNow().localPrefix ?? []), "sh", "-s"];
     }
-    const s = h.ssh;
-    hooksNow().guard?.(s.address);
+    hooksNow().guard?.(h.ssh.address);
+    return sshArgv(h.ssh, keyPath, "sh -s");
+}
+
+/**
+ * The ssh client's argv that runs `command` on a host the way the Docker provider reaches it (the
+ * key file, known_hosts), never asking anything (BatchMode): for the drift look and `npm run check`.
+ */
+export function sshArgv(s: Omit<SshHostArgs, "privateKey">, keyPath: string | undefined, command: string): string[] {
     const key = s.privateKeyPath ?? keyPath;
     return [
         "ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR",
         ...(key ? ["-i", expandHome(key), "-o", "IdentitiesOnly=yes"] : []),
         ...(s.knownHostsPath ? ["-o", `UserKnownHostsFile=${expandHome(s.knownHostsPath)}`, "-o", "StrictHostKeyChecking=yes"] : []),
-        "-p", String(s.port ?? 22), `${s.user ?? "root"}@${s.address}`, "sh -s",
+        "-p", String(s.port ?? 22), `${s.user ?? "root"}@${s.address}`, command,
     ];
 }
 

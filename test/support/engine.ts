@@ -161,31 +161,27 @@ export class Engine {
         this.planned = [];
         await pulumi.runtime.setMocks(this.mocks(), "dockernet", stack, true);
         captureRequests((key, options) => this.requests.set(key, options));
+        const steps = this.planned;
         try {
             await program();
             await this.settle();
         } finally {
-            const steps = this.planned;
             this.planned = undefined;
-            if (this.errors.length === 0) {
-                for (const key of [...this.order].reverse()) {
-                    if (!this.seen.has(key)) {
-                        const a = this.state.get(key)!;
-                        steps.push({ op: "delete", type: a.type, name: a.name });
-                    }
-                }
-            }
-            this.planSteps = steps;
         }
         if (this.errors.length > 0) {
             throw this.errors[0];
         }
-        return this.planSteps;
+        for (const key of [...this.order].reverse()) {
+            if (!this.seen.has(key)) {
+                const a = this.state.get(key)!;
+                steps.push({ op: "delete", type: a.type, name: a.name });
+            }
+        }
+        return steps;
     }
 
     /** While previewing: the steps found so far. */
     private planned?: PlannedStep[];
-    private planSteps: PlannedStep[] = [];
 
     /** Deletes everything this engine applied, newest first; keeps going past failures and reports them all. */
     async destroy(): Promise<void> {
