@@ -1,7 +1,9 @@
 // The thin mapping of a validated ContainerSpec onto @pulumi/docker resources.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { SeenContainer } from "./host/observe";
 import { ContainerSpec, effectiveMode } from "./spec";
+import { show } from "./validate";
 
 /** What a component decides about a container beyond its spec (links, aliases, shared namespaces). */
 export interface ContainerWiring {
@@ -11,6 +13,8 @@ export interface ContainerWiring {
     hosts?: pulumi.Input<docker.types.input.ContainerHost>[];
     /** Extra user-defined networks (e.g. a link's dedicated network). */
     networks?: { name: pulumi.Input<string>; aliases?: string[] }[];
+    /** A container made by hand with the declared name, taken over by import (see adoptionProblems). */
+    adopted?: SeenContainer;
 }
 
 /**
@@ -63,6 +67,24 @@ export function container(
               .map((p) => ({ internal: p.internal, external: p.external, protocol: p.protocol ?? "tcp", ip: p.ip ?? "0.0.0.0" }))
         : [];
     const labels = { ...(spec.labels ?? {}), "dockernet.component": component };
+    const adopted = wiring.adopted;
+    if (adopted) {
+        // Imported as it is: what the provider reads back on import is declared the way it reads it
+        // (the image as `docker run` named it, the network mode raw), and nothing it does not read
+        // (labels: dockernet's own label would force a replacement). Left running on delete.
+        return new docker.Container(
+            name,
+            {
+                name: spec.name,
+                image: spec.image,
+                command: spec.command,
+                restart: spec.restart ?? "unless-stopped",
+                networkMode: adopted.networkMode,
+                mustRun: true,
+            },
+            { deleteBeforeReplace: true, ...opts, dependsOn: [image, ...dependsOnList(opts.dependsOn)], import: adopted.id, retainOnDelete: true },
+        );
+    }
     return new docker.Container(
         name,
         {
@@ -81,6 +103,61 @@ export function container(
         },
         { deleteBeforeReplace: true, ...opts },
     );
+}
+
+function dependsOnList(d: pulumi.CustomResourceOptions["dependsOn"]): pulumi.Input<pulumi.Resource>[] {
+    if (d === undefined) {
+        return [];
+    }
+    return Array.isArray(d) ? d : [d as pulumi.Input<pulumi.Resource>];
+}
+
+/**
+ * Why a container made by hand (`seen`) cannot be adopted as `spec` declares it: one line per
+ * differing field, named by its path under `field`; [] when it can. A container on docker0 is
+ * imported (Pulumi's `import` option) as the Docker provider reads it back, so its image, network,
+ * restart policy, command and state must be what is declared; what the provider never reads back
+ * on import (env, labels, published ports, hostname) cannot be declared on it, since Pulumi would
+ * have to replace it (kreuzwerker/terraform-provider-docker resourceDockerContainerRead; all of
+ * them ForceNew).
+ */
+export function adoptionProblems(field: string, host: string, spec: ContainerSpec, seen: SeenContainer): { field: string; message: string }[] {
+    const out: { field: string; message: string }[] = [];
+    const it = `the container ${spec.name} on ${host} (made by hand)`;
+    const add = (f: string, message: string) => out.push({ field: `${field}.${f}`, message });
+    if (seen.image !== spec.image) {
+        add("image", `is ${show(spec.image)}, but ${it} runs ${show(seen.image)}; declare that image`);
+    }
+    const mode = effectiveMode(spec);
+    const onBridge = (seen.networkMode === "default" || seen.networkMode === "bridge") && seen.networks.length === 1 && seen.networks[0] === "bridge";
+    if (mode !== "bridge" || !onBridge) {
+        add("networkMode", `is ${show(mode)}, but ${it} has network mode ${show(seen.networkMode)} on ${seen.networks.length > 0 ? seen.networks.join(", ") : "no network"}; adoption takes containers on docker0 (bridge) only`);
+    }
+    const restart = spec.restart ?? "unless-stopped";
+    if (seen.restart !== restart) {
+        add("restart", `is ${show(restart)}${spec.restart === undefined ? " (the default)" : ""}, but ${it} has ${show(seen.restart)}; declare restart ${show(seen.restart)}`);
+    }
+    if (spec.command !== undefined && JSON.stringify(spec.command) !== JSON.stringify(seen.command)) {
+        add("command", `is ${show(spec.command)}, but ${it} runs ${show(seen.command)}; declare that command or leave command out`);
+    }
+    if (!seen.running) {
+        add("name", `${it} is not running; start it (docker start ${spec.name}) before adopting it`);
+    }
+    const unread: [keyof ContainerSpec, string][] = [
+        ["env", "env"],
+        ["labels", "labels"],
+        ["hostname", "hostname"],
+    ];
+    for (const [k, f] of unread) {
+        const v = spec[k];
+        if (v !== undefined && !(typeof v === "object" && Object.keys(v as object).length === 0)) {
+            add(f, `is set, but the Docker provider does not read ${f} back when it imports ${it}, so Pulumi would replace it; leave ${f} out to adopt it`);
+        }
+    }
+    if ((spec.ports ?? []).some((p) => p.external !== undefined)) {
+        add("ports", `publishes a port, but the Docker provider does not read ports back when it imports ${it}, so Pulumi would replace it; leave the external ports out to adopt it`);
+    }
+    return out;
 }
 
 /**

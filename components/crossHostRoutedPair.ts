@@ -24,8 +24,10 @@ export interface RoutedHostArgs {
     /**
      * Take over what was made by hand for this host, instead of refusing it: a route to the peer's
      * container subnet via the peer's LAN address (the seed's `route add -net ... gw ...`) becomes
-     * dockernet's in place, and is given back as it was when dockernet lets go of it. A route via
-     * another gateway is still an error. Defaults to false.
+     * dockernet's in place, and is given back as it was when dockernet lets go of it; a `--bip` flag
+     * with this side's bip in the Docker unit (the seed's ExecStart edit) is kept where it is, with
+     * no restart. A route via another gateway, or a flag with another value, is still an error.
+     * Defaults to false.
      */
     adopt?: boolean;
 }

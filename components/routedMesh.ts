@@ -11,10 +11,11 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { planFor } from "./component";
 import { ConnectivityCheck } from "./connectivityCheck";
-import { addressOn, container, images, primaryNetwork, started } from "./containers";
+import { addressOn, adoptionProblems, container, images, primaryNetwork, started } from "./containers";
 import { DockerHost, checkClaims, claimDockerHost } from "./host/dockerHost";
 import { acceptRule, chainName, firewallArgs, natReturnRule } from "./host/firewall";
 import { checkDistinctHosts, dockerProvider, HostArgs, hostScript, registeredArgs, validateHost } from "./host/host";
+import { observationOf, observationOff, observeHosts, SeenContainer } from "./host/observe";
 import { Cidr, checkInterfaceCidr, checkSubnet, contains, formatCidr, formatIPv4, overlaps } from "./net";
 import { ContainerSpec, checkUniqueNames, effectiveMode, validateContainerSpec } from "./spec";
 import { Problems, ValidationError, problemsFor, show } from "./validate";
@@ -32,8 +33,10 @@ export interface RoutedMeshHostArgs {
     /**
      * Take over what was made by hand for this host, instead of refusing it: a route to a peer's
      * container subnet via that peer's LAN address (the seed's `route add -net ... gw ...`) becomes
-     * dockernet's in place, and is given back as it was when dockernet lets go of it. A route via
-     * another gateway is still an error. Defaults to false.
+     * dockernet's in place, and is given back as it was when dockernet lets go of it; a `--bip` flag
+     * with this host's bip in the Docker unit (the seed's ExecStart edit) is kept where it is, with
+     * no restart. A route via another gateway, or a flag with another value, is still an error.
+     * Defaults to false.
      */
     adopt?: boolean;
 }
@@ -79,7 +82,7 @@ export interface RoutedHostPlan {
     lanSubnet: string;
     /** `<peer subnet>=<peer LAN address>`, one per peer, in host order. */
     routes: string[];
-    /** Hand-made routes via the same gateway are taken over (routes.sh --adopt yes). */
+    /** Hand-made routes via the same gateway are taken over (routes.sh --adopt yes), and a --bip flag of the same value kept (bip.sh --adopt yes). */
     adopt: boolean;
     firewallChain: string;
     firewallRules: string[];
@@ -96,6 +99,52 @@ export interface RoutedPlan {
 export interface RoutedMember {
     field: string;
     side: RoutedMeshHostArgs;
+}
+
+/**
+ * The hand-made containers each adopting host's declared containers take over (by name), from one
+ * look at the host: a container with a declared name that dockernet did not make (no
+ * `dockernet.component` label) is imported when it matches, and a mismatch is an error naming each
+ * differing field before anything is made. An adopting host that cannot be looked at is an error
+ * too (adoption needs to know); with the look switched off (DOCKERNET_OBSERVE=off) containers are
+ * declared as new, with a warning.
+ */
+function adoptContainers(kind: string, name: string, plan: RoutedPlan, sides: RoutedMeshHostArgs[]): Map<string, SeenContainer>[] {
+    const problems = new Problems();
+    const out = plan.hosts.map((hp, i) => {
+        const found = new Map<string, SeenContainer>();
+        const specs = sides[i].containers ?? [];
+        if (!hp.adopt || specs.length === 0) {
+            return found;
+        }
+        const host = sides[i].host;
+        if (!observationOf(host) && observationOff()) {
+            pulumi.log.warn(`${kind} ${show(name)} ${hp.field}.adopt: looking at hosts is switched off (DOCKERNET_OBSERVE=off), so hand-made containers on ${host.name} cannot be found; its containers are declared as new`);
+            return found;
+        }
+        observeHosts([host]); // once per host per program run (already seen: nothing)
+        const seen = observationOf(host);
+        if (!seen) {
+            problems.add(`${hp.field}.adopt`, `cannot look at host ${host.name} for hand-made containers with the declared names; adoption needs that look: check the host's SSH access (the Docker provider's key and known_hosts), or set adopt to false`);
+            return found;
+        }
+        specs.forEach((spec, j) => {
+            const c = seen.containers?.get(spec.name);
+            if (!c || c.dockernet) {
+                return; // not there, or dockernet's own: declared as usual
+            }
+            const bad = adoptionProblems(`${hp.field}.containers[${j}]`, host.name, spec, c);
+            bad.forEach((p) => problems.add(p.field, p.message));
+            if (bad.length === 0) {
+                found.set(spec.name, c);
+            }
+        });
+        return found;
+    });
+    if (!problems.empty) {
+        throw new ValidationError(problems.format(kind, name), problems.list);
+    }
+    return out;
 }
 
 /** A routed host's routes.sh arguments: its tag, `--adopt yes` when it adopts, its routes. */
@@ -183,7 +232,7 @@ export function planRoutedHosts(
         });
         checkUniqueNames(problems, (side.containers ?? []).map((c, i) => ({ field: `${field}.containers[${i}].name`, name: c?.name })));
         if (side.adopt !== undefined && typeof side.adopt !== "boolean") {
-            problems.add(`${field}.adopt`, `${show(side.adopt)} is not true or false; set true to take over hand-made routes via the same gateways`);
+            problems.add(`${field}.adopt`, `${show(side.adopt)} is not true or false; set true to take over hand-made routes via the same gateways and keep a --bip flag of the same value`);
         }
         return { field, side, lan: lan.ok ? lan.value : undefined, bip, allocated };
     });
@@ -346,10 +395,15 @@ export function buildRouted(
     const specsByName: { [name: string]: ContainerSpec } = {};
     const ready: pulumi.Resource[] = [];
     const firstOf: (docker.Container | undefined)[] = [];
-    const claimOf = (i: number) => ({ host: sides[i].host, claim: { by: `${kind} ${show(name)} ${plan.hosts[i].field}.bip`, bip: plan.hosts[i].bip } });
+    const claimOf = (i: number) => ({
+        host: sides[i].host,
+        claim: { by: `${kind} ${show(name)} ${plan.hosts[i].field}.bip`, bip: plan.hosts[i].bip, adopt: plan.hosts[i].adopt },
+    });
+    let adoptedByHost: Map<string, SeenContainer>[];
     try {
-        // Every host's claim first: a refused one leaves nothing made.
+        // Every host's claim first, and what adoption would take: a refused one leaves nothing made.
         checkClaims(plan.hosts.map((_, i) => claimOf(i)));
+        adoptedByHost = adoptContainers(kind, name, plan, sides);
     } catch (e) {
         throw e instanceof ValidationError ? new pulumi.ResourceError(e.message, component) : e;
     }
@@ -386,7 +440,8 @@ export function buildRouted(
         const provider = dockerProvider(`${prefix}-provider`, host, component);
         const imgs = images(prefix, specs, { parent: component, provider, dependsOn: daemon.changes });
         specs.forEach((spec) => {
-            containers[spec.name] = container(`${prefix}-${spec.name}`, spec, imgs.get(spec.image)!, `${kind}/${name}`, {}, {
+            const adopted = adoptedByHost[i].get(spec.name);
+            containers[spec.name] = container(`${prefix}-${spec.name}`, spec, imgs.get(spec.image)!, `${kind}/${name}`, { adopted }, {
                 parent: component,
                 provider,
                 dependsOn: daemon.changes,

@@ -80,6 +80,8 @@ export interface HostPlan {
     bipFrom?: string;
     /** docker0's subnet, when a bip is set. */
     docker0Subnet?: string;
+    /** A `--bip` flag with this bip in the Docker unit or on dockerd's command line is kept where it is. */
+    bipAdopt?: boolean;
     networks: PlannedNetwork[];
     images: string[];
     containers: PlannedContainer[];
@@ -302,7 +304,10 @@ function layout(t: TopologySpec, plans: Map<string, unknown>, refs: Map<string, 
                 h.bip = hp.bip;
                 h.bipFrom = hp.allocated ? bipFrom : `${kind} ${name}`;
                 h.docker0Subnet = hp.subnet;
-                script(hp.hostName, `${hp.hostName}-bip`, "bip", bipArgs("create", hp.bip, args), bipArgs("delete", hp.bip, args));
+                if (hp.adopt) {
+                    h.bipAdopt = true;
+                }
+                script(hp.hostName, `${hp.hostName}-bip`, "bip", bipArgs("create", hp.bip, args, hp.adopt), bipArgs("delete", hp.bip, args, hp.adopt));
             }
             const tag = routesTag(name, hp.hostName);
             script(hp.hostName, `${prefix}-routes`, "routes", routesArgs("create", tag, hp), routesArgs("delete", tag, hp));

@@ -172,6 +172,9 @@ export function formatPlan(plan: StackPlan, full = false): string {
         out.push(
             `    ${pad("docker0", 22)} ${h.bip ? `bip ${h.bip} (set by bip.sh, owned by DockerHost ${h.name}; ${h.bipFrom}), subnet ${h.docker0Subnet}` : "Docker's default bridge (bip left as it is)"}`,
         );
+        if (h.bipAdopt) {
+            out.push(`    ${pad("", 22)} adopt: a --bip=${h.bip} flag in the Docker unit or on dockerd's command line is kept where it is (recorded, no restart, left in place on delete); a flag with another value is still an error`);
+        }
         for (const n of h.networks) {
             const parts = [
                 `bridge ${n.bridgeName ?? "(Docker names it br-<id>)"}`,

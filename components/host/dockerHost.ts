@@ -14,6 +14,13 @@ export interface DockerHostArgs {
     host: HostArgs;
     /** docker0's own address with prefix (daemon.json `bip`), e.g. `172.18.0.1/16`. Defaults to leaving the daemon's bip alone. */
     bip?: string;
+    /**
+     * Keep a `--bip` flag with the same value where it is (the Docker unit's ExecStart or dockerd's
+     * command line, as the seed sets it) instead of refusing it: nothing on the host changes (no
+     * restart), the adoption is recorded in /var/lib/dockernet, and letting go leaves the flag in
+     * place. A flag with another value is still an error. Defaults to false.
+     */
+    adopt?: boolean;
 }
 
 /**
@@ -44,12 +51,15 @@ export class DockerHost extends pulumi.ComponentResource {
                 subnet = formatCidr(c.value.network, c.value.prefix);
             }
         }
+        if (args?.adopt !== undefined && typeof args.adopt !== "boolean") {
+            problems.add("adopt", `${show(args.adopt)} is not true or false; set true to keep a --bip flag of the same value where it is`);
+        }
         if (!problems.empty) {
             throw new pulumi.ResourceError(problems.format("DockerHost", name), this);
         }
         // Registered before any child exists: a second owner of this host is an error naming both.
         try {
-            register(args.host, this, claim ?? { by: `DockerHost ${show(name)} bip`, bip: args.bip });
+            register(args.host, this, claim ?? { by: `DockerHost ${show(name)} bip`, bip: args.bip, adopt: args.adopt });
         } catch (e) {
             throw e instanceof ValidationError ? new pulumi.ResourceError(e.message, this) : e;
         }
@@ -58,11 +68,12 @@ export class DockerHost extends pulumi.ComponentResource {
         this.subnet = subnet;
         this.changes = [];
         if (args.bip !== undefined) {
+            const adopt = args.adopt === true;
             this.changes.push(
                 hostScript(
                     `${name}-bip`,
                     args.host,
-                    { script: "bip", create: bipArgs("create", args.bip, args.host), delete: bipArgs("delete", args.bip, args.host) },
+                    { script: "bip", create: bipArgs("create", args.bip, args.host, adopt), delete: bipArgs("delete", args.bip, args.host, adopt) },
                     { parent: this, aliases: bipAliases },
                 ),
             );
@@ -79,9 +90,9 @@ export interface DockerHostOptions extends pulumi.ComponentResourceOptions {
     claim?: DockerHostClaim;
 }
 
-/** The bip.sh argument list for one action, with the host's restart and log commands. */
-export function bipArgs(action: "create" | "delete" | "check", bip: string, host: HostArgs): string[] {
-    const out = [action, bip];
+/** The bip.sh argument list for one action, with the host's restart and log commands (and `--adopt yes`). */
+export function bipArgs(action: "create" | "delete" | "check", bip: string, host: HostArgs, adopt = false): string[] {
+    const out = [action, bip, ...(adopt ? ["--adopt", "yes"] : [])];
     if (host.restartCommand) {
         out.push("--restart-cmd", host.restartCommand);
     }
@@ -97,6 +108,8 @@ export interface DockerHostClaim {
     by: string;
     /** undefined: the claimant leaves the daemon's bip alone. */
     bip?: string;
+    /** A `--bip` flag with the same value is kept where it is (DockerHostArgs.adopt). */
+    adopt?: boolean;
 }
 
 interface Entry {
@@ -137,7 +150,7 @@ export function claimDockerHost(
     if (found) {
         return found;
     }
-    return new DockerHost(host.name, { host, bip: claim.bip }, { bipAliases: opts.bipAliases, claim });
+    return new DockerHost(host.name, { host, bip: claim.bip, adopt: claim.adopt }, { bipAliases: opts.bipAliases, claim });
 }
 
 /**
@@ -160,6 +173,8 @@ export function checkClaims(claims: { host: HostArgs; claim: DockerHostClaim }[]
         const earlier = mine.get(host.name);
         if (earlier && earlier.bip !== claim.bip) {
             problems.add(claim.by, `${show(claim.bip)} for host ${host.name} disagrees with ${earlier.by} ${show(earlier.bip)}; a host has one bip: give both the same`);
+        } else if (earlier && adoptDisagrees(earlier, claim)) {
+            problems.add(adoptField(claim.by), adoptMessage(host, claim, earlier));
         }
         mine.set(host.name, earlier ?? claim);
     }
@@ -183,11 +198,23 @@ function conflict(host: HostArgs, claim: DockerHostClaim): DockerHost | undefine
         problems.add(hostField(claim.by), `reaches ${endpoint} as ${show(host.name)}, but ${hostField(byEndpoint.first.by)} calls it ${show(byEndpoint.host.name)}; give one machine one name`);
     } else if (byName && byName.first.bip !== claim.bip) {
         problems.add(claim.by, `${bipText(claim)} for host ${host.name} disagrees with ${byName.first.by} ${bipText(byName.first)}; a host has one bip: give both the same`);
+    } else if (byName && adoptDisagrees(byName.first, claim)) {
+        problems.add(adoptField(claim.by), adoptMessage(host, claim, byName.first));
     }
     if (!problems.empty) {
         throw new ValidationError(problems.format("host settings", host.name), problems.list);
     }
     return byName?.daemon;
+}
+
+/** Two claims of one bip that disagree on adopting a --bip flag (the bip resource is one: it adopts or not). */
+function adoptDisagrees(a: DockerHostClaim, b: DockerHostClaim): boolean {
+    return a.bip !== undefined && a.bip === b.bip && (a.adopt === true) !== (b.adopt === true);
+}
+const adoptField = (by: string) => by.replace(/\.bip$/, ".adopt");
+function adoptMessage(host: HostArgs, claim: DockerHostClaim, first: DockerHostClaim): string {
+    const text = (c: DockerHostClaim) => (c.adopt === true ? "true" : "false (unset)");
+    return `${text(claim)} for host ${host.name} disagrees with ${adoptField(first.by)} ${text(first)}; the host's bip is adopted or not: give both the same adopt`;
 }
 
 /** Records `daemon` as the owner of `host` in this program; a second owner is an error naming both. */

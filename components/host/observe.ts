@@ -33,12 +33,35 @@ export interface HostObservation {
     error?: string;
     /** `bip` in /etc/docker/daemon.json ("" when absent). */
     bip: string;
+    /** The bip of an adopted `--bip` flag (bip.sh --adopt yes: /var/lib/dockernet/adopted-bip.json; "" when none). */
+    bipAdopted?: string;
     /** docker0's IPv4 address and prefix ("" when absent). */
     docker0: string;
     /** Each boot record's `check`: record name (e.g. `routes.DN-R-…`) → its `differs:` lines ([] = as recorded). */
     records: Map<string, string[]>;
     /** When it was seen (ISO time), carried in each drift message so every new drift is a new value. */
     at: string;
+    /** The host's containers by name (all of them, running or not), for adoption (`adopt: true`). */
+    containers?: Map<string, SeenContainer>;
+}
+
+/** A container as `docker inspect` shows it: what adoption compares with a declaration. */
+export interface SeenContainer {
+    /** The full 64-hex id (the Docker provider's import id). */
+    id: string;
+    /** Config.Image: the image as `docker run` was given it. */
+    image: string;
+    /** HostConfig.NetworkMode, raw (`default` for a plain `docker run` on Docker 20.10). */
+    networkMode: string;
+    /** HostConfig.RestartPolicy.Name (`no` when none was given). */
+    restart: string;
+    running: boolean;
+    /** Config.Cmd. */
+    command: string[] | null;
+    /** The networks it is on, by name, sorted. */
+    networks: string[];
+    /** It carries dockernet's `dockernet.component` label: dockernet made it. */
+    dockernet: boolean;
 }
 
 /** The read-only program each host runs: one line per fact, then each record's check. */
@@ -46,6 +69,8 @@ const OBSERVE = `set -u
 PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
 bip=$(sed -n 's/.*"bip"[[:space:]]*:[[:space:]]*"\\([^"]*\\)".*/\\1/p' /etc/docker/daemon.json 2>/dev/null | head -n 1)
 echo "bip \${bip}"
+adopted=$(sed -n 's/.*"bip"[[:space:]]*:[[:space:]]*"\\([^"]*\\)".*/\\1/p' /var/lib/dockernet/adopted-bip.json 2>/dev/null | head -n 1)
+echo "bipadopted \${adopted}"
 echo "docker0 $(ip -4 -o addr show dev docker0 2>/dev/null | awk '{ print $4; exit }')"
 t=$(mktemp) || exit 3
 for rec in /var/lib/dockernet/boot/*.rec; do
@@ -57,6 +82,10 @@ for rec in /var/lib/dockernet/boot/*.rec; do
 	printf '%s\\n' "$out" | sed -n "s/^differs: /differs $n /p"
 done
 rm -f "$t"
+if command -v docker >/dev/null 2>&1; then
+	ids=$(docker ps -aq --no-trunc 2>/dev/null)
+	[ -z "$ids" ] || docker inspect --format 'ctr	{{.Name}}	{{.Id}}	{{.Config.Image}}	{{.HostConfig.NetworkMode}}	{{.HostConfig.RestartPolicy.Name}}	{{.State.Running}}	{{json .Config.Cmd}}	{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}	{{index .Config.Labels "dockernet.component"}}' $ids 2>/dev/null
+fi
 echo end
 `;
 
@@ -65,9 +94,26 @@ export function parseObservation(stdout: string, at: string): HostObservation {
     const o: HostObservation = { reachable: true, bip: "", docker0: "", records: new Map(), at };
     let ended = false;
     for (const line of stdout.split("\n")) {
+        if (line.startsWith("ctr\t")) {
+            const [, n, id, image, networkMode, restart, running, cmd, nets, component] = line.split("\t");
+            let command: string[] | null = null;
+            try {
+                command = JSON.parse(cmd ?? "null") as string[] | null;
+            } catch {
+                command = null;
+            }
+            (o.containers ??= new Map()).set((n ?? "").replace(/^\//, ""), {
+                id: id ?? "", image: image ?? "", networkMode: networkMode ?? "", restart: restart ?? "", running: running === "true", command,
+                networks: (nets ?? "").split(" ").filter((x) => x !== "").sort(),
+                dockernet: (component ?? "") !== "" && component !== "<no value>",
+            });
+            continue;
+        }
         const [kind, name, ...rest] = line.split(" ");
         if (kind === "bip") {
             o.bip = name ?? "";
+        } else if (kind === "bipadopted") {
+            o.bipAdopted = name ?? "";
         } else if (kind === "docker0") {
             o.docker0 = name ?? "";
         } else if (kind === "rec" && name) {
@@ -223,7 +269,9 @@ export function driftOf(script: string, args: unknown, o: HostObservation | unde
     if (script === "bip") {
         const bip = a[1];
         const out: string[] = [];
-        if (o.bip !== bip) {
+        // An adopted --bip flag carries the value instead of daemon.json (bip.sh --adopt yes).
+        const adopted = opt("--adopt") === "yes" && o.bipAdopted === bip;
+        if (!adopted && o.bip !== bip) {
             out.push(`bip in /etc/docker/daemon.json is ${o.bip ? `"${o.bip}"` : "absent"}, declared ${bip}`);
         }
         if (o.docker0 && o.docker0 !== bip) {

@@ -56,10 +56,44 @@ close_fds() {
     done
 }
 
-# The one dockerd command line (no --bip, no --storage-driver: those live in daemon.json).
+# The host's unit files, as systemd reads them: the unit (/lib/systemd/system/docker.service, each
+# host's own copy, bind-mounted; /etc/systemd/system/docker.service replaces it when present), then
+# the drop-ins in /etc/systemd/system/docker.service.d/*.conf in name order.
+unit_files() {
+    local f
+    if [ -f /etc/systemd/system/docker.service ]; then echo /etc/systemd/system/docker.service; else echo /lib/systemd/system/docker.service; fi
+    for f in /etc/systemd/system/docker.service.d/*.conf; do [ -f "$f" ] && echo "$f"; done
+}
+
+# dockerd's flags from the unit's effective ExecStart (an empty `ExecStart=` resets the list, as in
+# systemd), without the binary and the fd:// socket (the lab gives dockerd its own sockets): what a
+# user adds to ExecStart, like the seed's --bip=172.18.0.1/16, reaches the lab's dockerd.
+unit_flags() {
+    local line
+    line=$(unit_files | while read -r f; do cat "$f"; done | awk '
+        /^[[:space:]]*[#;]/ { next }
+        /^ExecStart=/ { v = substr($0, 11); sub(/^[-@+!:]+/, "", v); last = v }
+        END { print last }')
+    # shellcheck disable=SC2086 # ExecStart is split into words, as systemd does
+    set -- $line
+    [ $# -gt 0 ] && shift # the binary
+    while [ $# -gt 0 ]; do
+        case $1 in
+            -H|--host) if [ "${2:-}" = fd:// ]; then shift; else echo "$1"; fi ;;
+            -H=fd://|--host=fd://|-Hfd://) ;;
+            *) echo "$1" ;;
+        esac
+        shift
+    done
+}
+
+# dockerd's command line: the lab's sockets and pid file, then the unit's own flags (no --bip, no
+# --storage-driver there unless a test puts them in the unit: dockernet keeps them in daemon.json).
 start_dockerd() {
     if dockerd_pid >/dev/null; then return 0; fi
     rm -f /run/docker.pid
+    local flags=()
+    mapfile -t flags < <(unit_flags)
     local i pid spawned
     # detached (own session, re-parented once this subshell ends), log appended; env -i and setsid
     # exec in place, so $! is dockerd's own pid
@@ -70,6 +104,7 @@ start_dockerd() {
             --host unix:///run/docker.sock \
             --host "unix://$HDIR/docker.sock" \
             --pidfile /run/docker.pid \
+            "${flags[@]}" \
             </dev/null >>"$HDIR/dockerd.log" 2>&1 &
         echo $!
     )
@@ -142,9 +177,9 @@ with_lock() { # serialise start/stop/restart of one host's dockerd
     flock -w 90 8 || die "could not lock $HDIR/docker.lock"
 }
 
-unit_text() {
+# The lab's docker.service as Debian's docker.io ships it (each host starts with this copy).
+unit_file_text() {
     cat <<'EOF'
-# /lib/systemd/system/docker.service
 [Unit]
 Description=Docker Application Container Engine
 Documentation=https://docs.docker.com
@@ -169,6 +204,17 @@ KillMode=process
 [Install]
 WantedBy=multi-user.target
 EOF
+}
+
+# `systemctl cat docker`: each unit file with its path, as systemd prints them.
+unit_text() {
+    local f first=yes
+    while read -r f; do
+        [ $first = yes ] || echo
+        first=no
+        echo "# $f"
+        cat "$f"
+    done < <(unit_files)
 }
 
 cmd_systemctl() {
@@ -252,7 +298,7 @@ cmd_systemctl() {
                         LoadState) v=loaded ;;
                         UnitFileState) v=enabled ;;
                         FragmentPath) v=/lib/systemd/system/docker.service ;;
-                        ExecStart) v='{ path=/usr/sbin/dockerd ; argv[]=/usr/sbin/dockerd -H fd:// }' ;;
+                        ExecStart) v="{ path=/usr/sbin/dockerd ; argv[]=/usr/sbin/dockerd -H fd:// $(unit_flags | tr '\n' ' ')}" ;;
                         *) v= ;;
                     esac
                     if [ $value = yes ]; then echo "$v"; else echo "$name=$v"; fi
@@ -338,6 +384,10 @@ cmd_init() {
     mount --bind "$HDIR/var-lib-docker" /var/lib/docker
     mount --bind "$HDIR/var-lib-dockernet" /var/lib/dockernet # dockernet's own state, per host as on real hosts
     mount --bind "$HDIR/etc-systemd-system" /etc/systemd/system # the host's own units
+    # the host's own docker.service (the seed edits ExecStart there), over the machine's
+    [ -f "$HDIR/docker.service" ] || unit_file_text >"$HDIR/docker.service"
+    [ -f /lib/systemd/system/docker.service ] || { echo "init: /lib/systemd/system/docker.service (Debian's docker.io) is missing; the lab binds each host's copy over it" >&2; exit 1; }
+    mount --bind "$HDIR/docker.service" /lib/systemd/system/docker.service
     mount -t tmpfs -o mode=755,size=256m "dnlab-$HOST-run" /run
     mount -t tmpfs -o mode=1777,size=256m "dnlab-$HOST-tmp" /tmp # a host's own /tmp
     mkdir -p /run/sshd /run/lock

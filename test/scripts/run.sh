@@ -463,7 +463,7 @@ suite_bip_shell() {
 	s0=$(bip_snap)
 	bip create 172.18.0.1/16
 	expect "running dockerd with --bip: refused" 3
-	err_has "  names the pid" "(pid $(cat "$B/docker.pid")) was started with a --bip flag"
+	err_has "  names the pid and the flag" "(pid $(cat "$B/docker.pid")) was started with --bip=10.1.0.1/16"
 	same "  nothing changed" "$s0" "$(bip_snap)"
 	kill "$(cat "$B/docker.pid")"
 	"$B/dockerd" --config-file /etc/docker/other.json &
@@ -478,6 +478,71 @@ suite_bip_shell() {
 	printf '[Service]\nExecStart=/usr/bin/dockerd -H fd://\n' >"$B/unit"
 	bip create 172.18.0.1/16
 	expect "stale pid file is ignored" 0 changed
+
+	# --- adoption of a --bip flag with the declared value (--adopt yes)
+	bip_env
+	printf '{"debug": true}\n' >"$DJ"
+	printf '[Service]\nExecStart=/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock --bip=172.18.0.1/16\n' >"$B/unit"
+	s0=$(bip_snap)
+	bip create 172.18.0.1/16
+	expect "the seed's unit flag without adopt: refused" 3
+	err_has "  names the unit line" "--bip=172.18.0.1/16"
+	err_has "  says adopt exists" "set adopt: true"
+	same "  nothing changed" "$s0" "$(bip_snap)"
+	bip create 172.18.0.1/16 --adopt yes
+	expect "adopt yes, same value: adopted" 0 changed
+	err_has "  says where the flag stays" "adopted the --bip flag with 172.18.0.1/16 where it is"
+	t "  daemon.json untouched" test "$(cat "$DJ")" = '{"debug": true}'
+	t "  no restart" test "$(restarts)" = 0
+	t "  adoption recorded" jq -e '.bip == "172.18.0.1/16" and (.where | length) == 1' "$B/state/adopted-bip.json"
+	s1=$(bip_snap)
+	bip create 172.18.0.1/16 --adopt yes
+	expect "adopt again" 0 unchanged
+	same "  nothing changed" "$s1" "$(bip_snap)"
+	bip check 172.18.0.1/16
+	expect "check of the adopted flag" 0 ok
+	printf '[Service]\nExecStart=/usr/bin/dockerd -H fd:// --bip 10.1.0.1/16\n' >"$B/unit"
+	bip check 172.18.0.1/16
+	expect "check: adopted flag changed by hand" 1
+	out_has "  says what it says now" "now says 10.1.0.1/16"
+	s1=$(bip_snap)
+	bip create 172.18.0.1/16 --adopt yes
+	expect "adopt yes, other value: refused" 3
+	err_has "  names both values" "passes --bip=10.1.0.1/16 to dockerd (ExecStart=/usr/bin/dockerd -H fd:// --bip 10.1.0.1/16), not the declared 172.18.0.1/16"
+	same "  nothing changed" "$s1" "$(bip_snap)"
+	printf '[Service]\nExecStart=/usr/bin/dockerd -H fd:// --bip=172.18.0.1/16\n' >"$B/unit"
+	bip delete 172.18.0.1/16
+	expect "delete of the adopted flag" 0
+	err_has "  says it stays" "it stays where it is"
+	same "  host as before adoption (no state left)" "$s0" "$(bip_snap)"
+	t "  unit untouched" grep -q -- '--bip=172.18.0.1/16' "$B/unit"
+	t "  no restart" test "$(restarts)" = 0
+	# the user takes the flag out later: create moves the value into daemon.json, drops the record
+	bip create 172.18.0.1/16 --adopt yes >/dev/null 2>&1
+	printf '[Service]\nExecStart=/usr/bin/dockerd -H fd://\n' >"$B/unit"
+	bip check 172.18.0.1/16
+	expect "check: adopted flag gone" 1
+	out_has "  says it is gone" "is gone from dockerd's unit and command line"
+	bip create 172.18.0.1/16 --adopt yes
+	expect "flag gone: daemon.json gets the value" 0 changed
+	t "  bip in daemon.json" test "$(jbip)" = 172.18.0.1/16
+	t "  adoption record dropped" test ! -e "$B/state/adopted-bip.json"
+	bip delete 172.18.0.1/16 >/dev/null
+	t "  delete then removes the key" test "$(jbip)" = "(absent)"
+	# a running dockerd with the flag (and none in the unit)
+	"$B/dockerd" -H fd:// --bip 172.18.0.1/16 &
+	PIDS+=($!)
+	echo $! >"$B/docker.pid"
+	sleep 0.2
+	s0=$(bip_snap)
+	bip create 172.18.0.1/16 --adopt yes
+	expect "running dockerd's --bip with adopt: adopted" 0 changed
+	bip delete 172.18.0.1/16
+	expect "and let go" 0
+	same "  nothing left" "$s0" "$(bip_snap)"
+	kill "$(cat "$B/docker.pid")"
+	bip create 172.18.0.1/16 --adopt maybe
+	expect "--adopt maybe: usage error" 2
 
 	# --- Docker does not come back
 	bip_env

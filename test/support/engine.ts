@@ -45,11 +45,13 @@ export interface RunCounts {
     updated: number;
     unchanged: number;
     deleted: number;
+    /** Imported (the `import` option): read from the host, not created. */
+    imported: number;
 }
 
 /** A step `pulumi preview` shows: what `up` would do to one resource, and with which new inputs. */
 export interface PlannedStep {
-    op: "create" | "update" | "replace" | "delete";
+    op: "create" | "update" | "replace" | "delete" | "import";
     type: string;
     name: string;
     /** For an update or a replacement: the inputs that changed. */
@@ -60,9 +62,11 @@ export interface PlannedStep {
 
 /** A record of one resource operation, in the order it happened. */
 export interface Operation {
-    op: "create" | "update" | "delete";
+    op: "create" | "update" | "delete" | "import";
     type: string;
     name: string;
+    /** A delete of a resource with retainOnDelete: dropped from the state, the object left. */
+    retained?: boolean;
     /** For an update or a replacement: the inputs that changed. */
     changed?: string[];
 }
@@ -70,7 +74,7 @@ export interface Operation {
 export class Engine {
     readonly state = new Map<string, Applied>();
     readonly operations: Operation[] = [];
-    counts: RunCounts = { created: 0, replaced: 0, updated: 0, unchanged: 0, deleted: 0 };
+    counts: RunCounts = { created: 0, replaced: 0, updated: 0, unchanged: 0, deleted: 0, imported: 0 };
     private order: string[] = [];
     private seen = new Set<string>();
     private pending = new Set<Promise<unknown>>();
@@ -111,7 +115,7 @@ export class Engine {
         this.seen = new Set();
         this.errors = [];
         this.failed = this.newFailureSignal();
-        this.counts = { created: 0, replaced: 0, updated: 0, unchanged: 0, deleted: 0 };
+        this.counts = { created: 0, replaced: 0, updated: 0, unchanged: 0, deleted: 0, imported: 0 };
         this.requests.clear();
         this.deletedAhead.clear();
         await pulumi.runtime.setMocks(this.mocks(), "dockernet", stack, false);
@@ -328,6 +332,9 @@ export class Engine {
         const news = model.check(inputs);
         if (this.planned) {
             const old = this.state.get(key);
+            if (!old && args.id) {
+                return this.importResource(model, key, args, news, endpoint, options, true);
+            }
             if (!old) {
                 this.planned.push({ op: "create", type: args.type, name: args.name, inputs: news });
                 return { id: undefined, state: news };
@@ -346,6 +353,9 @@ export class Engine {
             // key ForcesProviderReplace: pulumi-terraform-bridge pkg/tfbridge/provider.go DiffConfig)
             // is diffed as usual against the new one (pulumi/pulumi step_generator.go providerChanged).
             prior = { ...prior, endpoint: prior.provider ? this.endpointFor(prior.provider) : prior.endpoint };
+        }
+        if (!prior && args.id) {
+            return this.importResource(model, key, args, news, endpoint, options, false);
         }
         if (!prior) {
             if (!this.deletedAhead.delete(key)) {
@@ -391,6 +401,68 @@ export class Engine {
         this.operations.push({ op: "update", type: args.type, name: args.name, changed: diff.changed });
         trace(`updated ${key} (${diff.changed.join(", ")})`);
         return { id: updated.id, state: updated.state };
+    }
+
+    /**
+     * The `import` option on a resource the state does not hold yet, as the Pulumi engine (3.174 and
+     * later) runs it (pulumi/pulumi pkg/resource/deploy/step_generator.go GenerateSteps: isImport;
+     * step.go ImportStep.Apply; continueStepsFromImport, continueStepsFromDiff): the provider's Read
+     * of the id alone, in preview too (no Create); a missing object is "resource '<id>' does not
+     * exist". The imported state is then the old state of an ordinary diff against the declared
+     * inputs: no change, the import is all; an in-place change, an update follows in the same run;
+     * a change the provider replaces on is refused while the program still names the id ("may not
+     * be replaced", one `key: old => new` line each; a warning in preview, an error in up, after
+     * the import step has put the object in the state).
+     */
+    private async importResource(
+        model: Model,
+        key: string,
+        args: pulumi.runtime.MockResourceArgs,
+        news: Record<string, unknown>,
+        endpoint: Endpoint | undefined,
+        options: RequestOptions,
+        preview: boolean,
+    ): Promise<pulumi.runtime.MockResourceResult> {
+        const id = String(args.id);
+        if (!model.read) {
+            throw new Error(`the engine does not model importing ${args.type} (${args.name}); add a read to its model`);
+        }
+        const read = await model.read(this.context, id, endpoint);
+        if (!read) {
+            throw new Error(`${preview ? "" : "step application failed: "}resource '${id}' does not exist`);
+        }
+        const imported: Applied = { key, type: args.type, name: args.name, inputs: read, id, state: read, endpoint, provider: args.provider, options };
+        const d = diffWithOptions(model, imported, news, options);
+        const replaceMessage = () =>
+            "previously-imported resources that still specify an ID may not be replaced; please remove the `import` declaration from your program;\n" +
+            d.replaces.map((k) => `${k}: ${JSON.stringify(imported.state[k] ?? null)} => ${JSON.stringify(news[k] ?? null)}`).join("\n");
+        if (preview) {
+            this.planned!.push({ op: "import", type: args.type, name: args.name, inputs: news });
+            if (d.replaces.length > 0) {
+                pulumi.log.warn(replaceMessage());
+                this.planned!.push({ op: "replace", type: args.type, name: args.name, changed: d.changed, inputs: news });
+            } else if (d.changed.length > 0) {
+                this.planned!.push({ op: "update", type: args.type, name: args.name, changed: d.changed, inputs: news });
+            }
+            return { id, state: { ...read, ...news } };
+        }
+        this.counts.imported++;
+        this.record(imported);
+        this.operations.push({ op: "import", type: args.type, name: args.name });
+        trace(`imported ${key} id=${id.slice(0, 24)}`);
+        if (d.replaces.length > 0) {
+            throw new Error(replaceMessage());
+        }
+        if (d.changed.length === 0) {
+            return { id, state: read };
+        }
+        this.counts.updated++;
+        const state = await model.update(this.context, imported, news, d);
+        const updated: Applied = { ...imported, inputs: news, state };
+        this.state.set(key, updated);
+        this.operations.push({ op: "update", type: args.type, name: args.name, changed: d.changed });
+        trace(`updated ${key} after its import (${d.changed.join(", ")})`);
+        return { id, state };
     }
 
     private async createResource(
@@ -585,6 +657,12 @@ export class Engine {
     }
 
     private async deleteApplied(model: Model, a: Applied, changed?: string[]): Promise<void> {
+        if (a.options.retainOnDelete) {
+            // pulumi/pulumi step.go DeleteStep.Apply: with RetainOnDelete the provider's Delete is not called.
+            this.operations.push({ op: "delete", type: a.type, name: a.name, changed, retained: true });
+            trace(`retained ${a.key} (retainOnDelete): dropped from the state, left on its host`);
+            return;
+        }
         await model.delete(this.context, a);
         this.operations.push({ op: "delete", type: a.type, name: a.name, changed });
     }

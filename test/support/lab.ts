@@ -166,3 +166,34 @@ export async function startPingLoop(host: string, container: string, to: string)
         },
     };
 }
+
+/**
+ * An HTTP loop inside `container` on `host` (its own busybox wget under `timeout 2` (this busybox's wget -T crashes), one request
+ * every 0.2 s) against `url`, until stop() counts the answered and the failed requests and the
+ * longest run of failures. It runs under `docker exec -d` and stops by a file it looks for; stop()
+ * waits for its last line and removes its files from the container.
+ */
+export async function startHttpLoop(host: string, container: string, url: string): Promise<{ stop: () => Promise<{ sent: number; answered: number; longestFailS: number }> }> {
+    const dir = "/tmp/dockernet-http-loop";
+    await onHost(
+        host,
+        `docker exec ${container} sh -c 'rm -rf ${dir}; mkdir -p ${dir}' && ` +
+            `docker exec -d ${container} sh -c 'while [ ! -e ${dir}/stop ]; do if timeout 2 wget -q -O /dev/null ${url}; then echo ok; else echo fail; fi >>${dir}/log; usleep 200000; done; echo end >>${dir}/log'`,
+    );
+    return {
+        stop: async () => {
+            const out = await onHost(
+                host,
+                `docker exec ${container} sh -c 'touch ${dir}/stop; i=0; while ! grep -q "^end$" ${dir}/log 2>/dev/null && [ $i -lt 50 ]; do usleep 100000; i=$((i+1)); done; cat ${dir}/log; rm -rf ${dir}'`,
+            );
+            const lines = out.split("\n").filter((l) => l === "ok" || l === "fail");
+            let run = 0;
+            let longest = 0;
+            for (const l of lines) {
+                run = l === "fail" ? run + 1 : 0;
+                longest = Math.max(longest, run);
+            }
+            return { sent: lines.length, answered: lines.filter((l) => l === "ok").length, longestFailS: longest * 0.2 };
+        },
+    };
+}

@@ -10,6 +10,8 @@ export interface Registered {
     /** Inputs as the engine received them: secrets are `{ [SECRET_SIG]: ..., value }` wrappers. */
     raw: Record<string, any>;
     provider?: string;
+    /** The `import` option's id, when the program gave one. */
+    importId?: string;
 }
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -50,7 +52,7 @@ export class Recorder {
         await pulumi.runtime.setMocks(
             {
                 newResource: (args) => {
-                    this.resources.push({ type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs), raw: args.inputs, provider: args.provider });
+                    this.resources.push({ type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs), raw: args.inputs, provider: args.provider, importId: args.id || undefined });
                     const n = this.next++;
                     const state: Record<string, unknown> = { ...unwrapSecrets(args.inputs) };
                     // In preview, computed outputs (addresses, image ids, stdout) are unknown, as in `pulumi preview`.
@@ -130,6 +132,8 @@ export interface RegistrationOptions {
     ignoreChanges: string[];
     /** The aliases, readable: `urn <urn>`, or `parent <urn>` / `no parent` (with a name or type when given). */
     aliases?: string[];
+    /** `retainOnDelete`: a delete drops it from the state and leaves the object. */
+    retainOnDelete?: boolean;
 }
 
 /**
@@ -150,6 +154,7 @@ export function captureRequests(onRequest: (key: string, options: RegistrationOp
             parent: req.getParent() || undefined,
             propertyDependencies: Object.fromEntries(deps.map(([k, v]) => [k, v[0] ?? []])),
             deleteBeforeReplace: req.getDeletebeforereplacedefined() ? req.getDeletebeforereplace() : undefined,
+            retainOnDelete: req.hasRetainondelete?.() ? req.getRetainondelete() : undefined,
             replaceOnChanges: req.getReplaceonchangesList(),
             ignoreChanges: req.getIgnorechangesList(),
             aliases: req.getAliasesList().map((a: any) => {

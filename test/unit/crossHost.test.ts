@@ -148,7 +148,7 @@ test("host scripts travel as a quoted here-document (kept in DN_SCRIPT_TEXT) wit
     expect(text.endsWith(`\nDOCKERNET_SCRIPT_EOF\n)"\nexport DN_SCRIPT_TEXT\nsh -c "$DN_SCRIPT_TEXT" routes.sh 'create' '--tag' 'x' 'it'\\''s' </dev/null\n`)).toBe(true);
 });
 
-describe("adopt: hand-made routes via the same gateway are taken over", () => {
+describe("adopt: hand-made routes via the same gateway are taken over, a --bip flag of the same value kept", () => {
     const rec = new Recorder();
     beforeEach(async () => rec.install(false));
     afterEach(settle);
@@ -159,11 +159,30 @@ describe("adopt: hand-made routes via the same gateway are taken over", () => {
         expect(rec.named("seed-h1-routes").inputs.create).toMatch(/routes\.sh 'create' '--tag' 'DN-R-[0-9A-F]{10}' '--adopt' 'yes' '172\.18\.0\.0\/16=192\.168\.100\.201'/);
         expect(rec.named("seed-h1-routes").inputs.delete).toMatch(/routes\.sh 'delete' '--tag' 'DN-R-[0-9A-F]{10}' '--adopt' 'yes' /);
         expect(rec.named("seed-h2-routes").inputs.create).not.toContain("'--adopt'");
+        // The host's bip (owned by its DockerHost) adopts a --bip flag of the same value too.
+        expect(rec.named("h1-bip").inputs.create).toMatch(/bip\.sh 'create' '172\.17\.0\.1\/16' '--adopt' 'yes'/);
+        expect(rec.named("h1-bip").inputs.delete).toMatch(/bip\.sh 'delete' '172\.17\.0\.1\/16' '--adopt' 'yes'/);
+        expect(rec.named("h2-bip").inputs.create).not.toContain("'--adopt'");
+    });
+
+    test("two components sharing a host must agree on adopting its bip; the error names both fields", async () => {
+        new CrossHostRoutedPair("seed", args({ hostA: { ...args().hostA, adopt: true } }));
+        await settle();
+        const m = messageOf(
+            () =>
+                new CrossHostRoutedPair("other", {
+                    hostA: { ...args().hostA, adopt: false },
+                    hostB: { host: host("h3", "192.168.100.202"), lanAddress: "192.168.100.202/24", bip: "172.19.0.1/16" },
+                }),
+        );
+        expect(m).toContain(
+            'CrossHostRoutedPair "other" hostA.adopt false (unset) for host h1 disagrees with CrossHostRoutedPair "seed" hostA.adopt true; the host\'s bip is adopted or not: give both the same adopt',
+        );
     });
 
     test("adopt must be true or false, named by its path", () => {
         expect(messageOf(() => new CrossHostRoutedPair("seed", args({ hostB: { ...args().hostB, adopt: "yes" as unknown as boolean } })))).toContain(
-            'hostB.adopt "yes" is not true or false; set true to take over hand-made routes via the same gateways',
+            'hostB.adopt "yes" is not true or false; set true to take over hand-made routes via the same gateways and keep a --bip flag of the same value',
         );
     });
 });

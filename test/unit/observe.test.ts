@@ -1,8 +1,8 @@
 // Drift seen by preview and up (components/host/observe.ts): what a host's answer means, which
 // resources it reaches, and that a healthy host leaves every host script as it is.
 import { CrossHostRoutedPair, CrossHostRoutedPairArgs, HostArgs } from "../../components";
-import { HostObservation, driftCarrier, driftOf, observeHosts, parseObservation, rememberObservation } from "../../components/host/observe";
-import { RegistrationOptions, Recorder, captureRequests, settle } from "../support/mocks";
+import { HostObservation, SeenContainer, driftCarrier, driftOf, observeHosts, parseObservation, rememberObservation } from "../../components/host/observe";
+import { RegistrationOptions, Recorder, captureRequests, messageOf, settle } from "../support/mocks";
 
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA-test-key\n-----END OPENSSH PRIVATE KEY-----\n";
 const host = (name: string, address: string): HostArgs => ({ name, ssh: { address, privateKey: KEY } });
@@ -15,7 +15,7 @@ const seen = (over: Partial<HostObservation> = {}): HostObservation => ({ reacha
 describe("what a host's answer means", () => {
     test("parse: facts, each record's check, its differs lines; a cut-short answer is not an answer", () => {
         const o = parseObservation(
-            "bip 172.18.0.1/16\ndocker0 172.18.0.1/16\nrec routes.DN-R-1 0\nrec firewall.DN-X-1 1\ndiffers firewall.DN-X-1 no jump to DN-X-1 in filter DOCKER-USER\nrec routes.old 3\nend\n",
+            "bip 172.18.0.1/16\nbipadopted \ndocker0 172.18.0.1/16\nrec routes.DN-R-1 0\nrec firewall.DN-X-1 1\ndiffers firewall.DN-X-1 no jump to DN-X-1 in filter DOCKER-USER\nrec routes.old 3\nend\n",
             "t",
         );
         expect(o).toMatchObject({ reachable: true, bip: "172.18.0.1/16", docker0: "172.18.0.1/16" });
@@ -31,6 +31,11 @@ describe("what a host's answer means", () => {
         const o = seen({ bip: "172.30.0.1/16", docker0: "172.18.0.1/16", records: new Map([["routes.T", ["no dockernet route to 10.1.0.0/16 via 10.0.0.2"]], ["firewall.DN-X-A", []]]) });
         expect(driftOf("bip", ["create", "172.18.0.1/16"], o)).toEqual(['bip in /etc/docker/daemon.json is "172.30.0.1/16", declared 172.18.0.1/16']);
         expect(driftOf("bip", ["create", "172.18.0.1/16"], seen({ bip: "172.18.0.1/16", docker0: "172.18.0.1/16" }))).toEqual([]);
+        // An adopted --bip flag carries the value: daemon.json has none, and that is no drift.
+        const flag = seen({ bip: "", bipAdopted: "172.18.0.1/16", docker0: "172.18.0.1/16" });
+        expect(driftOf("bip", ["create", "172.18.0.1/16", "--adopt", "yes"], flag)).toEqual([]);
+        expect(driftOf("bip", ["create", "172.18.0.1/16"], flag)).toEqual(["bip in /etc/docker/daemon.json is absent, declared 172.18.0.1/16"]);
+        expect(driftOf("bip", ["create", "172.18.0.1/16", "--adopt", "yes"], seen({ bipAdopted: "172.18.0.1/16", docker0: "172.19.0.1/16" }))).toEqual(["docker0 has 172.19.0.1/16, declared 172.18.0.1/16"]);
         expect(driftOf("routes", ["create", "--tag", "T", "10.1.0.0/16=10.0.0.2"], o)).toEqual(["no dockernet route to 10.1.0.0/16 via 10.0.0.2"]);
         expect(driftOf("firewall", ["create", "--chain", "DN-X-A", "accept,-,-,-,-"], o)).toEqual([]);
         expect(driftOf("firewall", ["create", "--chain", "DN-X-B"], o)).toEqual([expect.stringContaining("no boot record firewall.DN-X-B")]);
@@ -45,6 +50,17 @@ describe("what a host's answer means", () => {
         expect(driftCarrier("h1", "x-routes", ["a"], "T2").stdin).not.toBe(driftCarrier("h1", "x-routes", ["a"], "T1").stdin);
         expect(driftCarrier("h1", "x-routes", [], "T1")).toEqual({ ignore: true });
         expect(driftCarrier("h1", "x-routes", undefined, undefined)).toEqual({ ignore: true });
+    });
+
+    test("containers: one tab-separated line each, with the id, image, raw network mode, restart, state, command, networks and dockernet's label", () => {
+        const id = "a".repeat(64);
+        const o = parseObservation(
+            `bip \nbipadopted \ndocker0 172.17.0.1/16\nctr\t/nginx\t${id}\tlab/busybox:1\tdefault\tno\ttrue\t["httpd","-f"]\tbridge \t<no value>\n` +
+                `ctr\t/web\t${"b".repeat(64)}\tsha256:1234\tbridge\tunless-stopped\tfalse\tnull\tbridge lan \tRoutedMesh/m\nend\n`,
+            "t",
+        );
+        expect(o.containers?.get("nginx")).toEqual({ id, image: "lab/busybox:1", networkMode: "default", restart: "no", running: true, command: ["httpd", "-f"], networks: ["bridge"], dockernet: false });
+        expect(o.containers?.get("web")).toMatchObject({ running: false, command: null, networks: ["bridge", "lan"], dockernet: true });
     });
 
     test("switched off (unit tests, DOCKERNET_OBSERVE=off): no host is contacted", () => {
@@ -108,3 +124,74 @@ describe("a routed pair's host scripts under an observation", () => {
         }
     });
 });
+
+describe("adopting hand-made containers (adopt: true): imported when they match, refused naming each field when not", () => {
+    const rec = new Recorder();
+    const options = new Map<string, RegistrationOptions>();
+    beforeEach(async () => {
+        await rec.install(false);
+        options.clear();
+        captureRequests((k, o) => options.set(k, o));
+    });
+    afterEach(settle);
+    const ID = "c0ffee".padEnd(64, "0");
+    const hand = (over: Partial<SeenContainer> = {}): SeenContainer => ({
+        id: ID, image: "lab/busybox:1", networkMode: "default", restart: "no", running: true, command: ["httpd", "-f", "-p", "80"], networks: ["bridge"], dockernet: false, ...over,
+    });
+    const adoptArgs = (restart?: "no" | "always"): CrossHostRoutedPairArgs => {
+        const a = args();
+        const web = (n: string) => ({ name: n, image: "lab/busybox:1", command: ["httpd", "-f", "-p", "80"], ports: [{ internal: 80 }], ...(restart ? { restart } : {}) });
+        return { hostA: { ...a.hostA, adopt: true, containers: [web("web_h1")] }, hostB: { ...a.hostB, adopt: true, containers: [web("web_h2")] } };
+    };
+
+    test("a matching hand-made container is imported by its full id, declared as the provider reads it back, and kept on delete", async () => {
+        const a = adoptArgs("no");
+        rememberObservation(a.hostA.host, seen({ bip: "172.17.0.1/16", docker0: "172.17.0.1/16", containers: new Map([["web_h1", hand()]]) }));
+        rememberObservation(a.hostB.host, seen({ bip: "172.18.0.1/16", docker0: "172.18.0.1/16" }));
+        new CrossHostRoutedPair("seed", a);
+        await settle();
+        const c = rec.named("seed-h1-web_h1");
+        expect(c.importId).toBe(ID);
+        expect(c.inputs).toMatchObject({ name: "web_h1", image: "lab/busybox:1", networkMode: "default", restart: "no" });
+        expect(c.inputs.labels).toBeUndefined();
+        expect(options.get("docker:index/container:Container::seed-h1-web_h1")!.retainOnDelete).toBe(true);
+        // h2 has no hand-made web_h2: declared as new (dockernet's label, the image by id), deleted on destroy.
+        const fresh = rec.named("seed-h2-web_h2");
+        expect(fresh.importId).toBeUndefined();
+        expect(fresh.inputs.labels).toContainEqual({ label: "dockernet.component", value: "CrossHostRoutedPair/seed" });
+        expect(options.get("docker:index/container:Container::seed-h2-web_h2")!.retainOnDelete).toBeFalsy();
+    });
+
+    test("a container dockernet made (its label) is not imported again", async () => {
+        const a = adoptArgs("no");
+        rememberObservation(a.hostA.host, seen({ containers: new Map([["web_h1", hand({ dockernet: true, image: "sha256:1", networkMode: "bridge" })]]) }));
+        rememberObservation(a.hostB.host, seen());
+        new CrossHostRoutedPair("seed", a);
+        await settle();
+        expect(rec.named("seed-h1-web_h1").importId).toBeUndefined();
+    });
+
+    test("a mismatch names each differing field by its path, the value and the fix, and nothing is made", async () => {
+        const a = adoptArgs();
+        rememberObservation(a.hostA.host, seen());
+        rememberObservation(a.hostB.host, seen({ containers: new Map([["web_h2", hand({ image: "nginx:1", command: ["nginx"], running: false })]]) }));
+        const m = messageOf(() => new CrossHostRoutedPair("seed", a));
+        expect(m).toContain('hostB.containers[0].image is "lab/busybox:1", but the container web_h2 on h2 (made by hand) runs "nginx:1"; declare that image');
+        expect(m).toContain('hostB.containers[0].restart is "unless-stopped" (the default), but the container web_h2 on h2 (made by hand) has "no"; declare restart "no"');
+        expect(m).toContain("hostB.containers[0].command is");
+        expect(m).toContain("is not running; start it (docker start web_h2) before adopting it");
+        await settle();
+        expect(rec.resources.map((r) => r.type)).toEqual(["dockernet:index:CrossHostRoutedPair"]);
+    });
+
+    test("published ports, env, labels or a hostname cannot be adopted (the provider does not read them back on import)", () => {
+        const a = adoptArgs("no");
+        a.hostA.containers = [{ ...a.hostA.containers![0], ports: [{ internal: 80, external: 8080 }], env: { A: "1" } }];
+        rememberObservation(a.hostA.host, seen({ containers: new Map([["web_h1", hand()]]) }));
+        rememberObservation(a.hostB.host, seen());
+        const m = messageOf(() => new CrossHostRoutedPair("seed", a));
+        expect(m).toContain("hostA.containers[0].ports publishes a port, but the Docker provider does not read ports back");
+        expect(m).toContain("hostA.containers[0].env is set, but the Docker provider does not read env back");
+    });
+});
+

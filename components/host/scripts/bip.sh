@@ -5,7 +5,7 @@
 #   sh bip.sh create|delete|check <bip> [--daemon-json FILE] [--restart-cmd CMD]
 #       [--log-cmd CMD] [--docker-check-cmd CMD] [--unit-cmd CMD]
 #       [--state-dir DIR] [--lock FILE] [--lock-wait SECONDS] [--timeout SECONDS]
-#       [--docker-pid-file FILE]
+#       [--docker-pid-file FILE] [--adopt yes|no]
 #   Options also accept the --opt=VALUE form.
 #
 #   <bip>               host address and prefix for docker0, e.g. 172.18.0.1/16
@@ -20,6 +20,8 @@
 #   --docker-pid-file FILE  where dockerd's pid is (default /run/docker.pid;
 #                       when that names no running dockerd: `pidof dockerd`,
 #                       unless this option was given)
+#   --adopt yes|no      keep a --bip flag with the same value where it is
+#                       (default no): see Adoption
 #   --state-dir DIR     default /var/lib/dockernet
 #   --lock FILE         default /run/lock/dockernet.lock, shared by all
 #                       dockernet scripts; waited for up to --lock-wait (60) s
@@ -38,12 +40,27 @@
 #   touched by anyone else since, it is restored byte for byte (and removed if
 #   create had created it).  If someone has changed .bip since, it is left
 #   alone (warning on stderr) and only the record is dropped.
-# check: exit 0 iff daemon.json's bip equals <bip>.
+# check: exit 0 iff daemon.json's bip equals <bip> (for an adopted flag: iff
+#   the flag is still there with <bip>).
+#
+# Adoption (--adopt yes).  A hand-made setup (the seed's) often passes the bip
+#   as a flag: `--bip=172.18.0.1/16` in the unit's ExecStart.  With --adopt yes
+#   and a flag of the same value (in the unit and, if there, on the running
+#   dockerd's command line), create changes nothing on the host: no daemon.json
+#   edit, no restart, no moment without docker0's address.  It records the
+#   adoption in <state-dir>/adopted-bip.json, and delete only drops that record,
+#   so the flag stays where the user put it.  Moving the flag into daemon.json
+#   would cost one Docker restart (every container stops and starts); a user
+#   who wants that removes the flag and runs up again: create then finds no
+#   flag, writes the key (docker0 already has the address, so no restart) and
+#   drops the adoption record.  A flag with another value is an error, adopt
+#   or not.
 #
 # Files:
 #   <daemon.json>.dockernet.bak   copy of daemon.json as it was before the
 #                                 latest change; removed by a successful delete
 #   <state-dir>/daemon-bip.json     record: file, value set, previous value
+#   <state-dir>/adopted-bip.json    record of an adopted --bip flag (bip, where)
 #   <state-dir>/daemon-bip.orig     daemon.json bytes before the first create
 #   <state-dir>/daemon-bip.written  daemon.json bytes as dockernet last wrote them
 #   (daemon-bip.orig/.written are kept only while a byte-exact restore is possible)
@@ -58,7 +75,7 @@ umask 022
 # shellcheck source=lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
 
-USAGE='usage: bip.sh create|delete|check <bip> [--daemon-json FILE] [--restart-cmd CMD] [--log-cmd CMD] [--docker-check-cmd CMD] [--unit-cmd CMD] [--state-dir DIR] [--lock FILE] [--lock-wait SECONDS] [--timeout SECONDS] [--docker-pid-file FILE]'
+USAGE='usage: bip.sh create|delete|check <bip> [--daemon-json FILE] [--restart-cmd CMD] [--log-cmd CMD] [--docker-check-cmd CMD] [--unit-cmd CMD] [--state-dir DIR] [--lock FILE] [--lock-wait SECONDS] [--timeout SECONDS] [--docker-pid-file FILE] [--adopt yes|no]'
 
 DAEMON_JSON=/etc/docker/daemon.json
 RESTART_CMD='systemctl restart docker'
@@ -68,6 +85,7 @@ UNIT_CMD='systemctl cat docker'
 PID_FILE=/run/docker.pid
 PID_FILE_GIVEN=0
 TIMEOUT=30
+ADOPT=no
 BIP=
 DN_HAVE_BIP=0
 
@@ -76,7 +94,7 @@ dn_take_action "$@"
 shift
 while [ $# -gt 0 ]; do
 	case $1 in
-	--*=* | --daemon-json | --restart-cmd | --log-cmd | --docker-check-cmd | --unit-cmd | --state-dir | --lock | --lock-wait | --timeout | --docker-pid-file)
+	--*=* | --daemon-json | --restart-cmd | --log-cmd | --docker-check-cmd | --unit-cmd | --state-dir | --lock | --lock-wait | --timeout | --docker-pid-file | --adopt)
 		dn_option_value "$@"
 		shift "$DN_SHIFT"
 		;;
@@ -97,6 +115,9 @@ while [ $# -gt 0 ]; do
 	--unit-cmd) dn_check_cmd --unit-cmd "$val" && UNIT_CMD=$val ;;
 	--timeout) dn_check_seconds --timeout "$val" && TIMEOUT=$val ;;
 	--docker-pid-file) dn_check_path --docker-pid-file "$val" && PID_FILE=$val && PID_FILE_GIVEN=1 ;;
+	--adopt)
+		case $val in yes | no) ADOPT=$val ;; *) dn_bad --adopt "$val" "expected yes or no" ;; esac
+		;;
 	*) dn_common_option "$opt" "$val" || dn_bad option "$opt" "unknown option; $USAGE" ;;
 	esac
 done
@@ -120,6 +141,7 @@ BAK=$DJ.dockernet.bak
 REC=$DN_STATE_DIR/daemon-bip.json
 REC_ORIG=$DN_STATE_DIR/daemon-bip.orig
 REC_WRITTEN=$DN_STATE_DIR/daemon-bip.written
+ADOPTED=$DN_STATE_DIR/adopted-bip.json
 RESTART_BOUND=$TIMEOUT
 [ "$RESTART_BOUND" -ge 120 ] || RESTART_BOUND=120
 CHECK_BOUND=$TIMEOUT
@@ -180,9 +202,11 @@ cur_bip_text() {
 	jq -s -r '(.[0] // {}) | if has("bip") then (.bip | if type == "string" then . else tojson end) else "(absent)" end' <"$DN_TMP/cur"
 }
 
-# refuse_bip_flags: die if dockerd or its unit passes --bip, or if dockerd
-# reads another config file than ours.
-refuse_bip_flags() {
+# find_bip_flags: look for --bip on the running dockerd's command line and in its unit.
+# Each one found is a line "<value>\t<where>" in $DN_TMP/flags (value "" when it cannot be read).
+# Dies if dockerd reads another config file than ours.
+find_bip_flags() {
+	: >"$DN_TMP/flags"
 	pids=
 	if [ -r "$PID_FILE" ]; then
 		p=$(head -c 32 -- "$PID_FILE" 2>/dev/null | tr -cd '0-9') || p=
@@ -196,8 +220,10 @@ refuse_bip_flags() {
 	for p in $pids; do
 		case $p in '' | *[!0-9]*) continue ;; esac
 		tr '\0' '\n' <"/proc/$p/cmdline" >"$DN_TMP/cmdline" 2>/dev/null || continue
+		# --bip=V or --bip V (the value is the next word)
+		v=$(awk 'want { print; exit } /^--bip=/ { sub(/^--bip=/, ""); print; exit } /^--bip$/ { want = 1 }' "$DN_TMP/cmdline")
 		if grep -Eq -e '^--bip(=|$)' "$DN_TMP/cmdline"; then
-			dn_die 3 "the running dockerd (pid $p) was started with a --bip flag; that flag wins over daemon.json's \"bip\", so remove it from dockerd's command line (systemd unit or drop-in, /etc/default/docker, ...) first"
+			printf '%s\tthe running dockerd (pid %s) was started with --bip=%s\n' "$(bip_word "$v")" "$p" "$(dn_show "$v")" >>"$DN_TMP/flags"
 		fi
 		cf=$(awk 'want { print; exit } /^--config-file=/ { sub(/^--config-file=/, ""); print; exit } /^--config-file$/ { want = 1 }' "$DN_TMP/cmdline")
 		if [ -n "$cf" ]; then
@@ -208,11 +234,54 @@ refuse_bip_flags() {
 		fi
 	done
 	if unit=$(run_cmd 20 "$UNIT_CMD" 2>/dev/null); then
-		line=$(printf '%s\n' "$unit" | grep -v '^[[:space:]]*[#;]' | grep -E -e "(^|[[:space:]=\"'])--bip([=[:space:]\"']|\$)" | head -n 1 || true)
+		line=$(printf '%s\n' "$unit" | grep -v '^[[:space:]]*[#;]' | grep -E -e "(^|[[:space:]=\"'])--bip([=[:space:]\"']|\$)" | tail -n 1 || true)
 		if [ -n "$line" ]; then
-			dn_die 3 "the Docker service unit passes a --bip flag to dockerd ($(dn_show "$line")); that flag wins over daemon.json's \"bip\", so remove it from the unit (then systemctl daemon-reload) first"
+			v=$(printf '%s\n' "$line" | sed -n "s/.*--bip[= ][\"']*\([^\"'[:space:]]*\).*/\1/p")
+			printf '%s\tthe Docker service unit passes --bip=%s to dockerd (%s)\n' "$(bip_word "$v")" "$(dn_show "$v")" "$(dn_show "$line")" >>"$DN_TMP/flags"
 		fi
 	fi
+}
+
+# bip_word V: V when it is an address with prefix, else "" (a flag we cannot read).
+bip_word() {
+	case $1 in *[!0-9./]* | '') echo "" ;; *) echo "$1" ;; esac
+}
+
+# flags_are VALUE: every --bip flag found has VALUE (and there is at least one).
+flags_are() {
+	[ -s "$DN_TMP/flags" ] || return 1
+	! awk -F '\t' -v v="$1" '$1 != v { bad = 1 } END { exit bad ? 0 : 1 }' "$DN_TMP/flags"
+}
+
+# refuse_or_adopt_flags: no --bip flag: return 1 (daemon.json is the way).  Flags with the
+# declared value and --adopt yes: return 0 (adopt them).  Otherwise die, naming the flag.
+refuse_or_adopt_flags() {
+	find_bip_flags
+	[ -s "$DN_TMP/flags" ] || return 1
+	if [ "$ADOPT" = yes ] && flags_are "$BIP"; then
+		return 0
+	fi
+	IFS=$(printf '\t') read -r fv where <"$DN_TMP/flags" || true
+	if [ "$ADOPT" = yes ]; then
+		awk -F '\t' -v v="$BIP" '$1 != v' "$DN_TMP/flags" >"$DN_TMP/flags.bad"
+		IFS=$(printf '\t') read -r fv where <"$DN_TMP/flags.bad" || true
+		[ -n "$fv" ] || fv='the value of the flag'
+		dn_die 3 "$where, not the declared $BIP; adopt keeps only a flag with the declared value: declare bip $fv, or change the flag (then systemctl daemon-reload and restart Docker)"
+	fi
+	dn_die 3 "$where; that flag wins over daemon.json's \"bip\", so remove it from dockerd's command line (systemd unit or drop-in, /etc/default/docker, ...) first, or, when it has the declared value $BIP, set adopt: true on the host to keep it where it is (no restart)"
+}
+
+# adopt_flags: record the adopted flag; the host is not touched.
+adopt_flags() {
+	if [ -f "$ADOPTED" ] && jq -e --arg v "$BIP" '.bip == $v' "$ADOPTED" >/dev/null 2>&1; then
+		return 0
+	fi
+	mkdir -p -- "$DN_STATE_DIR" || dn_die 3 "cannot create the state directory $DN_STATE_DIR"
+	jq -R -s --arg v "$BIP" '{version: 1, bip: $v, where: (split("\n") | map(select(. != "") | split("\t")[1]))}' \
+		<"$DN_TMP/flags" >"$DN_TMP/adopted.new" || dn_die 3 "cannot build $ADOPTED"
+	dn_write_atomic "$DN_TMP/adopted.new" "$ADOPTED" 0600 || dn_die 3 "cannot write $ADOPTED"
+	dn_say "adopted the --bip flag with $BIP where it is ($(cut -f 2 "$DN_TMP/flags" | head -n 1)); daemon.json untouched, Docker not restarted"
+	DN_CHANGED=1
 }
 
 restart_docker() {
@@ -337,6 +406,19 @@ migrate_record() {
 }
 
 do_check() {
+	if [ -f "$ADOPTED" ]; then
+		find_bip_flags
+		if flags_are "$BIP"; then
+			echo ok
+			return 0
+		fi
+		if [ -s "$DN_TMP/flags" ]; then
+			echo "differs: the adopted --bip flag now says $(cut -f 1 "$DN_TMP/flags" | tr '\n' ' ')(want $BIP)"
+		else
+			echo "differs: the adopted --bip flag ($BIP) is gone from dockerd's unit and command line"
+		fi
+		return 1
+	fi
 	load_current
 	if cur_bip_is "$BIP"; then
 		echo ok
@@ -353,8 +435,14 @@ do_check() {
 do_create() {
 	migrate_record
 	load_current
-	refuse_bip_flags
+	if refuse_or_adopt_flags; then
+		adopt_flags
+		return 0
+	fi
+	# No flag (any more): daemon.json is the way.  An adoption recorded before ends here
+	# (the user took the flag out); it is dropped once daemon.json has the value.
 	if cur_bip_is "$BIP"; then
+		drop_adopted
 		# Already there.  Keep the record's notion of "ours" in line.
 		if [ -f "$REC" ] && ! jq -e --arg v "$BIP" '.set == $v' "$REC" >/dev/null 2>&1; then
 			if ! jq --arg v "$BIP" '.set = $v' "$REC" >"$DN_TMP/rec.new" ||
@@ -414,6 +502,7 @@ do_create() {
 	SKIP_RESTART=0
 	if docker0_is "$BIP"; then SKIP_RESTART=1; fi
 	switch_config "$DN_TMP/new" "setting bip to $BIP"
+	drop_adopted
 	if jq -e '.exact == true' "$REC" >/dev/null 2>&1; then
 		dn_write_atomic "$DN_TMP/new" "$REC_WRITTEN" 0600 || {
 			dn_warn "could not write $REC_WRITTEN; delete will edit .bip instead of restoring the file byte for byte"
@@ -441,10 +530,23 @@ written_matches() {
 	[ "$CUR_EXISTS" = 1 ] && [ -f "$REC_WRITTEN" ] && cmp -s -- "$DN_TMP/cur" "$REC_WRITTEN"
 }
 
+# drop_adopted: forget an adoption record (the flag it named is gone).
+drop_adopted() {
+	if [ -f "$ADOPTED" ]; then
+		rm -f -- "$ADOPTED" || dn_die 3 "cannot remove $ADOPTED"
+	fi
+}
+
 do_delete() {
 	migrate_record
+	if [ -f "$ADOPTED" ]; then
+		# The adopted flag stays where the user put it; only the record goes.
+		dn_say "letting go of the adopted --bip flag ($(jq -r '.bip // "?"' "$ADOPTED" 2>/dev/null || true)); it stays where it is"
+		drop_adopted
+	fi
 	if [ ! -f "$REC" ]; then
 		rm -f -- "$REC_ORIG" "$REC_WRITTEN"
+		dn_tidy_state_dir
 		return 0
 	fi
 	record_validate

@@ -181,6 +181,15 @@ export const container: Model = {
         }
     },
 
+    /**
+     * An import (the `import` option, `pulumi import`): the importer is ImportStatePassthroughContext
+     * and the bridge then refreshes (pulumi-terraform-bridge pkg/tfbridge/provider.go Read), so this
+     * is resourceDockerContainerRead with an empty state: fetchDockerContainer finds the container
+     * only by its full id (ContainerList, exact ID equality); image is Config.Image (no sha256 in
+     * the state to keep); what Read does not set (labels, envs, ports, networks_advanced, must_run,
+     * start) stays unset, so a declaration that sets them diffs.
+     */
+    read: (ctx, id, ep) => readContainer(ctx, ep!, id, {}),
     deleteBeforeReplace: () => true, // pulumi-docker provider/resources.go: docker_container DeleteBeforeReplace: true
     forceNew: (k) => CONTAINER_FORCE_NEW.has(k),
 };

@@ -45,6 +45,8 @@ export interface RequestOptions {
     ignoreChanges: string[];
     /** The aliases, as test/support/mocks.ts captureRequests writes them (`parent <urn>, name <old name>`). */
     aliases?: string[];
+    /** `retainOnDelete`: the provider's Delete is not called; the object stays (pulumi/pulumi step.go DeleteStep.Apply). */
+    retainOnDelete?: boolean;
 }
 
 /** What a diff found: the changed top-level inputs and, of those, the ones the provider replaces on. */
@@ -80,6 +82,11 @@ export interface Model {
     /** Applies an in-place update; returns the new state. */
     update(ctx: Context, prior: Applied, news: Record<string, unknown>, diff: Diff): Promise<Record<string, unknown>>;
     delete(ctx: Context, prior: Applied): Promise<void>;
+    /**
+     * The provider's Read of an object by id alone, as an import runs it: the state it would store,
+     * or undefined when no object has that id. Models without it cannot be imported.
+     */
+    read?(ctx: Context, id: string, endpoint: Endpoint | undefined): Promise<Record<string, unknown> | undefined>;
     /** Whether a replacement deletes first when the program does not say. */
     deleteBeforeReplace(inputs: Record<string, unknown>): boolean;
     /** Whether a change to this top-level input replaces the resource. */
