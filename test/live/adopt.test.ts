@@ -9,7 +9,7 @@
 // were made by hand, the containers still running and talking.
 import { CrossHostRoutedPair, CrossHostRoutedPairArgs } from "../../components";
 import { Engine } from "../support/engine";
-import { onHost, restarts, snapshot, sshHost, startHttpLoop, startPingLoop } from "../support/lab";
+import { onHost, onHostRaw, restarts, snapshot, sshHost, startHttpLoop, startPingLoop } from "../support/lab";
 import { record } from "../support/summary";
 
 const IMAGE = "lab/busybox:1";
@@ -168,5 +168,36 @@ describe("adopting the seed's hand-made setup: unit --bip, routes, FORWARD rule,
             expect(await containerOf(h)).toBe(containerBefore[h]);
         }
         expect(await unitOf("h2")).toContain(`--bip=${HAND.h2.bip}`);
+    }, 300000);
+
+    test("what moving the flag into daemon.json instead would have cost (done by hand here, measured): a Docker restart, and the seed's containers stay down", async () => {
+        const ping = await startPingLoop("h1", HAND.h1.container, peerAddress);
+        await new Promise((r) => setTimeout(r, 1000));
+        const t0 = Date.now();
+        // The move: the value into daemon.json, the flag out of the unit, daemon-reload, one restart.
+        await onHost(
+            "h2",
+            `cp /etc/docker/daemon.json /tmp/dj.orig && jq '.bip = "${HAND.h2.bip}"' /etc/docker/daemon.json >/tmp/dj && cat /tmp/dj >/etc/docker/daemon.json && ` +
+                `sed 's| --bip=${HAND.h2.bip}||' ${UNIT} >/tmp/unit && cat /tmp/unit >${UNIT} && systemctl daemon-reload && systemctl restart docker`,
+        );
+        const restartS = (Date.now() - t0) / 1000;
+        await new Promise((r) => setTimeout(r, 3000));
+        const seen = await ping.stop();
+        const state = (await onHost("h2", `docker inspect --format '{{.State.Status}}' ${HAND.h2.container}`)).trim();
+        // (ping's log has replies only: the loop's count ends at the last reply, so ask once more)
+        const after = await onHostRaw("h1", `docker exec ${HAND.h1.container} ping -c 3 -W 1 ${peerAddress}`);
+        console.log(
+            `adopt: moving h2's flag into daemon.json instead: the restart took ${restartS.toFixed(1)} s; the ping loop's replies stopped after ${seen.received}; ` +
+                `3 s after the restart h2's hand-made ${HAND.h2.container} (restart policy "no", as docker run leaves it) is ${state}, and a ping to it gets ${after.code === 0 ? "a reply" : "no reply"}`,
+        );
+        expect(state).toBe("exited");
+        expect(after.code).not.toBe(0);
+        // Put h2 back as it was made: the flag in the unit, no key in daemon.json, the container up.
+        await onHost(
+            "h2",
+            `cat /tmp/dj.orig >/etc/docker/daemon.json && ` +
+                `sed 's|^ExecStart=.*dockerd -H fd://$|& --bip=${HAND.h2.bip}|' ${UNIT} >/tmp/unit && cat /tmp/unit >${UNIT} && systemctl daemon-reload && systemctl restart docker && docker start ${HAND.h2.container} >/dev/null`,
+        );
+        expect({ h2: await snapshot("h2") }).toEqual({ h2: handmade.h2 });
     }, 300000);
 });
