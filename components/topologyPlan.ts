@@ -54,6 +54,8 @@ export interface PlannedContainer {
     component: string;
     /** For a sidecar: the container whose network namespace it joins. */
     sharesNetnsOf?: string;
+    /** On an adopting routed host: where it is declared, and its spec (a hand-made one of its name is imported when it matches). */
+    adopt?: { field: string; spec: TopologyContainer };
 }
 
 export interface PlannedScript {
@@ -291,7 +293,7 @@ function layout(t: TopologySpec, plans: Map<string, unknown>, refs: Map<string, 
 
     // Each host's daemon settings, owned once (DockerHost), then every pair's and mesh's per-host sets.
     const daemons = new Set<string>();
-    const routed = (kind: string, name: string, plan: RoutedPlan, sides: { containers?: TopologyContainer[] }[], bipFrom: string) => {
+    const routed = (kind: string, name: string, plan: RoutedPlan, sides: { containers?: TopologyContainer[] }[], bipFrom: string, path: string) => {
         component(kind, name);
         const peerAt = new Map(plan.hosts.map((o) => [o.lanAddress.split("/")[0], o.hostName]));
         plan.hosts.forEach((hp, i) => {
@@ -320,19 +322,24 @@ function layout(t: TopologySpec, plans: Map<string, unknown>, refs: Map<string, 
             const specs = sides[i].containers ?? [];
             if (specs.length > 0) {
                 images(hp.hostName, prefix, specs);
-                specs.forEach((c) => container(hp.hostName, `${prefix}-${c.name}`, c, `${kind}/${name}`));
+                specs.forEach((c, j) => {
+                    container(hp.hostName, `${prefix}-${c.name}`, c, `${kind}/${name}`);
+                    if (hp.adopt) {
+                        h.containers[h.containers.length - 1].adopt = { field: `${path}.${hp.field}.containers[${j}]`, spec: c };
+                    }
+                });
             }
         });
         for (const [a, b] of plan.probes) {
             probe(plan.hosts[a].hostName, `${name}-probe-${plan.hosts[a].hostName}-to-${plan.hosts[b].hostName}`, "its arguments include a container's address, known once the container runs");
         }
     };
-    for (const r of t.routedPairs ?? []) {
-        routed("CrossHostRoutedPair", r.name, plans.get(r.name) as CrossHostPlan, [r.hostA, r.hostB], "");
-    }
-    for (const m of t.meshes ?? []) {
-        routed("RoutedMesh", m.name, plans.get(m.name) as RoutedPlan, m.hosts, `RoutedMesh ${m.name} (pool ${m.pool?.subnet}, block /${m.pool?.size ?? 24})`);
-    }
+    (t.routedPairs ?? []).forEach((r, k) => {
+        routed("CrossHostRoutedPair", r.name, plans.get(r.name) as CrossHostPlan, [r.hostA, r.hostB], "", `routedPairs[${k}]`);
+    });
+    (t.meshes ?? []).forEach((m, k) => {
+        routed("RoutedMesh", m.name, plans.get(m.name) as RoutedPlan, m.hosts, `RoutedMesh ${m.name} (pool ${m.pool?.subnet}, block /${m.pool?.size ?? 24})`, `meshes[${k}]`);
+    });
     for (const b of t.bridges ?? []) {
         const plan = plans.get(b.name) as BridgePlan;
         component("CustomBridgeNetwork", b.name);

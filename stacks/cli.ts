@@ -13,6 +13,8 @@ export const USAGE = `usage: npm run <command> -- [--stack NAME] [options]      
               --full              print the whole host-script command texts
               --config-file FILE  a stack config file other than stacks/Pulumi.NAME.yaml
               --out-dir DIR       where the pictures go (default: out/)
+              --look              then look at the hosts (read-only, over SSH): what adopt: true
+                                  takes over, what is created, what blocks adoption; exit 1 if blocked
   check     the live hosts against the plan: bip, docker0, routes, firewall chains, containers'
             networks and aliases, and the stack's checks run again; one table; exit 1 on drift.
             Changes nothing unless --repair (converge what drifted through the same scripts).
@@ -41,6 +43,8 @@ export interface Parsed {
     full: boolean;
     /** check: converge what drifted. */
     repair?: boolean;
+    /** plan: look at the hosts for adoption. */
+    look?: boolean;
     configFile?: string;
     outDir?: string;
     /** Arguments passed on to pulumi as they are. */
@@ -70,6 +74,8 @@ export function parseArgs(argv: string[]): Parsed {
             out.full = true;
         } else if (flag === "--repair" && command === "check") {
             out.repair = true;
+        } else if (flag === "--look" && command === "plan") {
+            out.look = true;
         } else if (flag === "--config-file" && (command === "plan" || command === "check")) {
             out.configFile = value();
         } else if (flag === "--out-dir" && command === "plan") {
@@ -179,6 +185,12 @@ async function plan(root: string, args: Parsed, io: { out: NodeJS.WritableStream
             }
         }
         io.out.write(`\npictures: ${written.map(shortPath).join(", ")}\n`);
+        if (args.look) {
+            const { formatAdoption, lookAdoption } = await import("./adoption");
+            const rows = await lookAdoption(result, { root, stack: args.stack, configFile: args.configFile });
+            io.out.write(formatAdoption(rows));
+            return rows.some((r) => r.verdict === "blocks" || r.verdict === "error") ? EXIT.failed : EXIT.ok;
+        }
         return EXIT.ok;
     } catch (e) {
         if (e instanceof PlanError) {

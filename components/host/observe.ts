@@ -43,6 +43,12 @@ export interface HostObservation {
     at: string;
     /** The host's containers by name (all of them, running or not), for adoption (`adopt: true`). */
     containers?: Map<string, SeenContainer>;
+    /** `--bip` flags dockerd runs with or its unit passes (`running` / `unit`, the value). */
+    bipFlags?: { where: "running" | "unit"; value: string }[];
+    /** The main table's IPv4 routes but the kernel's own, as `ip -o route` prints them. */
+    routes?: string[];
+    /** ACCEPT rules in filter FORWARD and DOCKER-USER, as `iptables -S` prints them. */
+    acceptRules?: string[];
 }
 
 /** A container as `docker inspect` shows it: what adoption compares with a declaration. */
@@ -65,7 +71,7 @@ export interface SeenContainer {
 }
 
 /** The read-only program each host runs: one line per fact, then each record's check. */
-const OBSERVE = `set -u
+export const OBSERVE = `set -u
 PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
 bip=$(sed -n 's/.*"bip"[[:space:]]*:[[:space:]]*"\\([^"]*\\)".*/\\1/p' /etc/docker/daemon.json 2>/dev/null | head -n 1)
 echo "bip \${bip}"
@@ -82,6 +88,13 @@ for rec in /var/lib/dockernet/boot/*.rec; do
 	printf '%s\\n' "$out" | sed -n "s/^differs: /differs $n /p"
 done
 rm -f "$t"
+pid=$(cat /run/docker.pid 2>/dev/null)
+if [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ]; then
+	tr '\\0' '\\n' <"/proc/$pid/cmdline" | awk 'w { print "bipflag running " $0; exit } /^--bip=/ { sub(/^--bip=/, ""); print "bipflag running " $0; exit } /^--bip$/ { w = 1 }'
+fi
+systemctl cat docker 2>/dev/null | grep -v '^[[:space:]]*[#;]' | grep -e '--bip' | tail -n 1 | sed -n "s/.*--bip[= ][\\"']*\\([^\\"'[:space:]]*\\).*/bipflag unit \\1/p"
+ip -4 -o route show table main 2>/dev/null | grep -v ' proto kernel' | sed 's/^/route /'
+for c in FORWARD DOCKER-USER; do iptables -w -S "$c" 2>/dev/null | grep -e '-j ACCEPT' | sed 's/^/rule /'; done
 if command -v docker >/dev/null 2>&1; then
 	ids=$(docker ps -aq --no-trunc 2>/dev/null)
 	[ -z "$ids" ] || docker inspect --format 'ctr	{{.Name}}	{{.Id}}	{{.Config.Image}}	{{.HostConfig.NetworkMode}}	{{.HostConfig.RestartPolicy.Name}}	{{.State.Running}}	{{json .Config.Cmd}}	{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}	{{index .Config.Labels "dockernet.component"}}' $ids 2>/dev/null
@@ -110,6 +123,15 @@ export function parseObservation(stdout: string, at: string): HostObservation {
             continue;
         }
         const [kind, name, ...rest] = line.split(" ");
+        if (kind === "bipflag" && (name === "running" || name === "unit")) {
+            (o.bipFlags ??= []).push({ where: name, value: rest.join(" ") });
+            continue;
+        }
+        if (kind === "route" || kind === "rule") {
+            const list = kind === "route" ? (o.routes ??= []) : (o.acceptRules ??= []);
+            list.push(line.slice(kind.length + 1).trim());
+            continue;
+        }
         if (kind === "bip") {
             o.bip = name ?? "";
         } else if (kind === "bipadopted") {

@@ -7,7 +7,14 @@
 // dockernet's in place, the flag is kept where it is, the containers are imported (not recreated),
 // the loops lose nothing, a re-run changes nothing, and destroy gives the hosts back exactly as they
 // were made by hand, the containers still running and talking.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { CrossHostRoutedPair, CrossHostRoutedPairArgs } from "../../components";
+import { AdoptionRow, formatAdoption, lookAdoption } from "../../stacks/adoption";
+import { HostRunner, defaultRunner } from "../../stacks/check";
+import { planStack } from "../../stacks/plan";
+import { assertLabRoute } from "../support/exec";
 import { Engine } from "../support/engine";
 import { onHost, onHostRaw, restarts, snapshot, sshHost, startHttpLoop, startPingLoop } from "../support/lab";
 import { record } from "../support/summary";
@@ -30,6 +37,38 @@ function pairArgs(adopt: boolean, withContainers: boolean): CrossHostRoutedPairA
     });
     return { hostA: side("h1", "192.168.100.200/24"), hostB: side("h2", "192.168.100.201/24") };
 }
+
+const ROOT = path.join(__dirname, "..", "..");
+const labRunner: HostRunner = (host, command) => {
+    if (host.ssh) {
+        assertLabRoute(host.ssh.address);
+    }
+    return defaultRunner("/var/tmp/dockernet-lab/id")(host, command);
+};
+
+/** The same pair as a stack file, for `npm run plan -- --look` (lookAdoption). */
+function stackFile(adopt: boolean): string {
+    const ssh = (a: string) => `{ address: ${a}, user: root, privateKeyPath: /var/tmp/dockernet-lab/id, knownHostsPath: /var/tmp/dockernet-lab/known_hosts }`;
+    const side = (h: "h1" | "h2", lan: string) =>
+        `      ${h === "h1" ? "hostA" : "hostB"}:\n        host: ${h}\n        lanAddress: ${lan}\n        bip: ${HAND[h].bip}\n        adopt: ${adopt}\n` +
+        `        containers:\n          - { name: ${HAND[h].container}, image: "${IMAGE}", command: [${COMMAND.map((w) => JSON.stringify(w)).join(", ")}], restart: "no", ports: [{ internal: 80 }] }\n`;
+    const text =
+        `config:\n  dockernet:hosts:\n    - name: h1\n      ssh: ${ssh("192.168.100.200")}\n    - name: h2\n      ssh: ${ssh("192.168.100.201")}\n` +
+        `  dockernet:routedPairs:\n    - name: hand\n${side("h1", "192.168.100.200/24")}${side("h2", "192.168.100.201/24")}`;
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "dockernet-adopt-")), `Pulumi.hand-${adopt}.yaml`);
+    fs.writeFileSync(file, text);
+    return file;
+}
+
+async function look(adopt: boolean): Promise<AdoptionRow[]> {
+    const configFile = stackFile(adopt);
+    const opts = { root: ROOT, stack: `hand-${adopt}`, configFile };
+    const rows = await lookAdoption(await planStack(opts), { ...opts, run: labRunner });
+    console.log(`adopt: npm run plan -- --look (adopt ${adopt}):${formatAdoption(rows)}`);
+    fs.rmSync(path.dirname(configFile), { recursive: true, force: true });
+    return rows;
+}
+const verdicts = (rows: AdoptionRow[]) => rows.map((r) => `${r.host} ${r.object.split(":")[0]}: ${r.verdict}`);
 
 describe("adopting the seed's hand-made setup: unit --bip, routes, FORWARD rule, containers (lab h1 + h2)", () => {
     const engine = new Engine();
@@ -90,6 +129,32 @@ describe("adopting the seed's hand-made setup: unit --bip, routes, FORWARD rule,
             const now = await snapshot(h);
             expect({ h, routes: now.routes, files: now.files, unit: await unitOf(h) }).toEqual({ h, routes: before[h].routes, files: before[h].files, unit: unitBefore[h] });
             expect(await docker0(h)).toBe(docker0Before[h]);
+        }
+    }, 300000);
+
+    test("npm run plan -- --look: what adopt takes over, the hand-made rule kept, and without adopt what blocks; read-only", async () => {
+        const withAdopt = verdicts(await look(true));
+        expect(withAdopt).toEqual([
+            "h1 bip: create",
+            "h1 route 172.18.0.0/16 via 192.168.100.201: adopt",
+            "h1 rule -A FORWARD -s 192.168.100.0/24 -j ACCEPT: kept",
+            "h1 container nginx_h1: adopt",
+            "h2 bip: adopt",
+            "h2 route 172.17.0.0/16 via 192.168.100.200: adopt",
+            "h2 rule -A FORWARD -s 192.168.100.0/24 -j ACCEPT: kept",
+            "h2 container nginx_h2: adopt",
+        ]);
+        const without = await look(false);
+        expect(verdicts(without).filter((v) => v.endsWith(": blocks"))).toEqual([
+            "h1 route 172.18.0.0/16 via 192.168.100.201: blocks",
+            "h1 container nginx_h1: blocks",
+            "h2 bip: blocks",
+            "h2 route 172.17.0.0/16 via 192.168.100.200: blocks",
+            "h2 container nginx_h2: blocks",
+        ]);
+        expect(without.find((r) => r.host === "h2" && r.object === "bip")!.detail).toContain("the running dockerd's --bip=172.18.0.1/16 and the unit's --bip=172.18.0.1/16: set adopt: true on the host");
+        for (const h of ["h1", "h2"]) {
+            expect({ h, ...(await snapshot(h)) }).toEqual({ h, ...handmade[h] });
         }
     }, 300000);
 
