@@ -8,6 +8,7 @@ export { SharedNamespaceContainer, SharedNamespaceContainerArgs, validateSharedN
 export { StandaloneContainer, StandaloneContainerArgs, validateStandaloneContainer } from "./standaloneContainer";
 export { CrossHostRoutedPair, CrossHostRoutedPairArgs, CrossHostPlan, RoutedHostArgs, planCrossHostRoutedPair } from "./crossHostRoutedPair";
 export { BipPool, RoutedHostPlan, RoutedMesh, RoutedMeshArgs, RoutedMeshHostArgs, RoutedPlan, planRoutedMesh, poolBip } from "./routedMesh";
+export { SwarmMemberArgs, SwarmOverlayNetwork, SwarmOverlayNetworkArgs, SwarmPlan, planSwarmOverlayNetwork } from "./swarmOverlayNetwork";
 export { DockerHost, DockerHostArgs, claimDockerHost } from "./host/dockerHost";
 export { ConnectivityCheck, ConnectivityCheckArgs, Expectation, validateConnectivityCheck } from "./connectivityCheck";
 

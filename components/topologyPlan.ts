@@ -60,7 +60,7 @@ export interface PlannedContainer {
 
 export interface PlannedScript {
     resource: string;
-    script: "bip" | "routes" | "firewall" | "probe";
+    script: "bip" | "routes" | "firewall" | "probe" | "swarm";
     /** The arguments; undefined when they are only known during `up` (a container's address). */
     createArgs?: string[];
     deleteArgs?: string[];
@@ -404,7 +404,7 @@ function layout(t: TopologySpec, plans: Map<string, unknown>, refs: Map<string, 
 
     // A stable order: containers as the stack file lists them, host scripts as up runs them.
     const specOrder = containerOrder(t);
-    const rank = { bip: 0, routes: 1, firewall: 2, probe: 3 };
+    const rank = { bip: 0, swarm: 1, routes: 2, firewall: 3, probe: 4 };
     for (const h of hosts.values()) {
         const at = (c: PlannedContainer) => specOrder.get(`${h.name}/${c.name}`) ?? Number.MAX_SAFE_INTEGER;
         h.containers.sort((a, b) => at(a) - at(b));

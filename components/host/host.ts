@@ -188,7 +188,7 @@ export function newDockerProvider(name: string, host: HostArgs, opts: pulumi.Cus
 
 /** What a host script run is: which script, and the (already validated) arguments of create and delete. */
 export interface HostScriptRun {
-    script: "bip" | "routes" | "firewall" | "probe";
+    script: "bip" | "routes" | "firewall" | "probe" | "swarm";
     create: pulumi.Input<string[]>;
     /** Arguments for the delete action; undefined for scripts that leave nothing behind (probes). */
     delete?: pulumi.Input<string[]>;
@@ -217,6 +217,19 @@ export function hostScript(
     const carrier = driftCarrier(host.name, name, driftOf(run.script, run.create, seen), seen?.at);
     const ignoreChanges = carrier.ignore ? [...(opts.ignoreChanges ?? []), "stdin"] : opts.ignoreChanges;
     const options: pulumi.CustomResourceOptions = { deleteBeforeReplace: true, ...opts, ignoreChanges };
+    return hostCommand(name, host, { create, delete: del, stdin: carrier.stdin }, options);
+}
+
+/**
+ * A command on a host as a command resource: command.remote.Command over SSH (its key a secret,
+ * the machine in `triggers`, so another machine is a replacement), or command.local.Command.
+ */
+export function hostCommand(
+    name: string,
+    host: HostArgs,
+    run: { create: pulumi.Input<string>; delete?: pulumi.Input<string>; stdin?: pulumi.Input<string> },
+    options: pulumi.CustomResourceOptions,
+): command.remote.Command | command.local.Command {
     if (host.ssh) {
         const s = host.ssh;
         return new command.remote.Command(
@@ -231,9 +244,9 @@ export function hostScript(
                     dialErrorLimit: 3,
                     perDialTimeout: 10,
                 },
-                create,
-                delete: del,
-                stdin: carrier.stdin,
+                create: run.create,
+                delete: run.delete,
+                stdin: run.stdin,
                 triggers: [s.address, String(s.port ?? 22), s.user ?? "root"],
                 addPreviousOutputInEnv: false,
             },
@@ -242,7 +255,7 @@ export function hostScript(
     }
     return new command.local.Command(
         name,
-        { create, delete: del, stdin: carrier.stdin, addPreviousOutputInEnv: false, interpreter: ["/bin/sh", "-c"] },
+        { create: run.create, delete: run.delete, stdin: run.stdin, addPreviousOutputInEnv: false, interpreter: ["/bin/sh", "-c"] },
         options,
     );
 }

@@ -1,0 +1,255 @@
+#!/bin/sh
+# dockernet swarm.sh - a host's membership of a Docker Swarm that dockernet made.
+#
+# Usage:
+#   sh swarm.sh create|delete|check --role manager|worker|peer [--advertise ADDR]
+#       [--join ADDR] [--token TOKEN] [--encrypted yes|no] [--timeout SECONDS]
+#       [--state-dir DIR] [--lock FILE] [--lock-wait SECONDS]
+#   Options also accept the --opt=VALUE form.
+#
+#   --role manager  create: `docker swarm init --advertise-addr ADDR --listen-addr ADDR:2377`
+#   --role worker   create: `docker swarm join --token TOKEN --advertise-addr ADDR
+#                   --listen-addr ADDR:2377 JOIN` (JOIN = the manager's ADDR:2377)
+#   --role peer     on the manager, for the worker whose address is ADDR: create does
+#                   nothing; delete waits (up to --timeout) until that node is down, then
+#                   `docker node rm`s it, so a host that left is not listed for ever
+#   --encrypted yes    the swarm carries an encrypted overlay: create first proves this
+#                   host's kernel can do what Docker needs for it (an ESP state with
+#                   rfc4106(gcm(aes)), tried in a private network namespace, `unshare -n`),
+#                   and refuses, changing nothing, when it cannot: Docker would create the
+#                   network anyway and drop its traffic without a word
+#   --timeout SECONDS  bound of each docker swarm call and of the wait (default 60)
+#   --state-dir DIR default /var/lib/dockernet;  --lock FILE default /run/lock/dockernet.lock
+#
+# Ownership.  create records the membership it made in <state-dir>/swarm.json (role,
+#   node id, the manager it joined, and whether Docker's docker_gwbridge network was made
+#   by the join).  A host that is already in a swarm dockernet did not make there is
+#   refused (exit 3, nothing changed): dockernet never takes a swarm over.  create with
+#   the record matching the host's node: `unchanged`.
+# delete (manager, worker): only with the record, and only while the host is still that
+#   node: `docker swarm leave` (`--force` for the manager), then docker_gwbridge is removed
+#   when the join made it and nothing uses it, so the host is as before (routes, iptables).
+# check: ok iff the host is the recorded node and active in the swarm (peer: always ok).
+# A membership survives reboots and Docker restarts by itself (Docker keeps it).
+set -eu
+DN_SCRIPT=swarm.sh
+umask 022
+
+# shellcheck source=lib/common.sh
+. "$(dirname "$0")/lib/common.sh"
+
+USAGE='usage: swarm.sh create|delete|check --role manager|worker|peer [--advertise ADDR] [--join ADDR] [--token TOKEN] [--encrypted yes|no] [--timeout SECONDS] [--state-dir DIR] [--lock FILE] [--lock-wait SECONDS]'
+
+ROLE=
+ADVERTISE=
+JOIN=
+TOKEN=
+TIMEOUT=60
+ENCRYPTED=no
+
+# ---------------------------------------------------------------- arguments
+dn_take_action "$@"
+shift
+while [ $# -gt 0 ]; do
+	case $1 in
+	--*=* | --role | --advertise | --join | --token | --encrypted | --timeout | --state-dir | --lock | --lock-wait)
+		dn_option_value "$@"
+		shift "$DN_SHIFT"
+		;;
+	*) dn_bad argument "$1" "unexpected; $USAGE" ;;
+	esac
+	case $opt in
+	--role)
+		case $val in manager | worker | peer) ROLE=$val ;; *) dn_bad --role "$val" "expected manager, worker or peer" ;; esac
+		;;
+	--advertise) dn_is_ipv4 "$val" || dn_bad --advertise "$val" "expected this host's IPv4 address, like 192.168.100.200"; ADVERTISE=$val ;;
+	--join)
+		dn_is_ipv4 "${val%:2377}" || dn_bad --join "$val" "expected the manager's IPv4 address, like 192.168.100.200 (port 2377)"
+		JOIN=${val%:2377}
+		;;
+	--token)
+		case $val in SWMTKN-1-*) ;; *) dn_bad --token "(hidden)" "expected a swarm join token (SWMTKN-1-...)" ;; esac
+		case $val in *[!A-Za-z0-9-]*) dn_bad --token "(hidden)" "a join token has only letters, digits and -" ;; esac
+		TOKEN=$val
+		;;
+	--encrypted)
+		case $val in yes | no) ENCRYPTED=$val ;; *) dn_bad --encrypted "$val" "expected yes or no" ;; esac
+		;;
+	--timeout) dn_check_seconds --timeout "$val" && TIMEOUT=$val ;;
+	*) dn_common_option "$opt" "$val" || dn_bad option "$opt" "unknown option; $USAGE" ;;
+	esac
+done
+[ -n "$ROLE" ] || dn_usage_error "missing --role; $USAGE"
+case $ROLE in
+manager | peer) [ -n "$ADVERTISE" ] || dn_usage_error "--role $ROLE needs --advertise ADDR; $USAGE" ;;
+worker)
+	if [ -z "$ADVERTISE" ] || [ -z "$JOIN" ]; then dn_usage_error "--role worker needs --advertise ADDR and --join ADDR; $USAGE"; fi
+	[ "$ACTION" != create ] || [ -n "$TOKEN" ] || dn_usage_error "--role worker create needs --token; $USAGE"
+	;;
+esac
+for tool in docker jq timeout; do
+	command -v "$tool" >/dev/null 2>&1 || dn_die 3 "$tool is required but was not found"
+done
+
+REC=$DN_STATE_DIR/swarm.json
+
+# swarm_state: "<LocalNodeState> <NodeID> <ControlAvailable>" of this host's daemon (empty when
+# Docker does not answer; callers go through state_words).
+swarm_state() {
+	timeout 20 docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.NodeID}} {{.Swarm.ControlAvailable}}' 9>&- 2>"$DN_TMP/info.err" || true
+}
+
+# state_words: sets STATE, NODE_ID and CONTROL from swarm_state, or dies naming why Docker did not say.
+state_words() {
+	sw=$(swarm_state)
+	STATE=$(printf '%s' "$sw" | cut -d ' ' -f 1)
+	NODE_ID=$(printf '%s' "$sw" | cut -d ' ' -f 2)
+	CONTROL=$(printf '%s' "$sw" | cut -d ' ' -f 3)
+	[ -n "$STATE" ] || dn_die 3 "cannot ask Docker for its swarm state: $(head -c 300 "$DN_TMP/info.err")"
+}
+
+# bounded DESCRIPTION CMD...: run a docker call bounded by --timeout; its stderr goes to $DN_TMP/err.
+bounded() {
+	b_what=$1
+	shift
+	if timeout "$TIMEOUT" "$@" 9>&- >"$DN_TMP/out" 2>"$DN_TMP/err"; then
+		return 0
+	fi
+	b_rc=$?
+	if [ "$b_rc" = 124 ]; then
+		printf '%s\n' "no answer within $TIMEOUT s" >>"$DN_TMP/err"
+	fi
+	B_ERR="$b_what failed: $(tr '\n' ' ' <"$DN_TMP/err" | head -c 400)"
+	return 1
+}
+
+gwbridge_exists() { docker network inspect docker_gwbridge >/dev/null 2>&1 9>&-; }
+
+write_record() {
+	mkdir -p -- "$DN_STATE_DIR" || return 1
+	jq -n --arg role "$ROLE" --arg node "$1" --arg join "$JOIN" --arg adv "$ADVERTISE" --argjson gw "$2" \
+		'{version: 1, role: $role, nodeId: $node, advertise: $adv, joined: $join, gwbridgeMade: $gw}' >"$DN_TMP/rec" &&
+		dn_write_atomic "$DN_TMP/rec" "$REC" 0600
+}
+
+do_check() {
+	if [ "$ROLE" = peer ]; then
+		echo ok
+		return 0
+	fi
+	if [ ! -f "$REC" ]; then
+		echo "differs: no record of a dockernet swarm membership ($REC)"
+		return 1
+	fi
+	state_words
+	want=$(jq -r '.nodeId' "$REC")
+	if [ "$STATE" != active ] || [ "$NODE_ID" != "$want" ]; then
+		echo "differs: the host is $STATE in the swarm as node ${NODE_ID:-(none)}; dockernet made node $want"
+		return 1
+	fi
+	echo ok
+}
+
+# can_encrypt: can this kernel hold the ESP state Docker's encrypted overlay makes? Tried where
+# it touches nothing: a network namespace of its own that ends with the command.
+can_encrypt() {
+	command -v unshare >/dev/null 2>&1 || dn_die 3 "unshare (util-linux) is required to check the kernel for encrypted overlays"
+	key=0x$(printf '%040d' 0)
+	if unshare -n ip xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x100 reqid 1 mode transport \
+		aead 'rfc4106(gcm(aes))' "$key" 64 9>&- >"$DN_TMP/xfrm" 2>&1; then
+		return 0
+	fi
+	dn_die 3 "this host's kernel ($(uname -r)) cannot carry an encrypted overlay: adding an ESP state with rfc4106(gcm(aes)) fails ($(tr '\n' ' ' <"$DN_TMP/xfrm" | head -c 200)); Docker would create the network and drop its traffic silently. Use encrypted: false, or a kernel with ESP (CONFIG_INET_ESP) and GCM (CONFIG_CRYPTO_GCM)"
+}
+
+do_create() {
+	[ "$ROLE" != peer ] || return 0
+	[ "$ENCRYPTED" = no ] || can_encrypt
+	state_words
+	state=$STATE node=$NODE_ID
+	if [ "$state" != inactive ]; then
+		if [ -f "$REC" ] && [ "$(jq -r '.nodeId' "$REC")" = "$node" ] && [ "$(jq -r '.role' "$REC")" = "$ROLE" ] && [ "$state" = active ]; then
+			return 0
+		fi
+		if [ -f "$REC" ] && [ "$(jq -r '.nodeId' "$REC")" = "$node" ]; then
+			dn_die 3 "this host is node $node of dockernet's swarm as a $(jq -r '.role' "$REC") ($state); it cannot become a $ROLE in place: remove the host from the swarm, then add it back"
+		fi
+		dn_die 3 "this host is already in a swarm (state $state, node ${node:-?}) that dockernet did not make here; dockernet does not take a swarm over: leave it first (docker swarm leave), or remove this host from the declaration"
+	fi
+	if gwbridge_exists; then gw=false; else gw=true; fi
+	if [ "$ROLE" = manager ]; then
+		bounded "docker swarm init --advertise-addr $ADVERTISE" docker swarm init --advertise-addr "$ADVERTISE" --listen-addr "$ADVERTISE:2377" ||
+			dn_die 3 "$B_ERR"
+	else
+		if ! bounded "joining the swarm through the manager $JOIN:2377" docker swarm join --token "$TOKEN" --advertise-addr "$ADVERTISE" --listen-addr "$ADVERTISE:2377" "$JOIN:2377"; then
+			# A join cut short can leave the node half in (pending): take it out again.
+			state_words
+			if [ "$STATE" != inactive ]; then
+				timeout "$TIMEOUT" docker swarm leave --force >/dev/null 2>&1 9>&- || true
+			fi
+			dn_die 3 "$B_ERR; this host was left out of the swarm"
+		fi
+	fi
+	DN_CHANGED=1
+	state_words
+	if ! write_record "$NODE_ID" "$gw"; then
+		timeout "$TIMEOUT" docker swarm leave --force >/dev/null 2>&1 9>&- || true
+		dn_die 3 "cannot write $REC; left the swarm again"
+	fi
+	dn_say "$ROLE of the swarm as node $NODE_ID (advertising $ADVERTISE)"
+}
+
+forget_peer() {
+	state_words
+	[ "$STATE" = active ] && [ "$CONTROL" = true ] || return 0 # not a manager (any more): nothing to tidy
+	# The worker's node: the one whose address is ADVERTISE.
+	node=
+	for id in $(timeout 20 docker node ls -q 9>&- 2>/dev/null); do
+		case $id in *[!A-Za-z0-9]*) continue ;; esac
+		if [ "$(timeout 20 docker node inspect "$id" --format '{{.Status.Addr}} {{.Spec.Role}}' 9>&- 2>/dev/null)" = "$ADVERTISE worker" ]; then
+			node=$id
+			break
+		fi
+	done
+	[ -n "$node" ] || return 0
+	end=$(($(date +%s) + TIMEOUT))
+	while :; do
+		st=$(timeout 20 docker node inspect "$node" --format '{{.Status.State}}' 9>&- 2>/dev/null) || st=
+		[ "$st" != down ] || break
+		[ "$(date +%s)" -lt "$end" ] ||
+			dn_die 3 "the worker at $ADVERTISE (node $node) is still ${st:-unknown} in the swarm after $TIMEOUT s; it has not left (is its host reachable?)"
+		sleep 1
+	done
+	bounded "docker node rm $node" docker node rm "$node" || dn_die 3 "$B_ERR"
+	DN_CHANGED=1
+}
+
+do_delete() {
+	if [ "$ROLE" = peer ]; then
+		forget_peer
+		return 0
+	fi
+	[ -f "$REC" ] || return 0
+	state_words
+	if [ "$STATE" != inactive ] && [ "$NODE_ID" = "$(jq -r '.nodeId' "$REC")" ]; then
+		if [ "$ROLE" = manager ]; then
+			bounded "docker swarm leave --force" docker swarm leave --force || dn_die 3 "$B_ERR"
+		else
+			bounded "docker swarm leave" docker swarm leave || dn_die 3 "$B_ERR"
+		fi
+		DN_CHANGED=1
+	elif [ "$STATE" != inactive ]; then
+		dn_warn "this host is now node ${NODE_ID:-?} of another swarm; leaving that alone and forgetting dockernet's record"
+	fi
+	if jq -e '.gwbridgeMade == true' "$REC" >/dev/null 2>&1 && gwbridge_exists &&
+		[ "$(docker network inspect docker_gwbridge --format '{{len .Containers}}' 9>&- 2>/dev/null)" = 0 ]; then
+		bounded "docker network rm docker_gwbridge" docker network rm docker_gwbridge || dn_warn "$B_ERR"
+	fi
+	rm -f -- "$REC"
+	dn_tidy_state_dir
+}
+
+# ---------------------------------------------------------------- main
+dn_tmp_init
+dn_traps
+dn_main

@@ -1,0 +1,88 @@
+// SwarmOverlayNetwork (issue 15): validation (every problem at once, by path) and the resources it
+// declares: one swarm.sh membership per host, the join token as a secret, the manager forgetting
+// each worker after it leaves, the overlay through the manager, containers on the overlay.
+import { HostArgs, SwarmOverlayNetwork, SwarmOverlayNetworkArgs, planSwarmOverlayNetwork } from "../../components";
+import { Recorder, RegistrationOptions, captureRequests, containsSecret, messageOf, settle } from "../support/mocks";
+
+const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA-test-key\n-----END OPENSSH PRIVATE KEY-----\n";
+const host = (name: string, address: string): HostArgs => ({ name, ssh: { address, privateKey: KEY } });
+const web = (name: string) => ({ name, image: "lab/busybox:1", command: ["httpd", "-f", "-p", "80"] });
+const args = (over: Partial<SwarmOverlayNetworkArgs> = {}): SwarmOverlayNetworkArgs => ({
+    hosts: [
+        { host: host("h1", "192.168.100.200"), address: "192.168.100.200", containers: [web("web_h1")] },
+        { host: host("h2", "192.168.100.201"), address: "192.168.100.201", containers: [web("web_h2")] },
+        { host: host("h3", "10.9.0.5"), address: "10.9.0.5" },
+    ],
+    subnet: "10.30.0.0/24",
+    ...over,
+});
+
+describe("planSwarmOverlayNetwork", () => {
+    test("defaults: the first host manages, the gateway is the first address, containers are on the overlay", () => {
+        const p = planSwarmOverlayNetwork("ovl", args());
+        expect(p).toMatchObject({ networkName: "ovl", subnet: "10.30.0.0/24", gateway: "10.30.0.1", encrypted: false, manager: 0, roles: ["manager", "worker", "worker"] });
+        expect(p.containers.map((c) => [c.host, c.spec.networkMode, c.spec.networks])).toEqual([
+            [0, "custom", [{ name: "ovl" }]],
+            [1, "custom", [{ name: "ovl" }]],
+        ]);
+    });
+
+    test("every problem at once, each by its path with the value and the fix", () => {
+        const a = args({ subnet: "10.30.0.5/24", gateway: "10.40.0.1", encrypted: "yes" as unknown as boolean });
+        a.hosts[1] = { ...a.hosts[1], address: "192.168.100.200", role: "manager", containers: [{ ...web("web_h1"), networkMode: "host" }] };
+        a.hosts[2] = { ...a.hosts[2], role: "manager" as const };
+        const m = messageOf(() => planSwarmOverlayNetwork("ovl", a));
+        expect(m).toContain('hosts[1].address "192.168.100.200" is already hosts[0].address; each host has its own address');
+        expect(m).toContain('hosts[2].role is "manager", but hosts[1] manages already; this version runs one manager: make the others "worker"');
+        expect(m).toContain('subnet "10.30.0.5/24" has host bits set; use 10.30.0.0/24');
+        expect(m).toContain('encrypted "yes" is not true or false');
+        expect(m).toContain('hosts[1].containers[0].networkMode is "host"; containers of a SwarmOverlayNetwork are on the overlay: leave networkMode out');
+        expect(m).toContain('hosts[1].containers[0].name "web_h1" is already used by hosts[0].containers[0].name');
+    });
+
+    test("the overlay may not hold a member's own address; a gateway outside the subnet is refused", () => {
+        expect(messageOf(() => planSwarmOverlayNetwork("ovl", args({ subnet: "192.168.100.0/24" })))).toContain(
+            "subnet 192.168.100.0/24 holds hosts[0].address 192.168.100.200; the overlay must not overlap the hosts' own network",
+        );
+        expect(messageOf(() => planSwarmOverlayNetwork("ovl", args({ gateway: "10.40.0.1" })))).toContain('gateway "10.40.0.1" is not a host address inside subnet 10.30.0.0/24');
+    });
+});
+
+describe("SwarmOverlayNetwork resources", () => {
+    const rec = new Recorder();
+    const options = new Map<string, RegistrationOptions>();
+    beforeEach(async () => {
+        await rec.install(false);
+        options.clear();
+        captureRequests((k, o) => options.set(k, o));
+    });
+    afterEach(settle);
+
+    test("memberships, the secret token, the manager forgetting each worker, the overlay through the manager, the containers on it", async () => {
+        new SwarmOverlayNetwork("ovl", args());
+        await settle();
+        expect(rec.named("ovl-h1-swarm").inputs.create).toMatch(/swarm\.sh 'create' '--role' 'manager' '--advertise' '192\.168\.100\.200' <\/dev\/null\n$/);
+        expect(rec.named("ovl-join-token").inputs.create).toBe("docker swarm join-token -q worker");
+        // The worker's create carries the token: a secret.
+        expect(containsSecret(rec.named("ovl-h2-swarm").raw.create)).toBe(true);
+        expect(rec.named("ovl-h2-swarm").inputs.delete).toMatch(/'delete' '--role' 'worker' '--advertise' '192\.168\.100\.201' '--join' '192\.168\.100\.200:2377'/);
+        expect(rec.named("ovl-h1-peer-h3").inputs.delete).toMatch(/'delete' '--role' 'peer' '--advertise' '10\.9\.0\.5'/);
+        const net = rec.named("ovl-network");
+        expect(net.inputs).toMatchObject({ name: "ovl", driver: "overlay", attachable: true, ipamConfigs: [{ subnet: "10.30.0.0/24", gateway: "10.30.0.1" }] });
+        expect(net.provider).toContain("ovl-h1-provider");
+        expect(rec.named("ovl-h2-web_h2").inputs).toMatchObject({ name: "web_h2", networkMode: "bridge", networksAdvanced: [{ name: "ovl" }] });
+        expect(rec.named("ovl-h2-web_h2").provider).toContain("ovl-h2-provider");
+        // h3 has no containers: no provider of its own.
+        expect(rec.resources.filter((r) => r.name === "ovl-h3-provider")).toHaveLength(0);
+    });
+
+    test("encrypted: every membership tries the kernel first; the network carries the option and a label, and ignores the options read back", async () => {
+        new SwarmOverlayNetwork("ovl", args({ encrypted: true }));
+        await settle();
+        expect(rec.named("ovl-h1-swarm").inputs.create).toContain("'--encrypted' 'yes'");
+        expect(rec.named("ovl-h2-swarm").inputs.create).toContain("'--encrypted' 'yes'");
+        expect(rec.named("ovl-network").inputs.options).toEqual({ encrypted: "" });
+        expect(rec.named("ovl-network").inputs.labels).toContainEqual({ label: "dockernet.encrypted", value: "true" });
+        expect(options.get("docker:index/network:Network::ovl-network")!.ignoreChanges).toEqual(["options"]);
+    });
+});
