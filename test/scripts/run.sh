@@ -20,7 +20,7 @@ set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 S=$ROOT/components/host/scripts
-SUITES=${*:-static bip routes fw boot}
+SUITES=${*:-static bip routes fw boot swarm}
 
 if [ "$(id -u)" != 0 ]; then
 	echo "run.sh: must run as root (it creates network namespaces)" >&2
@@ -143,7 +143,7 @@ suite_static() {
 	local f
 	# What a host runs: each script with lib/common.sh in place of the line that sources it
 	# (components/host/scripts.ts scriptText does the same when a command is built).
-	for f in bip routes firewall; do
+	for f in bip routes firewall swarm; do
 		awk -v lib="$S/lib/common.sh" '
 			$0 == "# shellcheck source=lib/common.sh" { next }
 			$0 == ". \"$(dirname \"$0\")/lib/common.sh\"" {
@@ -157,7 +157,7 @@ suite_static() {
 			bash -c '[ "$(grep -c "^# ---- BEGIN dockernet common" "$1")" = 1 ] && [ "$(grep -c "^# ---- END dockernet common" "$1")" = 1 ]' _ "$T/sent-$f.sh"
 	done
 	if command -v shellcheck >/dev/null 2>&1; then
-		for f in bip routes firewall; do
+		for f in bip routes firewall swarm; do
 			run shellcheck -s sh -x -P SCRIPTDIR "$S/$f.sh"
 			expect "shellcheck -s sh -x $f.sh (with lib/common.sh)" 0
 			run shellcheck -s sh "$T/sent-$f.sh"
@@ -168,11 +168,11 @@ suite_static() {
 	else
 		echo "  (shellcheck not installed: skipped)"
 	fi
-	for f in "$S"/bip.sh "$S"/routes.sh "$S"/firewall.sh; do
+	for f in "$S"/bip.sh "$S"/routes.sh "$S"/firewall.sh "$S"/swarm.sh; do
 		t "$(basename "$f") starts with #!/bin/sh and set -eu" \
 			bash -c '[ "$(head -n 1 "$1")" = "#!/bin/sh" ] && grep -qx "set -eu" "$1" && ! grep -q "set -x" "$1"' _ "$f"
 	done
-	for f in bip routes firewall; do
+	for f in bip routes firewall swarm; do
 		run sh "$S/$f.sh"
 		expect "$f.sh without arguments: usage error" 2
 		run sh "$S/$f.sh" frobnicate
@@ -1260,9 +1260,107 @@ suite_adopt_shell() {
 	t "  state gone" test ! -e "$R/state/adopted-routes.a"
 }
 
+# ------------------------------------------------------------------ swarm.sh
+# A fake docker for swarm.sh: its swarm state in $W (state, node, gw: docker_gwbridge exists,
+# calls: every call), `join` fails when $W/manager-down exists.
+cat >"$T/fake-docker.sh" <<'EOF'
+#!/bin/sh
+W=$FAKE_SWARM
+echo "$*" >>"$W/calls"
+case "$1 $2" in
+"info --format") echo "$(cat "$W/state") $(cat "$W/node") $(cat "$W/control")" ;;
+"swarm init")
+	[ "$(cat "$W/state")" = inactive ] || { echo "Error response from daemon: This node is already part of a swarm." >&2; exit 1; }
+	echo active >"$W/state"; echo nodeM >"$W/node"; echo true >"$W/control"; touch "$W/gw" ;;
+"swarm join")
+	if [ -e "$W/manager-down" ]; then echo "Error response from daemon: rpc error: code = Unavailable desc = connection refused" >&2; exit 1; fi
+	echo active >"$W/state"; echo nodeW >"$W/node"; echo false >"$W/control"; touch "$W/gw" ;;
+"swarm leave") echo inactive >"$W/state"; echo "" >"$W/node"; echo false >"$W/control" ;;
+"network inspect") [ -e "$W/gw" ] || exit 1; case "$*" in *Containers*) echo 0 ;; esac ;;
+"network rm") rm -f "$W/gw" ;;
+"node ls") [ ! -e "$W/peer" ] || echo nodeP ;;
+"node inspect")
+	[ -e "$W/peer" ] || exit 1
+	case "$*" in *Addr*) echo "10.9.0.7 worker" ;; *State*) cat "$W/peer" ;; esac ;;
+"node rm") rm -f "$W/peer" ;;
+*) echo "fake docker: unexpected $*" >&2; exit 1 ;;
+esac
+EOF
+chmod +x "$T/fake-docker.sh"
+
+suite_swarm_shell() {
+	SSH_=$1
+	section "swarm.sh ($SSH_)"
+	W=$(mktemp -d "$T/swarm.XXXXXX")
+	mkdir -p "$W/bin"
+	ln -s "$T/fake-docker.sh" "$W/bin/docker"
+	echo inactive >"$W/state"
+	: >"$W/node"
+	echo false >"$W/control"
+	sw() { FAKE_SWARM=$W PATH="$W/bin:$PATH" run $SSH_ "$S/swarm.sh" "$@" --state-dir "$W/st" --lock "$W/lock" --timeout 5; }
+	local s0
+	sw create
+	expect "no --role: usage error" 2
+	sw create --role worker --advertise 10.9.0.7 --join 10.9.0.1 --token 'SWMTKN-1-x;touch /tmp/x'
+	expect "a token that is not one: usage error" 2
+	err_has "  without echoing it" "invalid --token '(hidden)'"
+	sw create --role manager --advertise 10.9.0.300
+	expect "a bad address: usage error" 2
+
+	echo active >"$W/state"; echo nodeX >"$W/node"
+	sw create --role manager --advertise 10.9.0.1
+	expect "a swarm dockernet did not make: refused" 3
+	err_has "  says it does not take it over" "dockernet does not take a swarm over: leave it first (docker swarm leave)"
+	t "  nothing was called but the look" bash -c '! grep -q "^swarm" "$1"' _ "$W/calls"
+	sw delete --role manager --advertise 10.9.0.1
+	expect "  delete without a record leaves that swarm alone" 0 unchanged
+	t "  still in it" test "$(cat "$W/state")" = active
+
+	echo inactive >"$W/state"; : >"$W/node"; : >"$W/calls"
+	sw create --role manager --advertise 10.9.0.1
+	expect "manager: init" 0 changed
+	t "  record names the node and that the join made docker_gwbridge" jq -e '.role == "manager" and .nodeId == "nodeM" and .gwbridgeMade == true' "$W/st/swarm.json"
+	t "  init advertised and listened on the address" grep -qx "swarm init --advertise-addr 10.9.0.1 --listen-addr 10.9.0.1:2377" "$W/calls"
+	sw create --role manager --advertise 10.9.0.1
+	expect "  again: unchanged" 0 unchanged
+	sw check --role manager --advertise 10.9.0.1
+	expect "  check" 0 ok
+	sw create --role worker --advertise 10.9.0.1 --join 10.9.0.2 --token SWMTKN-1-abc
+	expect "  the same node as a worker: refused" 3
+	echo ready >"$W/peer"
+	( sleep 1; echo down >"$W/peer" ) &
+	PIDS+=($!)
+	sw delete --role peer --advertise 10.9.0.7
+	expect "peer: waits until the worker is down, then removes its node" 0 changed
+	t "  node removed" test ! -e "$W/peer"
+	sw delete --role manager --advertise 10.9.0.1
+	expect "manager: delete" 0 changed
+	t "  left with --force" grep -qx "swarm leave --force" "$W/calls"
+	t "  docker_gwbridge the init made is removed" test ! -e "$W/gw"
+	t "  record and state dir gone" test ! -e "$W/st"
+	sw check --role manager --advertise 10.9.0.1
+	expect "  check after delete" 1
+
+	touch "$W/manager-down"; : >"$W/calls"
+	sw create --role worker --advertise 10.9.0.7 --join 10.9.0.1:2377 --token SWMTKN-1-abc
+	expect "worker: manager down: refused" 3
+	err_has "  names the manager" "joining the swarm through the manager 10.9.0.1:2377 failed: Error response from daemon: rpc error"
+	t "  no record" test ! -e "$W/st/swarm.json"
+	t "  the token is in no message" bash -c '! grep -q "SWMTKN" "$1"' _ <(printf '%s' "$ERR")
+	rm -f "$W/manager-down"
+	sw create --role worker --advertise 10.9.0.7 --join 10.9.0.1 --token SWMTKN-1-abc
+	expect "worker: join" 0 changed
+	t "  joined through the manager's 2377" grep -q "swarm join --token SWMTKN-1-abc --advertise-addr 10.9.0.7 --listen-addr 10.9.0.7:2377 10.9.0.1:2377" "$W/calls"
+	sw delete --role worker --advertise 10.9.0.7 --join 10.9.0.1
+	expect "worker: delete" 0 changed
+	t "  left without --force" grep -qx "swarm leave" "$W/calls"
+	t "  out" test "$(cat "$W/state")" = inactive
+}
+
 for suite in $SUITES; do
 	case $suite in
 	static) suite_static ;;
+	swarm) for sh in dash bash; do suite_swarm_shell "$sh"; done ;;
 	bip) for sh in "${SHELLS_ALL[@]}"; do suite_bip_shell "$sh"; done ;;
 	boot) for sh in dash bash; do suite_boot_shell "$sh"; done ;;
 	routes)
@@ -1292,7 +1390,7 @@ for suite in $SUITES; do
 		done
 		;;
 	*)
-		echo "run.sh: unknown suite $suite (static bip routes fw boot)" >&2
+		echo "run.sh: unknown suite $suite (static bip routes fw boot swarm)" >&2
 		exit 2
 		;;
 	esac

@@ -8,7 +8,7 @@ import { scriptCommand, scriptPath, scriptText } from "../../components/host/scr
 const lib = fs.readFileSync(path.join(path.dirname(scriptPath("bip")), "lib", "common.sh"), "utf8");
 const block = lib.slice(lib.indexOf("# ---- BEGIN dockernet common"));
 
-describe.each(["bip", "routes", "firewall"])("%s.sh as sent", (script) => {
+describe.each(["bip", "routes", "firewall", "swarm"])("%s.sh as sent", (script) => {
     const file = fs.readFileSync(scriptPath(script), "utf8");
     const sent = scriptText(script);
 

@@ -288,7 +288,7 @@ test("the stack program warns when the key is in the config as plain text, and n
 });
 
 describe("the host scripts", () => {
-    test.each(["bip", "routes", "firewall", "probe"])("%s.sh never touches private key material (it never receives it)", (script) => {
+    test.each(["bip", "routes", "firewall", "probe", "swarm"])("%s.sh never touches private key material (it never receives it)", (script) => {
         const text = scriptText(script);
         expect(text).not.toMatch(/PRIVATE KEY|private.?key|id_(rsa|ed25519|ecdsa|dsa)\b|\.ssh\/|ssh-agent|SSH_AUTH_SOCK|identity/i);
         expect(leak(text)).toBeUndefined();
