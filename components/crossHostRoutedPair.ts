@@ -26,8 +26,10 @@ export interface RoutedHostArgs {
      * container subnet via the peer's LAN address (the seed's `route add -net ... gw ...`) becomes
      * dockernet's in place, and is given back as it was when dockernet lets go of it; a `--bip` flag
      * with this side's bip in the Docker unit (the seed's ExecStart edit) is kept where it is, with
-     * no restart. A route via another gateway, or a flag with another value, is still an error.
-     * Defaults to false.
+     * no restart; a container made by hand with a declared name (`docker run --name ...`) is
+     * imported, not recreated, when it matches the declaration, and left running on destroy. A route
+     * via another gateway, a flag with another value, or a container that differs is still an
+     * error. Defaults to false.
      */
     adopt?: boolean;
 }

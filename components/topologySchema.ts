@@ -421,7 +421,7 @@ export const TOPOLOGY_SCHEMA = {
             "description": "One host of a mesh: RoutedMeshHostArgs with the host by name.",
             "properties": {
                 "adopt": {
-                    "description": "Take over what was made by hand for this host, instead of refusing it: a route to a peer's container subnet via that peer's LAN address (the seed's `route add -net ... gw ...`) becomes dockernet's in place, and is given back as it was when dockernet lets go of it; a `--bip` flag with this host's bip in the Docker unit (the seed's ExecStart edit) is kept where it is, with no restart. A route via another gateway, or a flag with another value, is still an error. Defaults to false.",
+                    "description": "Take over what was made by hand for this host, instead of refusing it: a route to a peer's container subnet via that peer's LAN address (the seed's `route add -net ... gw ...`) becomes dockernet's in place, and is given back as it was when dockernet lets go of it; a `--bip` flag with this host's bip in the Docker unit (the seed's ExecStart edit) is kept where it is, with no restart; a container made by hand with a declared name (`docker run --name ...`) is imported, not recreated, when it matches the declaration, and left running on destroy. A route via another gateway, a flag with another value, or a container that differs is still an error. Defaults to false.",
                     "type": "boolean"
                 },
                 "bip": {
@@ -510,7 +510,7 @@ export const TOPOLOGY_SCHEMA = {
             "description": "One side of a routed pair: RoutedHostArgs with the host by name.",
             "properties": {
                 "adopt": {
-                    "description": "Take over what was made by hand for this host, instead of refusing it: a route to the peer's container subnet via the peer's LAN address (the seed's `route add -net ... gw ...`) becomes dockernet's in place, and is given back as it was when dockernet lets go of it; a `--bip` flag with this side's bip in the Docker unit (the seed's ExecStart edit) is kept where it is, with no restart. A route via another gateway, or a flag with another value, is still an error. Defaults to false.",
+                    "description": "Take over what was made by hand for this host, instead of refusing it: a route to the peer's container subnet via the peer's LAN address (the seed's `route add -net ... gw ...`) becomes dockernet's in place, and is given back as it was when dockernet lets go of it; a `--bip` flag with this side's bip in the Docker unit (the seed's ExecStart edit) is kept where it is, with no restart; a container made by hand with a declared name (`docker run --name ...`) is imported, not recreated, when it matches the declaration, and left running on destroy. A route via another gateway, a flag with another value, or a container that differs is still an error. Defaults to false.",
                     "type": "boolean"
                 },
                 "bip": {
