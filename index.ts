@@ -32,4 +32,5 @@ export const containers = map(deployed.containers, (c) => ({ address: c.address 
 export const sharedNamespaces = map(deployed.sharedNamespaces, (s) => ({ address: s.address, sharedMode: s.sharedMode }));
 export const routedPairs = map(deployed.routedPairs, (r) => ({ addresses: r.addresses, subnets: r.subnets, probes: r.probes }));
 export const meshes = map(deployed.meshes, (m) => ({ addresses: m.addresses, subnets: m.subnets, bips: m.bips, probes: m.probes }));
+export const swarms = map(deployed.swarms, (w) => ({ network: w.networkName, addresses: w.addresses }));
 export const checks = map(deployed.checks, (c) => c.result);

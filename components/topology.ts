@@ -11,9 +11,10 @@ import { LinkedContainerPair } from "./linkedContainerPair";
 import { RoutedMesh, RoutedMeshHostArgs, firewallAfter } from "./routedMesh";
 import { SharedNamespaceContainer } from "./sharedNamespaceContainer";
 import { StandaloneContainer } from "./standaloneContainer";
+import { SwarmMemberArgs, SwarmOverlayNetwork } from "./swarmOverlayNetwork";
 import { ContainerSpec, NetworkAttachmentSpec } from "./spec";
 import { TopologyPlan, planTopology, standaloneSpec } from "./topologyPlan";
-import { TopologyContainer, TopologyMeshHost, TopologyRoutedSide, TopologySpec, checkKeyGiven } from "./topologySpec";
+import { TopologyContainer, TopologyMeshHost, TopologyRoutedSide, TopologySpec, TopologySwarmHost, checkKeyGiven } from "./topologySpec";
 
 /** Arguments of a Topology. */
 export interface TopologyArgs {
@@ -31,6 +32,7 @@ export interface DeployedTopology {
     containers: { [name: string]: StandaloneContainer };
     routedPairs: { [name: string]: CrossHostRoutedPair };
     meshes: { [name: string]: RoutedMesh };
+    swarms: { [name: string]: SwarmOverlayNetwork };
     checks: { [name: string]: ConnectivityCheck };
 }
 
@@ -47,6 +49,7 @@ export class Topology extends pulumi.ComponentResource implements DeployedTopolo
     public readonly containers: { [name: string]: StandaloneContainer } = {};
     public readonly routedPairs: { [name: string]: CrossHostRoutedPair } = {};
     public readonly meshes: { [name: string]: RoutedMesh } = {};
+    public readonly swarms: { [name: string]: SwarmOverlayNetwork } = {};
     public readonly checks: { [name: string]: ConnectivityCheck } = {};
 
     constructor(name: string, args: TopologyArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -109,6 +112,15 @@ export class Topology extends pulumi.ComponentResource implements DeployedTopolo
                 ...[...Object.values(this.routedPairs), ...Object.values(this.meshes)].flatMap((r) => r.dockerHosts[hostName]?.changes ?? []),
             ],
         });
+        for (const w of t.swarms ?? []) {
+            const member = (m: TopologySwarmHost): SwarmMemberArgs => ({ ...m, host: host(m.host), containers: m.containers?.map(spec) });
+            // After every member host's daemon settings (a bip restarts Docker).
+            const members = w.hosts.map((m) => m.host);
+            this.swarms[w.name] = new SwarmOverlayNetwork(w.name, planned(w.name, { ...w, hosts: w.hosts.map(member) }), {
+                ...moved,
+                dependsOn: [...given, ...members.flatMap((h) => after(h).dependsOn.slice(given.length))],
+            });
+        }
         for (const b of t.bridges ?? []) {
             this.bridges[b.name] = new CustomBridgeNetwork(b.name, planned(b.name, { ...b, host: host(b.host), networkName: b.name }), after(b.host));
         }
@@ -151,7 +163,14 @@ export class Topology extends pulumi.ComponentResource implements DeployedTopolo
                 addresses.set(`${side.host}/${c.name}`, owner.addresses.apply((a) => a[c.name]));
             }
         }
-        const allComponents = () => [...Object.values(this.links), ...Object.values(this.sharedNamespaces), ...Object.values(this.containers), ...Object.values(this.routedPairs), ...Object.values(this.meshes), ...Object.values(this.bridges)];
+        for (const w of t.swarms ?? []) {
+            for (const m of w.hosts) {
+                for (const c of m.containers ?? []) {
+                    addresses.set(`${m.host}/${c.name}`, this.swarms[w.name].addresses.apply((a) => a[c.name]));
+                }
+            }
+        }
+        const allComponents = () => [...Object.values(this.swarms), ...Object.values(this.links), ...Object.values(this.sharedNamespaces), ...Object.values(this.containers), ...Object.values(this.routedPairs), ...Object.values(this.meshes), ...Object.values(this.bridges)];
         for (const c of t.checks ?? []) {
             const to = plan.checks.find((x) => x.name === c.name)?.toContainerOn;
             this.checks[c.name] = new ConnectivityCheck(

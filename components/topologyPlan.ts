@@ -16,10 +16,11 @@ import { validateSharedNamespaceContainer } from "./sharedNamespaceContainer";
 import { validateStandaloneContainer } from "./standaloneContainer";
 import { imageResourceName } from "./containers";
 import { ContainerSpec, effectiveMode } from "./spec";
-import type { TopologyContainer, TopologyMeshHost, TopologyRoutedSide, TopologySpec } from "./topologySpec";
+import type { TopologyContainer, TopologyMeshHost, TopologyRoutedSide, TopologySpec, TopologySwarmHost } from "./topologySpec";
 import { Cidr, checkHostAddress, checkInterfaceCidr, checkSubnet, formatCidr, overlaps } from "./net";
 import { HostArgs, hostEndpoint, validateHost } from "./host/host";
 import { checkUniqueNames } from "./spec";
+import { SwarmPlan, planSwarmOverlayNetwork, swarmArgs } from "./swarmOverlayNetwork";
 import { Problems, ValidationError, checkDockerName, show } from "./validate";
 
 export interface PlannedNetwork {
@@ -34,6 +35,8 @@ export interface PlannedNetwork {
     ipRange?: string;
     internal: boolean;
     component: string;
+    /** `overlay` for a SwarmOverlayNetwork's network (swarm-scoped, attachable); a bridge otherwise. */
+    driver?: "overlay";
 }
 
 export interface PlannedContainer {
@@ -113,7 +116,7 @@ export interface TopologyPlan {
     /** Every resource deployTopology registers (components, providers, Docker objects, commands). */
     resources: PlannedResource[];
     /** The components' own plans, by component name, so deploying them does not plan them again. */
-    componentPlans: Map<string, BridgePlan | LinkPlan | CrossHostPlan | RoutedPlan | true>;
+    componentPlans: Map<string, BridgePlan | LinkPlan | CrossHostPlan | RoutedPlan | SwarmPlan | true>;
 }
 
 /** A host as the components take it, with a placeholder for the key (plans never hold key material). */
@@ -147,8 +150,8 @@ export function planTopology(t: TopologySpec, stack?: string): TopologyPlan {
     attempt(() => validateTopology(t, stack));
     const host = (name: string) => hostArgsOf(t, name);
     const spec = (c: TopologyContainer): ContainerSpec => c as ContainerSpec; // network names stay the topology's (a bridge's name is its network's)
-    const plans = new Map<string, BridgePlan | LinkPlan | CrossHostPlan | RoutedPlan | true>();
-    const keep = (name: string, p: BridgePlan | LinkPlan | CrossHostPlan | RoutedPlan | true | undefined) => p !== undefined && plans.set(name, p);
+    const plans = new Map<string, BridgePlan | LinkPlan | CrossHostPlan | RoutedPlan | SwarmPlan | true>();
+    const keep = (name: string, p: BridgePlan | LinkPlan | CrossHostPlan | RoutedPlan | SwarmPlan | true | undefined) => p !== undefined && plans.set(name, p);
     // A component on a host that is not declared was reported above; planning it would only add
     // "no connection details" for the same mistake.
     const declared = new Set((t.hosts ?? []).map((h) => h?.name));
@@ -163,6 +166,10 @@ export function planTopology(t: TopologySpec, stack?: string): TopologyPlan {
     for (const m of (t.meshes ?? []).filter((x) => on(...x.hosts.map((h) => h.host)))) {
         const side = (s: TopologyMeshHost): RoutedMeshHostArgs => (s && typeof s === "object" ? { ...s, host: host(s.host), containers: s.containers?.map(spec) } : s);
         keep(m.name, attempt(() => planRoutedMesh(m.name, { ...m, hosts: Array.isArray(m.hosts) ? m.hosts.map(side) : m.hosts })));
+    }
+    for (const w of (t.swarms ?? []).filter((x) => Array.isArray(x.hosts) && on(...x.hosts.map((h) => h?.host)))) {
+        const side = (m: TopologySwarmHost) => (m && typeof m === "object" ? { ...m, host: host(m.host), containers: m.containers?.map(spec) } : m);
+        keep(w.name, attempt(() => planSwarmOverlayNetwork(w.name, { ...w, hosts: w.hosts.map(side) })));
     }
     for (const l of (t.links ?? []).filter((x) => on(x.host))) {
         keep(l.name, attempt(() => planLinkedContainerPair(l.name, { ...l, host: host(l.host), target: spec(l.target), consumer: l.consumer && spec(l.consumer), consumers: l.consumers?.map((c) => ({ ...c, container: spec(c.container) })) })));
@@ -207,6 +214,13 @@ function containerRefs(t: TopologySpec): Map<string, string> {
     for (const side of routedSides(t)) {
         for (const c of side?.containers ?? []) {
             out.set(`${side.host}/${c.name}`, side.host).set(`*/${c.name}`, side.host);
+        }
+    }
+    for (const w of t.swarms ?? []) {
+        for (const m of Array.isArray(w.hosts) ? w.hosts : []) {
+            for (const c of m?.containers ?? []) {
+                out.set(`${m.host}/${c.name}`, m.host).set(`*/${c.name}`, m.host);
+            }
         }
     }
     return out;
@@ -284,6 +298,11 @@ function layout(t: TopologySpec, plans: Map<string, unknown>, refs: Map<string, 
     const docked = new Set([
         ...routedSides(t).filter((s) => (s.containers ?? []).length > 0).map((s) => s.host),
         ...[...(t.bridges ?? []), ...(t.links ?? []), ...(t.sharedNamespaces ?? []), ...(t.containers ?? [])].map((x) => x.host),
+        // a swarm's manager (its overlay is made there) and its members with containers
+        ...(t.swarms ?? []).flatMap((w) => {
+            const manager = (plans.get(w.name) as SwarmPlan).manager;
+            return w.hosts.filter((m, i) => i === manager || (m.containers ?? []).length > 0).map((m) => m.host);
+        }),
     ]);
     for (const h of t.hosts ?? []) {
         if (docked.has(h.name)) {
@@ -340,6 +359,32 @@ function layout(t: TopologySpec, plans: Map<string, unknown>, refs: Map<string, 
     (t.meshes ?? []).forEach((m, k) => {
         routed("RoutedMesh", m.name, plans.get(m.name) as RoutedPlan, m.hosts, `RoutedMesh ${m.name} (pool ${m.pool?.subnet}, block /${m.pool?.size ?? 24})`, `meshes[${k}]`);
     });
+    for (const w of t.swarms ?? []) {
+        const plan = plans.get(w.name) as SwarmPlan;
+        component("SwarmOverlayNetwork", w.name);
+        const owner = `SwarmOverlayNetwork/${w.name}`;
+        const mgr = w.hosts[plan.manager];
+        script(mgr.host, `${w.name}-${mgr.host}-swarm`, "swarm", swarmArgs("create", "manager", mgr.address, undefined, undefined, plan.encrypted), swarmArgs("delete", "manager", mgr.address));
+        resources.push({ type: commandType(mgr.host), name: `${w.name}-join-token`, host: mgr.host });
+        w.hosts.forEach((m, i) => {
+            if (i === plan.manager) {
+                return;
+            }
+            script(mgr.host, `${w.name}-${mgr.host}-peer-${m.host}`, "swarm", swarmArgs("create", "peer", m.address), swarmArgs("delete", "peer", m.address));
+            script(m.host, `${w.name}-${m.host}-swarm`, "swarm", undefined, swarmArgs("delete", "worker", m.address, `${mgr.address}:2377`), "its create carries the join token, read on the manager during up (a secret)");
+        });
+        resources.push({ type: "docker:index/network:Network", name: `${w.name}-network`, host: mgr.host });
+        w.hosts.forEach((m, i) => {
+            const specs = plan.containers.filter((c) => c.host === i).map((c) => c.spec as TopologyContainer);
+            if (i === plan.manager || specs.length > 0) {
+                on(m.host).networks.push({ resource: `${w.name}-network`, name: plan.networkName, subnet: plan.subnet, gateway: plan.gateway, internal: false, component: owner, driver: "overlay" });
+            }
+            if (specs.length > 0) {
+                images(m.host, `${w.name}-${m.host}`, specs);
+                specs.forEach((c) => container(m.host, `${w.name}-${m.host}-${c.name}`, c, owner));
+            }
+        });
+    }
     for (const b of t.bridges ?? []) {
         const plan = plans.get(b.name) as BridgePlan;
         component("CustomBridgeNetwork", b.name);
@@ -665,6 +710,17 @@ export function validateTopology(t: TopologySpec, stack = "stack"): void {
     (t.meshes ?? []).forEach((m, i) => {
         (Array.isArray(m.hosts) ? m.hosts : []).forEach((h, k) => (h?.containers ?? []).forEach((c, j) => useContainer(h.host, `meshes[${i}].hosts[${k}].containers[${j}]`, c)));
     });
+    (t.swarms ?? []).forEach((w, i) => {
+        uniqueName(`swarms[${i}].name`, w.name);
+        (Array.isArray(w.hosts) ? w.hosts : []).forEach((m, k) => {
+            refHost(`swarms[${i}].hosts[${k}].host`, m?.host);
+            addSubnet(m?.host, `swarms[${i}].subnet`, w.subnet, false);
+            // On the overlay, not on a bridge: only the names count here (unique per host).
+            (m?.containers ?? []).forEach((c, j) =>
+                containersByHost.set(m.host, [...(containersByHost.get(m.host) ?? []), { field: `swarms[${i}].hosts[${k}].containers[${j}].name`, name: c?.name }]),
+            );
+        });
+    });
     for (const entries of containersByHost.values()) {
         checkUniqueNames(problems, entries);
     }
@@ -685,6 +741,14 @@ export function validateTopology(t: TopologySpec, stack = "stack"): void {
     for (const side of routedSides(t)) {
         for (const c of side.containers ?? []) {
             routedOn.set(c?.name, (routedOn.get(c?.name) ?? new Set()).add(side.host));
+        }
+    }
+    // A swarm's containers are reached by address on the overlay from the other members' containers.
+    for (const w of t.swarms ?? []) {
+        for (const m of Array.isArray(w.hosts) ? w.hosts : []) {
+            for (const c of m?.containers ?? []) {
+                routedOn.set(c?.name, (routedOn.get(c?.name) ?? new Set()).add(m.host));
+            }
         }
     }
     (t.checks ?? []).forEach((c, i) => {

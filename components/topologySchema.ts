@@ -642,6 +642,79 @@ export const TOPOLOGY_SCHEMA = {
                 "name"
             ],
             "type": "object"
+        },
+        "TopologySwarm": {
+            "additionalProperties": false,
+            "description": "Hosts in a Docker Swarm whose containers reach each other by name on an attachable overlay (SwarmOverlayNetwork).",
+            "properties": {
+                "encrypted": {
+                    "description": "IPsec (ESP) between hosts for the overlay's traffic (`--opt encrypted`). Docker needs ESP and the `rfc4106(gcm(aes))` algorithm in every member's kernel; where they are missing Docker still creates the network, and the traffic is silently dropped. Defaults to false.",
+                    "type": "boolean"
+                },
+                "gateway": {
+                    "description": "The overlay's gateway inside the subnet. Defaults to the subnet's first address.",
+                    "type": "string"
+                },
+                "hosts": {
+                    "description": "The member hosts; the first manages unless one has role manager.",
+                    "items": {
+                        "$ref": "#/definitions/TopologySwarmHost"
+                    },
+                    "type": "array"
+                },
+                "name": {
+                    "description": "The component's name (and the overlay network's, unless networkName is given).",
+                    "type": "string"
+                },
+                "networkName": {
+                    "description": "The overlay network's Docker name. Defaults to the component's name.",
+                    "type": "string"
+                },
+                "subnet": {
+                    "description": "The overlay's subnet, e.g. `10.30.0.0/24`.",
+                    "type": "string"
+                }
+            },
+            "required": [
+                "hosts",
+                "name",
+                "subnet"
+            ],
+            "type": "object"
+        },
+        "TopologySwarmHost": {
+            "additionalProperties": false,
+            "description": "One host of a swarm: SwarmMemberArgs with the host by name.",
+            "properties": {
+                "address": {
+                    "description": "The host's address for swarm traffic between hosts (advertised, and listened on at 2377), e.g. its LAN address `192.168.100.200`.",
+                    "type": "string"
+                },
+                "containers": {
+                    "description": "Containers on this host, on the overlay (by name across every member host). Defaults to none.",
+                    "items": {
+                        "$ref": "#/definitions/TopologyContainer"
+                    },
+                    "type": "array"
+                },
+                "host": {
+                    "description": "The `name` of the host (in dockernet:hosts).",
+                    "type": "string"
+                },
+                "role": {
+                    "description": "`manager` or `worker`. Defaults: the first host manages, the others work. One manager in this version.",
+                    "enum": [
+                        "manager",
+                        "worker"
+                    ],
+                    "type": "string"
+                }
+            },
+            "required": [
+                "address",
+                "host"
+            ],
+            "type": "object"
         }
     },
     "description": "Everything one stack declares.",
@@ -699,6 +772,13 @@ export const TOPOLOGY_SCHEMA = {
             "description": "Containers sharing a network namespace.",
             "items": {
                 "$ref": "#/definitions/TopologyShared"
+            },
+            "type": "array"
+        },
+        "swarms": {
+            "description": "Hosts in a Docker Swarm with an overlay network (across subnets, names across hosts).",
+            "items": {
+                "$ref": "#/definitions/TopologySwarm"
             },
             "type": "array"
         }

@@ -8,6 +8,7 @@ import type { CustomBridgeNetworkArgs } from "./customBridgeNetwork";
 import type { HostArgs, LocalHostArgs, SshHostArgs } from "./host/host";
 import type { LinkedContainerPairArgs } from "./linkedContainerPair";
 import type { RoutedMeshArgs, RoutedMeshHostArgs } from "./routedMesh";
+import type { SwarmMemberArgs, SwarmOverlayNetworkArgs } from "./swarmOverlayNetwork";
 import type { ContainerSpec, NetworkAttachmentSpec } from "./spec";
 import { nearest, topologyKeys } from "./configShape";
 import { Problems, show } from "./validate";
@@ -112,6 +113,22 @@ export interface TopologyMesh extends Pick<RoutedMeshArgs, "pool" | "preserveSou
     hosts: TopologyMeshHost[];
 }
 
+/** One host of a swarm: SwarmMemberArgs with the host by name. */
+export interface TopologySwarmHost extends Omit<SwarmMemberArgs, "host" | "containers"> {
+    /** The `name` of the host (in dockernet:hosts). */
+    host: string;
+    /** Containers on this host, on the overlay (by name across every member host). Defaults to none. */
+    containers?: TopologyContainer[];
+}
+
+/** Hosts in a Docker Swarm whose containers reach each other by name on an attachable overlay (SwarmOverlayNetwork). */
+export interface TopologySwarm extends Omit<SwarmOverlayNetworkArgs, "hosts"> {
+    /** The component's name (and the overlay network's, unless networkName is given). */
+    name: string;
+    /** The member hosts; the first manages unless one has role manager. */
+    hosts: TopologySwarmHost[];
+}
+
 /** A deployment-time probe (ConnectivityCheck) from a container of this topology. */
 export interface TopologyCheck extends Pick<ConnectivityCheckArgs, "port" | "expect" | "attempts"> {
     /** The component's name. */
@@ -140,6 +157,8 @@ export interface TopologySpec {
     routedPairs?: TopologyRoutedPair[];
     /** Many hosts on one LAN routed to each other. */
     meshes?: TopologyMesh[];
+    /** Hosts in a Docker Swarm with an overlay network (across subnets, names across hosts). */
+    swarms?: TopologySwarm[];
     /** Probes that must see `reachable` or `isolated`. */
     checks?: TopologyCheck[];
 }

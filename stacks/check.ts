@@ -71,8 +71,10 @@ async function checkHost(plan: StackPlan, h: HostPlan, host: HostArgs, run: Host
     // The host scripts' own checks: bip, route sets, firewall chains (probes come last, separately).
     for (const s of h.scripts.filter((x) => x.script !== "probe" && x.createArgs)) {
         const args = s.createArgs!;
-        const object = s.script === "bip" ? "bip (daemon.json)" : s.script === "routes" ? `routes ${args[2]}` : `firewall ${args[2]}`;
-        const declared = s.script === "bip" ? args[1] : s.script === "routes" ? args.slice(3).join(" ") || "(none)" : `${args.slice(3).length} rule(s)`;
+        const object =
+            s.script === "bip" ? "bip (daemon.json)" : s.script === "routes" ? `routes ${args[2]}` : s.script === "swarm" ? `swarm ${args[2]} ${args[4]}` : `firewall ${args[2]}`;
+        const declared =
+            s.script === "bip" ? args[1] : s.script === "routes" ? args.slice(3).join(" ") || "(none)" : s.script === "swarm" ? "member (dockernet's record)" : `${args.slice(3).length} rule(s)`;
         const check = async () => run(host, scriptCommand(s.script, ["check", ...args.slice(1)]));
         let r = await check();
         const row: CheckRow = { host: h.name, object, declared, seen: seenOf(r), verdict: r.code === 0 ? "ok" : r.code === 1 ? "drift" : "error" };

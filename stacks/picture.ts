@@ -207,7 +207,7 @@ function bandsOf(plan: StackPlan, h: HostPlan): Band[] {
         const link = n.component?.startsWith("LinkedContainerPair/");
         band(n.name, link ? "link" : "bridge", [
             n.name,
-            `bridge ${n.bridgeName ?? "br-<id>"}`,
+            n.driver === "overlay" ? "swarm overlay (across hosts)" : `bridge ${n.bridgeName ?? "br-<id>"}`,
             n.subnet ?? "subnet: Docker picks",
             ...(n.gateway ? [`gw ${n.gateway}`] : []),
             ...(n.internal ? ["internal"] : []),

@@ -177,7 +177,7 @@ export function formatPlan(plan: StackPlan, full = false): string {
         }
         for (const n of h.networks) {
             const parts = [
-                `bridge ${n.bridgeName ?? "(Docker names it br-<id>)"}`,
+                n.driver === "overlay" ? "overlay (swarm-scoped, attachable; made on the manager)" : `bridge ${n.bridgeName ?? "(Docker names it br-<id>)"}`,
                 `subnet ${n.subnet ?? "(Docker picks)"}`,
                 `gateway ${n.gateway ?? "(first address)"}`,
             ];

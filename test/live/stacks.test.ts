@@ -167,3 +167,40 @@ describe("stack lab-mesh (one RoutedMesh over four lab hosts, bips from the pool
         }
     }, 300000);
 });
+
+describe("stack lab-swarm (a SwarmOverlayNetwork over three lab hosts) on h1..h3", () => {
+    const engine = new Engine();
+    const hosts = ["h1", "h2", "h3"];
+    const before: Record<string, Awaited<ReturnType<typeof snapshot>>> = {};
+
+    afterAll(async () => {
+        await engine.destroy().catch(() => undefined);
+        engine.dispose();
+    });
+
+    test("up through index.ts: the swarm, the overlay, a container on each host with its overlay address, the stack's check over the overlay; a re-run changes nothing", async () => {
+        for (const h of hosts) {
+            before[h] = await snapshot(h);
+        }
+        const out = await upStack(engine, "lab-swarm", () => undefined);
+        const swarms = await valueOf<Record<string, { network: string; addresses: Record<string, string> }>>(out.swarms);
+        expect(swarms.ovl.network).toBe("ovl");
+        expect(Object.keys(swarms.ovl.addresses).sort()).toEqual(["web_h1", "web_h2", "web_h3"]);
+        for (const a of Object.values(swarms.ovl.addresses)) {
+            expect(a).toMatch(/^10\.30\.0\.\d+$/);
+        }
+        const checks = await valueOf<Record<string, string>>(out.checks);
+        expect(checks["h1-to-h3-on-overlay"]).toMatch(/^seen=reachable from=web_h1 to=10\.30\.0\.\d+:80/);
+        expect(await onHost("h1", "docker node ls --format '{{.Hostname}}' | sort")).toBe("h1\nh2\nh3\n");
+        await upStack(engine, "lab-swarm", () => undefined);
+        expect(engine.counts).toMatchObject({ created: 0, replaced: 0, updated: 0, deleted: 0 });
+    }, 300000);
+
+    test("destroy leaves the three hosts as they were, out of any swarm", async () => {
+        await engine.destroy();
+        for (const h of hosts) {
+            expect({ h, ...(await snapshot(h)), swarm: (await onHost(h, "docker info --format '{{.Swarm.LocalNodeState}}'")).trim() }).toEqual({ h, ...before[h], swarm: "inactive" });
+        }
+    }, 300000);
+});
+

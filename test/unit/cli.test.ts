@@ -100,7 +100,7 @@ describe("the commands with a stand-in pulumi on PATH", () => {
     test("an unknown stack stops before pulumi runs", () => {
         const r = cli(["up", "--stack", "nope"], { PATH: fakeBin });
         expect(r.code).toBe(2);
-        expect(r.stderr).toContain('stack "nope" has no stacks/Pulumi.nope.yaml; stacks here: dev, lab, lab-mesh, prod');
+        expect(r.stderr).toContain('stack "nope" has no stacks/Pulumi.nope.yaml; stacks here: dev, lab, lab-mesh, lab-swarm, prod');
         expect(fs.existsSync(log)).toBe(false);
     });
 });

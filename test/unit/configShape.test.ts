@@ -189,7 +189,7 @@ describe("the config-mistake catalog: each mistake gives its one exact message",
 
     test("top-level keys: a misspelled one gets a did-you-mean, a value that is not a list is named", () => {
         expect(problemsOf({ ...asConfig(base() as never), "dockernet:routedPair": "[]" })).toEqual([
-            "config dockernet:routedPair is not a dockernet setting; did you mean dockernet:routedPairs? use one of: dockernet:bridges, dockernet:checks, dockernet:containers, dockernet:hosts, dockernet:links, dockernet:meshes, dockernet:routedPairs, dockernet:sharedNamespaces, dockernet:sshPrivateKey, dockernet:sshPrivateKeyPath",
+            "config dockernet:routedPair is not a dockernet setting; did you mean dockernet:routedPairs? use one of: dockernet:bridges, dockernet:checks, dockernet:containers, dockernet:hosts, dockernet:links, dockernet:meshes, dockernet:routedPairs, dockernet:sharedNamespaces, dockernet:swarms, dockernet:sshPrivateKey, dockernet:sshPrivateKeyPath",
         ]);
         expect(problemsOf({ ...asConfig(base() as never), "dockernet:bridges": "appnet" })).toEqual([
             'config dockernet:bridges must be a list (YAML sequence), got "appnet"; see stacks/Pulumi.dev.yaml',

@@ -55,7 +55,7 @@ async function namesOf(stack: string): Promise<{ names: string; registered: stri
     };
 }
 
-describe.each(["dev", "lab", "lab-mesh", "prod"])("resource names of stack %s", (stack) => {
+describe.each(["dev", "lab", "lab-mesh", "lab-swarm", "prod"])("resource names of stack %s", (stack) => {
     test("every type, name and parent is as pinned, and they are exactly the planned resources", async () => {
         const file = path.join(__dirname, "golden", `names-${stack}.txt`);
         const { names, registered, planned } = await namesOf(stack);

@@ -188,7 +188,7 @@ describe("the stack program (index.ts)", () => {
                 for (const found of everythingButTheConnectionKey(rec.resources)) {
                     expect(found).toEqual({ resource: found.resource, leak: undefined });
                 }
-                expect(Object.keys(exported).sort()).toEqual(["bridges", "checks", "containers", "links", "meshes", "routedPairs", "sharedNamespaces"]);
+                expect(Object.keys(exported).sort()).toEqual(["bridges", "checks", "containers", "links", "meshes", "routedPairs", "sharedNamespaces", "swarms"]);
                 const text = JSON.stringify((await mocks.valueOf(isolated.output(exported as never))) ?? null);
                 expect(text).toContain("172.18.0.0/16"); // the outputs were really resolved
                 expect(leak(text)).toBeUndefined();
