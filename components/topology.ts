@@ -104,21 +104,14 @@ export class Topology extends pulumi.ComponentResource implements DeployedTopolo
             this.meshes[m.name] = new RoutedMesh(m.name, ordered(planned(m.name, { ...m, hosts: m.hosts.map(side) })), { ...moved, dependsOn: given });
         }
         // Everything else on a host waits for that host's daemon settings (bip restarts Docker).
-        const after = (hostName: string, more: pulumi.Resource[] = []) => ({
-            ...moved,
-            dependsOn: [
-                ...given,
-                ...more,
-                ...[...Object.values(this.routedPairs), ...Object.values(this.meshes)].flatMap((r) => r.dockerHosts[hostName]?.changes ?? []),
-            ],
-        });
+        const daemonChanges = (hostName: string) => [...Object.values(this.routedPairs), ...Object.values(this.meshes)].flatMap((r) => r.dockerHosts[hostName]?.changes ?? []);
+        const after = (hostName: string, more: pulumi.Resource[] = []) => ({ ...moved, dependsOn: [...given, ...more, ...daemonChanges(hostName)] });
         for (const w of t.swarms ?? []) {
             const member = (m: TopologySwarmHost): SwarmMemberArgs => ({ ...m, host: host(m.host), containers: m.containers?.map(spec) });
             // After every member host's daemon settings (a bip restarts Docker).
-            const members = w.hosts.map((m) => m.host);
             this.swarms[w.name] = new SwarmOverlayNetwork(w.name, planned(w.name, { ...w, hosts: w.hosts.map(member) }), {
                 ...moved,
-                dependsOn: [...given, ...members.flatMap((h) => after(h).dependsOn.slice(given.length))],
+                dependsOn: [...given, ...w.hosts.flatMap((m) => daemonChanges(m.host))],
             });
         }
         for (const b of t.bridges ?? []) {

@@ -169,3 +169,20 @@ export function captureRequests(onRequest: (key: string, options: RegistrationOp
         return register(req, callback);
     };
 }
+
+/**
+ * A Recorder installed before each test (not in preview), with every registration's options
+ * captured by key `<type>::<name>`: the preamble of the tests that look at resource options.
+ */
+export function recordingWithOptions(): { rec: Recorder; options: Map<string, RegistrationOptions> } {
+    const rec = new Recorder();
+    const options = new Map<string, RegistrationOptions>();
+    beforeEach(async () => {
+        await rec.install(false);
+        options.clear();
+        captureRequests((k, o) => options.set(k, o));
+    });
+    afterEach(settle);
+    return { rec, options };
+}
+

@@ -2,7 +2,7 @@
 // resources it reaches, and that a healthy host leaves every host script as it is.
 import { CrossHostRoutedPair, CrossHostRoutedPairArgs, HostArgs } from "../../components";
 import { HostObservation, SeenContainer, driftCarrier, driftOf, observeHosts, parseObservation, rememberObservation } from "../../components/host/observe";
-import { RegistrationOptions, Recorder, captureRequests, messageOf, settle } from "../support/mocks";
+import { captureRequests, messageOf, recordingWithOptions, settle } from "../support/mocks";
 
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA-test-key\n-----END OPENSSH PRIVATE KEY-----\n";
 const host = (name: string, address: string): HostArgs => ({ name, ssh: { address, privateKey: KEY } });
@@ -70,14 +70,7 @@ describe("what a host's answer means", () => {
 });
 
 describe("a routed pair's host scripts under an observation", () => {
-    const rec = new Recorder();
-    const options = new Map<string, RegistrationOptions>();
-    beforeEach(async () => {
-        await rec.install(false);
-        options.clear();
-        captureRequests((k, o) => options.set(k, o));
-    });
-    afterEach(settle);
+    const { rec, options } = recordingWithOptions();
     const opts = (name: string) => options.get(`command:remote:Command::${name}`)!;
 
     test("healthy hosts: no stdin, and every host script ignores stdin changes (a healthy up changes nothing)", async () => {
@@ -126,14 +119,7 @@ describe("a routed pair's host scripts under an observation", () => {
 });
 
 describe("adopting hand-made containers (adopt: true): imported when they match, refused naming each field when not", () => {
-    const rec = new Recorder();
-    const options = new Map<string, RegistrationOptions>();
-    beforeEach(async () => {
-        await rec.install(false);
-        options.clear();
-        captureRequests((k, o) => options.set(k, o));
-    });
-    afterEach(settle);
+    const { rec, options } = recordingWithOptions();
     const ID = "c0ffee".padEnd(64, "0");
     const hand = (over: Partial<SeenContainer> = {}): SeenContainer => ({
         id: ID, image: "lab/busybox:1", networkMode: "default", restart: "no", running: true, command: ["httpd", "-f", "-p", "80"], networks: ["bridge"], dockernet: false, ...over,

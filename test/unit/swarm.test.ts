@@ -2,7 +2,7 @@
 // declares: one swarm.sh membership per host, the join token as a secret, the manager forgetting
 // each worker after it leaves, the overlay through the manager, containers on the overlay.
 import { HostArgs, SwarmOverlayNetwork, SwarmOverlayNetworkArgs, planSwarmOverlayNetwork } from "../../components";
-import { Recorder, RegistrationOptions, captureRequests, containsSecret, messageOf, settle } from "../support/mocks";
+import { containsSecret, messageOf, recordingWithOptions, settle } from "../support/mocks";
 
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA-test-key\n-----END OPENSSH PRIVATE KEY-----\n";
 const host = (name: string, address: string): HostArgs => ({ name, ssh: { address, privateKey: KEY } });
@@ -49,14 +49,7 @@ describe("planSwarmOverlayNetwork", () => {
 });
 
 describe("SwarmOverlayNetwork resources", () => {
-    const rec = new Recorder();
-    const options = new Map<string, RegistrationOptions>();
-    beforeEach(async () => {
-        await rec.install(false);
-        options.clear();
-        captureRequests((k, o) => options.set(k, o));
-    });
-    afterEach(settle);
+    const { rec, options } = recordingWithOptions();
 
     test("memberships, the secret token, the manager forgetting each worker, the overlay through the manager, the containers on it", async () => {
         new SwarmOverlayNetwork("ovl", args());
