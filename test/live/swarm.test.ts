@@ -5,6 +5,7 @@
 import { ContainerSpec, SwarmMemberArgs, SwarmOverlayNetwork } from "../../components";
 import { Engine } from "../support/engine";
 import { inContainer, onHost, onHostRaw, snapshot, sshHost } from "../support/lab";
+import { record } from "../support/summary";
 
 const IMAGE = "lab/busybox:1";
 const ADDR: Record<string, string> = { h1: "192.168.100.200", h2: "192.168.100.201", h3: "192.168.100.202", h4: "192.168.100.203" };
@@ -87,6 +88,7 @@ describe("SwarmOverlayNetwork on lab hosts h1-h4", () => {
 
     test("the manager down during a change (a host joining): a bounded, clear failure naming the manager; the re-run converges", async () => {
         await onHost("h1", "systemctl stop docker");
+        record({ faultsInjected: 1 });
         const t0 = Date.now();
         let message = "";
         try {
@@ -114,6 +116,7 @@ describe("SwarmOverlayNetwork on lab hosts h1-h4", () => {
         expect(failed).toEqual([]);
         await engine.up(program(["h1", "h2", "h3", "h4"]));
         expect(engine.counts).toMatchObject({ created: 0, replaced: 0, updated: 0, deleted: 0 });
+        record({ faultsSurvived: 1 });
     }, 600000);
 
     test("destroy: every host out of the swarm and byte-identical to before (routes, iptables, daemon.json, files, Docker networks)", async () => {
