@@ -25,3 +25,8 @@ export function natReturnRule(src: string, dst: string): string {
 export function firewallArgs(action: "create" | "delete" | "check", chain: string, rules: string[]): string[] {
     return [action, "--chain", chain, ...rules];
 }
+
+/** `input,<proto>,<port>,<src>`: traffic to the host itself (a chain jumped to from INPUT); port `-` means any. */
+export function inputRule(proto: "tcp" | "udp" | "esp", port: string, src: string): string {
+    return `input,${proto},${port},${src}`;
+}

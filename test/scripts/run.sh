@@ -1020,6 +1020,53 @@ EOF
 	t "  a packet to 10.78.0.0/24 skips MASQUERADE, one to 10.79.0.0/24 does not" test "$ours/$masq" = 1/1
 	fw delete --chain DN-NAT >/dev/null
 
+	# --- input rules: a chain jumped to from INPUT (traffic to the host), for hosts that filter it
+	local RI=(input,tcp,2377,192.168.100.201 input,udp,4789,192.168.100.201 input,esp,-,192.168.100.0/24 input,tcp,-,-)
+	ipt -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+	ipt -A INPUT -p tcp --dport 22 -j ACCEPT
+	ipt -P INPUT DROP
+	s0=$(fw_snap)
+	fw create --chain DN-IN1 "${RI[@]}"
+	expect "create input rules" 0 changed
+	t "  the jump is INPUT #1, the host's own rules kept below" test "$(ipt -S INPUT | sed -n '2p;3p' | tr '\n' '|')" = '-A INPUT -m comment --comment "dockernet:DN-IN1" -j DN-IN1|-A INPUT -i lo -j ACCEPT|'
+	same "  chain DN-IN1" "$(ipt -S DN-IN1)" '-N DN-IN1
+-A DN-IN1 -s 192.168.100.201/32 -p tcp -m tcp --dport 2377 -m comment --comment "dockernet:DN-IN1" -j ACCEPT
+-A DN-IN1 -s 192.168.100.201/32 -p udp -m udp --dport 4789 -m comment --comment "dockernet:DN-IN1" -j ACCEPT
+-A DN-IN1 -s 192.168.100.0/24 -p esp -m comment --comment "dockernet:DN-IN1" -j ACCEPT
+-A DN-IN1 -p tcp -m comment --comment "dockernet:DN-IN1" -j ACCEPT'
+	t "  no jump from DOCKER-USER, FORWARD untouched" test -z "$(ipt -S DOCKER-USER | grep DN-IN1)$(ipt -S FORWARD | grep DN-IN1)"
+	t "  the policy stays DROP" test "$(ipt -S INPUT | head -n 1)" = "-P INPUT DROP"
+	s1=$(fw_snap)
+	fw create --chain DN-IN1 "${RI[@]}"
+	expect "  create again" 0 unchanged
+	same "  iptables-save unchanged" "$s1" "$(fw_snap)"
+	fw check --chain DN-IN1 "${RI[@]}"
+	expect "  check" 0 ok
+	ipt -I INPUT 1 -s 198.51.100.1/32 -j DROP
+	fw check --chain DN-IN1 "${RI[@]}"
+	expect "  a foreign rule above the jump: check differs" 1
+	out_has "    says so" "differs: the jump to DN-IN1 is rule 2 of filter INPUT"
+	fw create --chain DN-IN1 "${RI[@]}"
+	expect "    create moves the jump back to #1" 0 changed
+	ipt -D INPUT -s 198.51.100.1/32 -j DROP
+	fw create --chain DN-IN1 input,tcp,7946,192.168.100.202
+	expect "  other input rules: the chain is refilled" 0 changed
+	same "    chain DN-IN1" "$(ipt -S DN-IN1)" '-N DN-IN1
+-A DN-IN1 -s 192.168.100.202/32 -p tcp -m tcp --dport 7946 -m comment --comment "dockernet:DN-IN1" -j ACCEPT'
+	fw create --chain DN-IN2 accept,eth0,-,-,- input,udp,7946,-
+	expect "  accept and input rules in one chain: refused" 2
+	err_has "    says why" "a chain holds accept rules (forwarded traffic) or input rules (traffic to the host), not both"
+	for a in input,icmp,-,- input,tcp,0,- input,tcp,65536,- input,tcp,022,- input,esp,50,- input,udp,,- input,tcp,1 "input,tcp,1;x,-"; do
+		fw create --chain DN-IN2 "$a"
+		expect "  input rule '$a' rejected" 2
+	done
+	fw delete --chain DN-IN1 input,tcp,7946,192.168.100.202
+	expect "  delete" 0 changed
+	same "  iptables-save exactly as before (policy DROP, own rules)" "$s0" "$(fw_snap)"
+	ipt -P INPUT ACCEPT
+	ipt -D INPUT -p tcp --dport 22 -j ACCEPT
+	ipt -D INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+
 	# --- argument validation / injection
 	s0=$(fw_snap)
 	local a
@@ -1262,7 +1309,8 @@ suite_adopt_shell() {
 
 # ------------------------------------------------------------------ swarm.sh
 # A fake docker for swarm.sh: its swarm state in $W (state, node, gw: docker_gwbridge exists,
-# calls: every call), `join` fails when $W/manager-down exists.
+# calls: every call), `join` fails when $W/manager-down or $W/down-<its manager ADDR:2377> exists,
+# a manager token (SWMTKN-1-mgr...) joins as a manager, `node demote` takes control away.
 cat >"$T/fake-docker.sh" <<'EOF'
 #!/bin/sh
 W=$FAKE_SWARM
@@ -1273,8 +1321,11 @@ case "$1 $2" in
 	[ "$(cat "$W/state")" = inactive ] || { echo "Error response from daemon: This node is already part of a swarm." >&2; exit 1; }
 	echo active >"$W/state"; echo nodeM >"$W/node"; echo true >"$W/control"; touch "$W/gw" ;;
 "swarm join")
-	if [ -e "$W/manager-down" ]; then echo "Error response from daemon: rpc error: code = Unavailable desc = connection refused" >&2; exit 1; fi
-	echo active >"$W/state"; echo nodeW >"$W/node"; echo false >"$W/control"; touch "$W/gw" ;;
+	for a; do last=$a; done
+	if [ -e "$W/manager-down" ] || [ -e "$W/down-$last" ]; then echo "Error response from daemon: rpc error: code = Unavailable desc = connection refused" >&2; exit 1; fi
+	echo active >"$W/state"; echo nodeW >"$W/node"; touch "$W/gw"
+	case "$*" in *SWMTKN-1-mgr*) echo true >"$W/control" ;; *) echo false >"$W/control" ;; esac ;;
+"node demote") echo false >"$W/control" ;;
 "swarm leave") echo inactive >"$W/state"; echo "" >"$W/node"; echo false >"$W/control" ;;
 "network inspect") [ -e "$W/gw" ] || exit 1; case "$*" in *Containers*) echo 0 ;; esac ;;
 "network rm") rm -f "$W/gw" ;;
@@ -1354,6 +1405,37 @@ suite_swarm_shell() {
 	sw delete --role worker --advertise 10.9.0.7 --join 10.9.0.1
 	expect "worker: delete" 0 changed
 	t "  left without --force" grep -qx "swarm leave" "$W/calls"
+	t "  out" test "$(cat "$W/state")" = inactive
+
+	# Several managers: a join tries each in turn; a manager that joined is demoted before it leaves.
+	touch "$W/down-10.9.0.1:2377"; : >"$W/calls"
+	sw create --role worker --advertise 10.9.0.7 --join 10.9.0.1:2377,10.9.0.2:2377 --token SWMTKN-1-abc
+	expect "worker: the first manager down, the second answers" 0 changed
+	t "  tried the first, then joined through the second" test "$(grep '^swarm join' "$W/calls" | awk '{ print $NF }' | tr '\n' ' ')" = "10.9.0.1:2377 10.9.0.2:2377 "
+	t "  the record names the managers" jq -e '.joined == "10.9.0.1,10.9.0.2"' "$W/st/swarm.json"
+	sw delete --role worker --advertise 10.9.0.7 --join 10.9.0.1:2377,10.9.0.2:2377
+	expect "  delete" 0 changed
+	touch "$W/down-10.9.0.2:2377"
+	sw create --role worker --advertise 10.9.0.7 --join 10.9.0.1:2377,10.9.0.2:2377 --token SWMTKN-1-abc
+	expect "worker: every manager down: refused" 3
+	err_has "  names each manager tried" "joining the swarm through the manager 10.9.0.1:2377 failed: Error response from daemon: rpc error: code = Unavailable desc = connection refused ; joining the swarm through the manager 10.9.0.2:2377 failed"
+	t "  out, no record" bash -c '[ "$(cat "$1/state")" = inactive ] && [ ! -e "$1/st/swarm.json" ]' _ "$W"
+	rm -f "$W/down-10.9.0.1:2377" "$W/down-10.9.0.2:2377"
+	sw create --role manager --advertise 10.9.0.8 --join 10.9.0.1:2377
+	expect "manager --join without a token: usage error" 2
+	sw create --role peer --advertise 10.9.0.8 --join 10.9.0.1:2377
+	expect "peer with --join: usage error" 2
+	: >"$W/calls"
+	sw create --role manager --advertise 10.9.0.8 --join 10.9.0.1:2377 --token SWMTKN-1-mgrabc
+	expect "manager --join: joins as one more manager" 0 changed
+	t "  a join, no init" bash -c 'grep -q "^swarm join --token SWMTKN-1-mgrabc --advertise-addr 10.9.0.8" "$1" && ! grep -q "^swarm init" "$1"' _ "$W/calls"
+	t "  record: a manager that joined" jq -e '.role == "manager" and .joined == "10.9.0.1"' "$W/st/swarm.json"
+	sw create --role manager --advertise 10.9.0.8 --join 10.9.0.1:2377 --token SWMTKN-1-mgrabc
+	expect "  again: unchanged" 0 unchanged
+	: >"$W/calls"
+	sw delete --role manager --advertise 10.9.0.8 --join 10.9.0.1:2377
+	expect "  delete" 0 changed
+	t "  demoted itself, then left without --force" test "$(grep -e '^node demote' -e '^swarm leave' "$W/calls" | tr '\n' '|')" = "node demote nodeW|swarm leave|"
 	t "  out" test "$(cat "$W/state")" = inactive
 }
 

@@ -13,6 +13,14 @@
 #         filter table, chain NAME, jumped to from the top of DOCKER-USER:
 #         -A NAME [-s SRC] [-d DST] [-i IN] [-o OUT] -m comment
 #            --comment "dockernet:NAME" -j ACCEPT
+#     input,<proto>,<port>,<src-cidr>
+#         filter table, chain NAME, jumped to from the top of INPUT instead
+#         (traffic to the host itself, e.g. the ports Docker Swarm needs):
+#         -A NAME [-s SRC] -p PROTO [-m PROTO --dport PORT] -m comment
+#            --comment "dockernet:NAME" -j ACCEPT
+#         PROTO is tcp, udp or esp; PORT 1-65535 (tcp, udp) or - (any; esp
+#         has no ports).  A chain holds accept rules or input rules, not both;
+#         delete needs the same kind of rules as create, to find the jump.
 #     nat-return,<src-cidr>,<dst-cidr>
 #         nat table, chain NAME, jumped to from the top of POSTROUTING, so
 #         the matching packets leave nat processing before Docker's
@@ -37,7 +45,7 @@
 #   table that no longer has any), fills it when its rules (`iptables -S
 #   NAME`, no counters) differ from the wanted list, and makes sure exactly one
 #   jump to it sits in the leading block of dockernet jumps at the top of
-#   DOCKER-USER / nat POSTROUTING (several dockernet chains can share the top
+#   DOCKER-USER (INPUT for input rules) / nat POSTROUTING (several dockernet chains can share the top
 #   without moving each other; any other rule above it makes it move to #1).
 #   If DOCKER-USER does not exist (Docker not started yet) it is created, and
 #   `-A FORWARD -j DOCKER-USER` is added if FORWARD has no jump to it (Docker
@@ -56,7 +64,7 @@ umask 022
 # shellcheck source=lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
 
-USAGE='usage: firewall.sh create|delete|check --chain NAME [--state-dir DIR] [--lock FILE] [--lock-wait SECONDS] [--init auto|systemd|none] [--unit-dir DIR] [accept,<in-if>,<out-if>,<src-cidr>,<dst-cidr> | nat-return,<src-cidr>,<dst-cidr> ...]'
+USAGE='usage: firewall.sh create|delete|check --chain NAME [--state-dir DIR] [--lock FILE] [--lock-wait SECONDS] [--init auto|systemd|none] [--unit-dir DIR] [accept,<in-if>,<out-if>,<src-cidr>,<dst-cidr> | input,<proto>,<port>,<src-cidr> | nat-return,<src-cidr>,<dst-cidr> ...]'
 
 CHAIN=
 
@@ -124,6 +132,8 @@ dn_traps
 dn_tmp_init
 
 # Wanted rules, in restore syntax: $DN_TMP/filter.want and $DN_TMP/nat.want.
+# FHOOK: the filter chain's parent, DOCKER-USER (accept rules) or INPUT (input rules).
+FHOOK=
 : >"$DN_TMP/filter.want"
 : >"$DN_TMP/nat.want"
 printf '%s' "$RULES" >"$DN_TMP/rules"
@@ -141,6 +151,8 @@ while IFS= read -r rule; do
 		fields=${fields#*,}
 		src=${fields%%,*}
 		dst=${fields#*,}
+		[ "$FHOOK" != INPUT ] || dn_bad '<rule>' "$rule" "a chain holds accept rules (forwarded traffic) or input rules (traffic to the host), not both; give them two chains"
+		FHOOK=DOCKER-USER
 		check_iface '<in-if>' "$in_if"
 		check_iface '<out-if>' "$out_if"
 		src=$(cidr_arg '<src-cidr>' "$src") || exit 2
@@ -152,6 +164,33 @@ while IFS= read -r rule; do
 		[ "$out_if" = - ] || line="$line -o $out_if"
 		echo "$line -m comment --comment \"$COMMENT\" -j ACCEPT" >>"$DN_TMP/filter.want"
 		;;
+	input)
+		[ "$n" -eq 3 ] || dn_bad '<rule>' "$rule" "input takes 3 fields: input,<proto>,<port>,<src-cidr>"
+		[ "$FHOOK" != DOCKER-USER ] || dn_bad '<rule>' "$rule" "a chain holds accept rules (forwarded traffic) or input rules (traffic to the host), not both; give them two chains"
+		FHOOK=INPUT
+		proto=${fields%%,*}
+		fields=${fields#*,}
+		port=${fields%%,*}
+		src=$(cidr_arg '<src-cidr>' "${fields#*,}") || exit 2
+		line="-A $CHAIN"
+		[ -z "$src" ] || line="$line -s $src"
+		case $proto in
+		tcp | udp)
+			line="$line -p $proto"
+			if [ "$port" != - ]; then
+				case $port in '' | *[!0-9]* | 0*) dn_bad '<port>' "$port" "expected a port 1-65535 or -" ;; esac
+				if [ "${#port}" -gt 5 ] || [ "$port" -gt 65535 ]; then dn_bad '<port>' "$port" "expected a port 1-65535 or -"; fi
+				line="$line -m $proto --dport $port"
+			fi
+			;;
+		esp)
+			[ "$port" = - ] || dn_bad '<port>' "$port" "esp has no ports; give -"
+			line="$line -p esp"
+			;;
+		*) dn_bad '<proto>' "$proto" "expected tcp, udp or esp" ;;
+		esac
+		echo "$line -m comment --comment \"$COMMENT\" -j ACCEPT" >>"$DN_TMP/filter.want"
+		;;
 	nat-return)
 		[ "$n" -eq 2 ] || dn_bad '<rule>' "$rule" "nat-return takes 2 fields: nat-return,<src-cidr>,<dst-cidr>"
 		src=$(cidr_arg '<src-cidr>' "${fields%%,*}") || exit 2
@@ -161,9 +200,10 @@ while IFS= read -r rule; do
 		[ -z "$dst" ] || line="$line -d $dst"
 		echo "$line -m comment --comment \"$COMMENT\" -j ACCEPT" >>"$DN_TMP/nat.want"
 		;;
-	*) dn_bad '<rule>' "$rule" "the rule type must be accept or nat-return" ;;
+	*) dn_bad '<rule>' "$rule" "the rule type must be accept, input or nat-return" ;;
 	esac
 done <"$DN_TMP/rules"
+[ -n "$FHOOK" ] || FHOOK=DOCKER-USER
 
 for tool in iptables iptables-restore; do
 	command -v "$tool" >/dev/null 2>&1 || dn_die 3 "$tool is required but was not found"
@@ -175,7 +215,7 @@ fi
 
 # ---------------------------------------------------------------- helpers
 parent_of() {
-	if [ "$1" = filter ]; then echo DOCKER-USER; else echo POSTROUTING; fi
+	if [ "$1" = filter ]; then echo "$FHOOK"; else echo POSTROUTING; fi
 }
 # norm: iptables -S lines without quotes and trailing blanks (quoting of
 # comments differs between iptables versions).
@@ -250,7 +290,7 @@ plan_converge() {
 	p_j=$(jump_spec "$p_t")
 	{
 		echo "*$p_t"
-		if [ "$p_t" = filter ] && has_want filter; then
+		if [ "$p_t" = filter ] && has_want filter && [ "$FHOOK" = DOCKER-USER ]; then
 			if ! docker_user_exists; then
 				echo ':DOCKER-USER - [0:0]'
 				: >"$DN_TMP/boot.chain"
@@ -362,7 +402,7 @@ do_create() {
 	analyze nat
 	todo=
 	for t in filter nat; do
-		if ! in_state "$t" || { [ "$t" = filter ] && has_want filter && ! forward_jump_exists; }; then
+		if ! in_state "$t" || { [ "$t" = filter ] && has_want filter && [ "$FHOOK" = DOCKER-USER ] && ! forward_jump_exists; }; then
 			todo="$todo $t"
 		fi
 	done
@@ -432,7 +472,7 @@ do_check() {
 			fi
 		fi
 	done >"$DN_TMP/diffs"
-	if has_want filter && ! forward_jump_exists; then
+	if has_want filter && [ "$FHOOK" = DOCKER-USER ] && ! forward_jump_exists; then
 		echo "differs: FORWARD does not jump to DOCKER-USER" >>"$DN_TMP/diffs"
 	fi
 	dn_boot_check >>"$DN_TMP/diffs"

@@ -7,9 +7,15 @@
 #       [--state-dir DIR] [--lock FILE] [--lock-wait SECONDS]
 #   Options also accept the --opt=VALUE form.
 #
-#   --role manager  create: `docker swarm init --advertise-addr ADDR --listen-addr ADDR:2377`
+#   --role manager  create: `docker swarm init --advertise-addr ADDR --listen-addr ADDR:2377`;
+#                   with --join, this host joins as one more manager instead (TOKEN is then
+#                   the manager join token), and delete demotes it (`docker node demote`,
+#                   waiting until it no longer manages) before it leaves, so the swarm's
+#                   managers keep their quorum
 #   --role worker   create: `docker swarm join --token TOKEN --advertise-addr ADDR
-#                   --listen-addr ADDR:2377 JOIN` (JOIN = the manager's ADDR:2377)
+#                   --listen-addr ADDR:2377 MANAGER:2377`
+#   --join LIST     the managers to join through, MANAGER[:2377][,MANAGER[:2377]...]: each is
+#                   tried in turn until one answers, so a join works while a manager is down
 #   --role peer     on the manager, for the worker whose address is ADDR: create does
 #                   nothing; delete waits (up to --timeout) until that node is down, then
 #                   `docker node rm`s it, so a host that left is not listed for ever
@@ -27,7 +33,8 @@
 #   refused (exit 3, nothing changed): dockernet never takes a swarm over.  create with
 #   the record matching the host's node: `unchanged`.
 # delete (manager, worker): only with the record, and only while the host is still that
-#   node: `docker swarm leave` (`--force` for the manager), then docker_gwbridge is removed
+#   node: `docker swarm leave` (a manager that joined is demoted first; the manager that made
+#   the swarm leaves with `--force`, last), then docker_gwbridge is removed
 #   when the join made it and nothing uses it, so the host is as before (routes, iptables).
 # check: ok iff the host is the recorded node and active in the swarm (peer: always ok).
 # A membership survives reboots and Docker restarts by itself (Docker keeps it).
@@ -64,8 +71,12 @@ while [ $# -gt 0 ]; do
 		;;
 	--advertise) dn_is_ipv4 "$val" || dn_bad --advertise "$val" "expected this host's IPv4 address, like 192.168.100.200"; ADVERTISE=$val ;;
 	--join)
-		dn_is_ipv4 "${val%:2377}" || dn_bad --join "$val" "expected the manager's IPv4 address, like 192.168.100.200 (port 2377)"
-		JOIN=${val%:2377}
+		JOIN=
+		for j in $(printf '%s' "$val" | tr ',' ' '); do
+			dn_is_ipv4 "${j%:2377}" || dn_bad --join "$val" "expected the managers' IPv4 addresses, like 192.168.100.200:2377,192.168.100.201:2377"
+			JOIN="$JOIN${JOIN:+ }${j%:2377}"
+		done
+		[ -n "$JOIN" ] || dn_bad --join "$val" "expected the managers' IPv4 addresses, like 192.168.100.200:2377"
 		;;
 	--token)
 		case $val in SWMTKN-1-*) ;; *) dn_bad --token "(hidden)" "expected a swarm join token (SWMTKN-1-...)" ;; esac
@@ -81,7 +92,11 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$ROLE" ] || dn_usage_error "missing --role; $USAGE"
 case $ROLE in
-manager | peer) [ -n "$ADVERTISE" ] || dn_usage_error "--role $ROLE needs --advertise ADDR; $USAGE" ;;
+manager | peer)
+	[ -n "$ADVERTISE" ] || dn_usage_error "--role $ROLE needs --advertise ADDR; $USAGE"
+	[ "$ROLE" = manager ] || [ -z "$JOIN" ] || dn_usage_error "--role peer takes no --join; $USAGE"
+	[ "$ACTION" != create ] || [ -z "$JOIN" ] || [ -n "$TOKEN" ] || dn_usage_error "--role manager --join create needs --token; $USAGE"
+	;;
 worker)
 	if [ -z "$ADVERTISE" ] || [ -z "$JOIN" ]; then dn_usage_error "--role worker needs --advertise ADDR and --join ADDR; $USAGE"; fi
 	[ "$ACTION" != create ] || [ -n "$TOKEN" ] || dn_usage_error "--role worker create needs --token; $USAGE"
@@ -127,7 +142,7 @@ gwbridge_exists() { docker network inspect docker_gwbridge >/dev/null 2>&1 9>&-;
 
 write_record() {
 	mkdir -p -- "$DN_STATE_DIR" || return 1
-	jq -n --arg role "$ROLE" --arg node "$1" --arg join "$JOIN" --arg adv "$ADVERTISE" --argjson gw "$2" \
+	jq -n --arg role "$ROLE" --arg node "$1" --arg join "$(printf '%s' "$JOIN" | tr ' ' ',')" --arg adv "$ADVERTISE" --argjson gw "$2" \
 		'{version: 1, role: $role, nodeId: $node, advertise: $adv, joined: $join, gwbridgeMade: $gw}' >"$DN_TMP/rec" &&
 		dn_write_atomic "$DN_TMP/rec" "$REC" 0600
 }
@@ -177,18 +192,24 @@ do_create() {
 		dn_die 3 "this host is already in a swarm (state $state, node ${node:-?}) that dockernet did not make here; dockernet does not take a swarm over: leave it first (docker swarm leave), or remove this host from the declaration"
 	fi
 	if gwbridge_exists; then gw=false; else gw=true; fi
-	if [ "$ROLE" = manager ]; then
+	if [ -z "$JOIN" ]; then
 		bounded "docker swarm init --advertise-addr $ADVERTISE" docker swarm init --advertise-addr "$ADVERTISE" --listen-addr "$ADVERTISE:2377" ||
 			dn_die 3 "$B_ERR"
 	else
-		if ! bounded "joining the swarm through the manager $JOIN:2377" docker swarm join --token "$TOKEN" --advertise-addr "$ADVERTISE" --listen-addr "$ADVERTISE:2377" "$JOIN:2377"; then
+		errs=
+		for m in $JOIN; do
+			if bounded "joining the swarm through the manager $m:2377" docker swarm join --token "$TOKEN" --advertise-addr "$ADVERTISE" --listen-addr "$ADVERTISE:2377" "$m:2377"; then
+				errs=
+				break
+			fi
+			errs="$errs${errs:+; }$B_ERR"
 			# A join cut short can leave the node half in (pending): take it out again.
 			state_words
 			if [ "$STATE" != inactive ]; then
 				timeout "$TIMEOUT" docker swarm leave --force >/dev/null 2>&1 9>&- || true
 			fi
-			dn_die 3 "$B_ERR; this host was left out of the swarm"
-		fi
+		done
+		[ -z "$errs" ] || dn_die 3 "$errs; this host was left out of the swarm"
 	fi
 	DN_CHANGED=1
 	state_words
@@ -197,6 +218,22 @@ do_create() {
 		dn_die 3 "cannot write $REC; left the swarm again"
 	fi
 	dn_say "$ROLE of the swarm as node $NODE_ID (advertising $ADVERTISE)"
+}
+
+# demote_self: a manager that joined steps down to a worker first, so it leaves the other managers
+# their quorum (a manager leaving with --force would count as a lost manager for ever).
+demote_self() {
+	[ "$CONTROL" = true ] || return 0
+	bounded "docker node demote $NODE_ID" docker node demote "$NODE_ID" ||
+		dn_die 3 "$B_ERR; this host is still a manager of the swarm (do the other managers have a quorum?)"
+	DN_CHANGED=1
+	end=$(($(date +%s) + TIMEOUT))
+	while :; do
+		state_words
+		[ "$CONTROL" = true ] || break
+		[ "$(date +%s)" -lt "$end" ] || dn_die 3 "node $NODE_ID still manages $TIMEOUT s after its demotion; try again"
+		sleep 1
+	done
 }
 
 forget_peer() {
@@ -232,9 +269,11 @@ do_delete() {
 	[ -f "$REC" ] || return 0
 	state_words
 	if [ "$STATE" != inactive ] && [ "$NODE_ID" = "$(jq -r '.nodeId' "$REC")" ]; then
-		if [ "$ROLE" = manager ]; then
+		if [ "$(jq -r '.role + "/" + .joined' "$REC")" = manager/ ]; then
+			# The manager that made the swarm leaves last, when the others have gone: --force ends it.
 			bounded "docker swarm leave --force" docker swarm leave --force || dn_die 3 "$B_ERR"
 		else
+			demote_self
 			bounded "docker swarm leave" docker swarm leave || dn_die 3 "$B_ERR"
 		fi
 		DN_CHANGED=1
