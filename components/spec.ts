@@ -169,7 +169,7 @@ export function listeningPorts(spec: ContainerSpec): string[] {
 }
 
 /** Reports container names used twice on one host. */
-export function checkUniqueNames(problems: Problems, entries: { field: string; name: string | undefined }[]): void {
+export function checkUniqueNames(problems: Problems, entries: { field: string; name: string | undefined }[], scope = "on the same host; container names must be unique per host"): void {
     const seen = new Map<string, string>();
     for (const { field, name } of entries) {
         if (typeof name !== "string") {
@@ -177,7 +177,7 @@ export function checkUniqueNames(problems: Problems, entries: { field: string; n
         }
         const first = seen.get(name);
         if (first !== undefined) {
-            problems.add(field, `${show(name)} is already used by ${first} on the same host; container names must be unique per host, choose another name`);
+            problems.add(field, `${show(name)} is already used by ${first} ${scope}, choose another name`);
         } else {
             seen.set(name, field);
         }

@@ -1,12 +1,14 @@
 // Cross-host containers on Docker Swarm's overlay network: the path for teams that outgrow static
 // routes (hosts on several subnets, hosts that come and go, names across hosts). A swarm over the
-// given hosts (one manager, the rest workers, through swarm.sh), an attachable overlay network with
+// given hosts (managers and workers, through swarm.sh; the ports Swarm needs opened in each member's
+// INPUT through a dockernet chain), an attachable overlay network with
 // subnet and gateway made through the manager, and containers on any member host that join it and
 // reach each other by name through Docker's DNS.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { planFor } from "./component";
 import { addressOn, container, images } from "./containers";
+import { chainName, firewallArgs, inputRule } from "./host/firewall";
 import { checkDistinctHosts, dockerProvider, HostArgs, hostCommand, hostScript, registeredArgs, validateHost } from "./host/host";
 import { observationOf } from "./host/observe";
 import { checkHostAddress, checkSubnet, contains, formatIPv4, overlaps, parseCidr } from "./net";
@@ -19,7 +21,11 @@ export interface SwarmMemberArgs {
     host: HostArgs;
     /** The host's address for swarm traffic between hosts (advertised, and listened on at 2377), e.g. its LAN address `192.168.100.200`. */
     address: string;
-    /** `manager` or `worker`. Defaults: the first host manages, the others work. One manager in this version. */
+    /**
+     * `manager` or `worker`. Defaults: the first host manages, the others work. Give 1, 3 or 5
+     * managers (Raft keeps working while a majority of them is up: 3 ride out one down, 5 two). The
+     * first manager makes the swarm; the others join it as managers.
+     */
     role?: "manager" | "worker";
     /**
      * Containers on this host, each on the overlay network (by name across every member host, and
@@ -45,6 +51,15 @@ export interface SwarmOverlayNetworkArgs {
      * creates the network, and the traffic is silently dropped. Defaults to false.
      */
     encrypted?: boolean;
+    /**
+     * Open the ports Swarm needs between the members in each member's INPUT, through a chain of
+     * dockernet's own (firewall.sh, jumped to from the top of INPUT), accepting only from the other
+     * members' addresses: 2377/tcp on managers, 7946/tcp+udp and 4789/udp everywhere, ESP when
+     * encrypted. On a host whose INPUT accepts everything they change nothing; on one that filters
+     * (a DROP policy, ufw) they are what lets the swarm form. Removed with the member. Defaults to
+     * true; false leaves INPUT to you.
+     */
+    openPorts?: boolean;
 }
 
 /** What a SwarmOverlayNetwork resolves to. */
@@ -53,9 +68,12 @@ export interface SwarmPlan {
     subnet: string;
     gateway: string;
     encrypted: boolean;
-    /** Index into hosts of the manager. */
+    /** Index into hosts of the manager that makes the swarm (the first manager). */
     manager: number;
+    /** Indexes of all managers, the first one first. */
+    managers: number[];
     roles: ("manager" | "worker")[];
+    openPorts: boolean;
     containers: { host: number; spec: ContainerSpec }[];
 }
 
@@ -89,14 +107,19 @@ export function planSwarmOverlayNetwork(name: string, args: SwarmOverlayNetworkA
         }
     });
     const named = hosts.map((m, i) => (m?.role === "manager" ? i : -1)).filter((i) => i >= 0);
-    if (named.length > 1) {
-        problems.add(`hosts[${named[1]}].role`, `is "manager", but hosts[${named[0]}] manages already; this version runs one manager: make the others "worker"`);
-    }
-    const manager = named[0] ?? 0;
+    const managers = named.length > 0 ? named : [0];
     if (named.length === 0 && hosts.length > 0 && hosts[0]?.role === "worker") {
         problems.add("hosts", "has no manager; give one host role \"manager\"");
     }
-    const roles = hosts.map((_, i) => (i === manager ? "manager" : "worker") as "manager" | "worker");
+    if (managers.length % 2 === 0) {
+        const list = managers.map((i) => `hosts[${i}]`).join(", ");
+        problems.add(
+            `hosts[${managers[managers.length - 1]}].role`,
+            `is "manager", making ${managers.length} managers (${list}); an even number of managers rides out no more managers down than one fewer would (Raft needs a majority): give 1, 3 or 5 managers`,
+        );
+    }
+    const manager = managers[0];
+    const roles = hosts.map((_, i) => (managers.includes(i) ? "manager" : "worker") as "manager" | "worker");
 
     const subnet = checkSubnet(args.subnet);
     let gateway = args.gateway ?? "";
@@ -120,8 +143,10 @@ export function planSwarmOverlayNetwork(name: string, args: SwarmOverlayNetworkA
             }
         });
     }
-    if (args.encrypted !== undefined && typeof args.encrypted !== "boolean") {
-        problems.add("encrypted", `${show(args.encrypted)} is not true or false`);
+    for (const key of ["encrypted", "openPorts"] as const) {
+        if (args[key] !== undefined && typeof args[key] !== "boolean") {
+            problems.add(key, `${show(args[key])} is not true or false`);
+        }
     }
 
     const containers: { host: number; spec: ContainerSpec }[] = [];
@@ -144,14 +169,108 @@ export function planSwarmOverlayNetwork(name: string, args: SwarmOverlayNetworkA
         });
     });
     // Names resolve across every member host on the overlay: unique across the swarm, not per host.
-    checkUniqueNames(problems, names);
+    checkUniqueNames(problems, names, "in the swarm; names resolve on every member host, so they must be unique across the swarm");
     problems.throwIfAny("SwarmOverlayNetwork", name);
-    return { networkName, subnet: subnet.ok ? subnet.value.text : String(args.subnet), gateway, encrypted: args.encrypted === true, manager, roles, containers };
+    return { networkName, subnet: subnet.ok ? subnet.value.text : String(args.subnet), gateway, encrypted: args.encrypted === true, manager, managers, roles, openPorts: args.openPorts !== false, containers };
 }
 
 /** swarm.sh's arguments for a member. */
 export function swarmArgs(action: "create" | "delete", role: "manager" | "worker" | "peer", address: string, join?: string, token?: string, encrypted = false): string[] {
     return [action, "--role", role, "--advertise", address, ...(join ? ["--join", join] : []), ...(token ? ["--token", token] : []), ...(encrypted ? ["--encrypted", "yes"] : [])];
+}
+
+/** firewall.sh's rules on member `i`: what Swarm needs from each other member, by its address. */
+export function swarmPortRules(plan: Pick<SwarmPlan, "roles" | "encrypted">, addresses: string[], i: number): string[] {
+    return addresses.flatMap((a, j) =>
+        j === i
+            ? []
+            : [
+                  ...(plan.roles[i] === "manager" ? [inputRule("tcp", "2377", a)] : []),
+                  inputRule("tcp", "7946", a),
+                  inputRule("udp", "7946", a),
+                  inputRule("udp", "4789", a),
+                  ...(plan.encrypted ? [inputRule("esp", "-", a)] : []),
+              ],
+    );
+}
+
+/**
+ * One host resource of a swarm. The component makes exactly these, and `npm run plan` prints them:
+ * one layout for both.
+ */
+export interface SwarmStep {
+    /** The resource name. */
+    name: string;
+    /** Index into hosts of the host it runs on. */
+    host: number;
+    script: "swarm" | "firewall";
+    /** The create arguments, given the join token when `token` names one. */
+    create: (token?: string) => string[];
+    delete: string[];
+    /** The join token its create carries (read on the first manager during up, a secret). */
+    token?: "worker" | "manager";
+    /** The names of the steps (and token reads) it comes after. */
+    after: string[];
+}
+
+/** The token reads: `docker swarm join-token -q <role>` on the first manager, by resource name. */
+export function swarmTokenReads(name: string, plan: SwarmPlan): { name: string; role: "worker" | "manager" }[] {
+    return [{ name: `${name}-join-token`, role: "worker" }, ...(plan.managers.length > 1 ? [{ name: `${name}-manager-token`, role: "manager" as const }] : [])];
+}
+
+/**
+ * The host resources of a swarm in the order they are made (deleted in reverse): each member's
+ * ports, the first manager's init, then per other member a peer on the first manager (which
+ * forgets the node once it has left) and its join (managers one after another, so a removal
+ * demotes them one at a time).
+ */
+export function swarmSteps(name: string, plan: SwarmPlan, hosts: { hostName: string; address: string }[]): SwarmStep[] {
+    const steps: SwarmStep[] = [];
+    const addresses = hosts.map((h) => h.address);
+    const ports = plan.openPorts && hosts.length > 1 ? hosts.map((h) => `${name}-${h.hostName}-swarm-ports`) : [];
+    hosts.forEach((h, i) => {
+        if (ports.length > 0) {
+            const chain = chainName("S", `${name}/${h.hostName}`);
+            const rules = swarmPortRules(plan, addresses, i);
+            steps.push({ name: ports[i], host: i, script: "firewall", create: () => firewallArgs("create", chain, rules), delete: firewallArgs("delete", chain, rules), after: [] });
+        }
+    });
+    const lead = hosts[plan.manager];
+    const leader = `${name}-${lead.hostName}-swarm`;
+    steps.push({
+        name: leader,
+        host: plan.manager,
+        script: "swarm",
+        create: () => swarmArgs("create", "manager", lead.address, undefined, undefined, plan.encrypted),
+        delete: swarmArgs("delete", "manager", lead.address),
+        after: ports.length > 0 ? [ports[plan.manager]] : [],
+    });
+    const tokens = swarmTokenReads(name, plan);
+    const join = plan.managers.map((k) => `${addresses[k]}:2377`).join(",");
+    let previousManager: string | undefined;
+    hosts.forEach((h, i) => {
+        if (i === plan.manager) {
+            return;
+        }
+        const role = plan.roles[i];
+        const through = plan.managers.filter((k) => k !== i).map((k) => `${addresses[k]}:2377`).join(",") || join;
+        const peer = `${name}-${lead.hostName}-peer-${h.hostName}`;
+        steps.push({ name: peer, host: plan.manager, script: "swarm", create: () => swarmArgs("create", "peer", h.address), delete: swarmArgs("delete", "peer", h.address), after: [leader] });
+        const member = `${name}-${h.hostName}-swarm`;
+        steps.push({
+            name: member,
+            host: i,
+            script: "swarm",
+            create: (token) => swarmArgs("create", role, h.address, through, token, plan.encrypted),
+            delete: swarmArgs("delete", role, h.address, through),
+            token: role,
+            after: [peer, ...ports, tokens.find((t) => t.role === role)!.name, ...(role === "manager" && previousManager ? [previousManager] : [])],
+        });
+        if (role === "manager") {
+            previousManager = member;
+        }
+    });
+    return steps;
 }
 
 /**
@@ -196,40 +315,31 @@ export class SwarmOverlayNetwork extends pulumi.ComponentResource {
         this.networkName = plan.networkName;
         const hosts = args.hosts;
         const mgr = hosts[plan.manager];
-        const managerSwarm = hostScript(
-            `${name}-${mgr.host.name}-swarm`,
-            mgr.host,
-            { script: "swarm", create: swarmArgs("create", "manager", mgr.address, undefined, undefined, plan.encrypted), delete: swarmArgs("delete", "manager", mgr.address) },
-            { parent: this },
-        );
-        // The join token, read on the manager: a secret in the state, never printed.
-        const token = hostCommand(`${name}-join-token`, mgr.host, { create: "docker swarm join-token -q worker" }, { parent: this, dependsOn: [managerSwarm], additionalSecretOutputs: ["stdout"] });
-        const memberOf: pulumi.Resource[] = hosts.map(() => managerSwarm);
-        hosts.forEach((m, i) => {
-            if (i === plan.manager) {
-                return;
+        // The steps in order, each after the ones it names (deletes run in the reverse order).
+        const made = new Map<string, pulumi.Resource>();
+        const tokens = new Map<string, pulumi.Output<string>>();
+        const memberOf: pulumi.Resource[] = [];
+        for (const step of swarmSteps(name, plan, hosts.map((m) => ({ hostName: m.host.name, address: m.address })))) {
+            const m = hosts[step.host];
+            const read = step.token && tokens.get(step.token);
+            // (no token when the first manager failed: the member is not made then)
+            const create = read ? read.apply((t) => step.create((t ?? "").trim())) : step.create();
+            const r = hostScript(step.name, m.host, { script: step.script, create, delete: step.delete }, { parent: this, dependsOn: step.after.map((n) => made.get(n)!) });
+            made.set(step.name, r);
+            if (step.name === `${name}-${m.host.name}-swarm`) {
+                memberOf[step.host] = r;
             }
-            // The manager forgets the worker once it has left (delete order: the worker leaves first).
-            const peer = hostScript(
-                `${name}-${mgr.host.name}-peer-${m.host.name}`,
-                mgr.host,
-                { script: "swarm", create: swarmArgs("create", "peer", m.address), delete: swarmArgs("delete", "peer", m.address) },
-                { parent: this, dependsOn: [managerSwarm] },
-            );
-            const join = `${mgr.address}:2377`;
-            memberOf[i] = hostScript(
-                `${name}-${m.host.name}-swarm`,
-                m.host,
-                {
-                    script: "swarm",
-                    // (no token when the manager failed: the worker is not made then)
-                    create: pulumi.secret(token.stdout).apply((t) => swarmArgs("create", "worker", m.address, join, (t ?? "").trim(), plan.encrypted)),
-                    delete: swarmArgs("delete", "worker", m.address, join),
-                },
-                { parent: this, dependsOn: [peer] },
-            );
-        });
-        this.members = memberOf.filter((r, i) => i === plan.manager || r !== managerSwarm);
+            if (step.host === plan.manager && step.name === `${name}-${m.host.name}-swarm`) {
+                // The join tokens, read on the first manager: secrets in the state, never printed.
+                for (const t of swarmTokenReads(name, plan)) {
+                    const c = hostCommand(t.name, mgr.host, { create: `docker swarm join-token -q ${t.role}` }, { parent: this, dependsOn: [r], additionalSecretOutputs: ["stdout"] });
+                    made.set(t.name, c);
+                    tokens.set(t.role, pulumi.secret(c.stdout));
+                }
+            }
+        }
+        const managerSwarm = memberOf[plan.manager];
+        this.members = memberOf;
 
         const providers = hosts.map((m, i) =>
             i === plan.manager || (m.containers ?? []).length > 0 ? dockerProvider(`${name}-${m.host.name}-provider`, m.host, this) : undefined,

@@ -20,7 +20,7 @@ import type { TopologyContainer, TopologyMeshHost, TopologyRoutedSide, TopologyS
 import { Cidr, checkHostAddress, checkInterfaceCidr, checkSubnet, formatCidr, overlaps } from "./net";
 import { HostArgs, hostEndpoint, validateHost } from "./host/host";
 import { checkUniqueNames } from "./spec";
-import { SwarmPlan, planSwarmOverlayNetwork, swarmArgs } from "./swarmOverlayNetwork";
+import { SwarmPlan, planSwarmOverlayNetwork, swarmSteps, swarmTokenReads } from "./swarmOverlayNetwork";
 import { Problems, ValidationError, checkDockerName, show } from "./validate";
 
 export interface PlannedNetwork {
@@ -364,15 +364,20 @@ function layout(t: TopologySpec, plans: Map<string, unknown>, refs: Map<string, 
         component("SwarmOverlayNetwork", w.name);
         const owner = `SwarmOverlayNetwork/${w.name}`;
         const mgr = w.hosts[plan.manager];
-        script(mgr.host, `${w.name}-${mgr.host}-swarm`, "swarm", swarmArgs("create", "manager", mgr.address, undefined, undefined, plan.encrypted), swarmArgs("delete", "manager", mgr.address));
-        resources.push({ type: commandType(mgr.host), name: `${w.name}-join-token`, host: mgr.host });
-        w.hosts.forEach((m, i) => {
-            if (i === plan.manager) {
-                return;
+        // The component's own layout (swarmSteps): the same resources in the same order.
+        for (const step of swarmSteps(w.name, plan, w.hosts.map((m) => ({ hostName: m.host, address: m.address })))) {
+            const where = w.hosts[step.host].host;
+            if (step.token) {
+                script(where, step.name, step.script, undefined, step.delete, `its create carries the ${step.token} join token, read on the first manager during up (a secret)`);
+            } else {
+                script(where, step.name, step.script, step.create(), step.delete);
             }
-            script(mgr.host, `${w.name}-${mgr.host}-peer-${m.host}`, "swarm", swarmArgs("create", "peer", m.address), swarmArgs("delete", "peer", m.address));
-            script(m.host, `${w.name}-${m.host}-swarm`, "swarm", undefined, swarmArgs("delete", "worker", m.address, `${mgr.address}:2377`), "its create carries the join token, read on the manager during up (a secret)");
-        });
+            if (step.host === plan.manager && step.name === `${w.name}-${mgr.host}-swarm`) {
+                for (const t of swarmTokenReads(w.name, plan)) {
+                    resources.push({ type: commandType(mgr.host), name: t.name, host: mgr.host });
+                }
+            }
+        }
         resources.push({ type: "docker:index/network:Network", name: `${w.name}-network`, host: mgr.host });
         w.hosts.forEach((m, i) => {
             const specs = plan.containers.filter((c) => c.host === i).map((c) => c.spec as TopologyContainer);

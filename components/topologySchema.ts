@@ -670,6 +670,10 @@ export const TOPOLOGY_SCHEMA = {
                     "description": "The overlay network's Docker name. Defaults to the component's name.",
                     "type": "string"
                 },
+                "openPorts": {
+                    "description": "Open the ports Swarm needs between the members in each member's INPUT, through a chain of dockernet's own (firewall.sh, jumped to from the top of INPUT), accepting only from the other members' addresses: 2377/tcp on managers, 7946/tcp+udp and 4789/udp everywhere, ESP when encrypted. On a host whose INPUT accepts everything they change nothing; on one that filters (a DROP policy, ufw) they are what lets the swarm form. Removed with the member. Defaults to true; false leaves INPUT to you.",
+                    "type": "boolean"
+                },
                 "subnet": {
                     "description": "The overlay's subnet, e.g. `10.30.0.0/24`.",
                     "type": "string"
@@ -702,7 +706,7 @@ export const TOPOLOGY_SCHEMA = {
                     "type": "string"
                 },
                 "role": {
-                    "description": "`manager` or `worker`. Defaults: the first host manages, the others work. One manager in this version.",
+                    "description": "`manager` or `worker`. Defaults: the first host manages, the others work. Give 1, 3 or 5 managers (Raft keeps working while a majority of them is up: 3 ride out one down, 5 two). The first manager makes the swarm; the others join it as managers.",
                     "enum": [
                         "manager",
                         "worker"

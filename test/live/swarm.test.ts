@@ -1,7 +1,9 @@
 // Swarm's overlay (issue 15): a swarm over three lab hosts (h1 manages), an attachable overlay with
 // subnet and gateway, a web container on each host; every container reaches every other by name
 // (ping and HTTP, all 6 directions); a re-run changes nothing; a fourth host joins and is reachable;
-// a host leaves and the others keep talking; destroy leaves every host as it was.
+// a host leaves and the others keep talking; destroy leaves every host as it was. h3 filters its
+// INPUT as a host with a firewall does (loopback, replies and SSH only, policy DROP): the swarm forms
+// through dockernet's own INPUT chain, and without that chain's jump the overlay is cut.
 import { ContainerSpec, SwarmMemberArgs, SwarmOverlayNetwork } from "../../components";
 import { Engine } from "../support/engine";
 import { inContainer, onHost, onHostRaw, snapshot, sshHost } from "../support/lab";
@@ -30,6 +32,9 @@ async function meshFailures(hosts: string[]): Promise<string[]> {
     }
     return failed;
 }
+// What a host with a firewall lets in: loopback, replies, SSH; nothing else (policy DROP).
+const FILTER = "iptables -w -A INPUT -i lo -j ACCEPT && iptables -w -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT && iptables -w -A INPUT -p tcp --dport 22 -j ACCEPT && iptables -w -P INPUT DROP";
+const UNFILTER = "iptables -w -P INPUT ACCEPT; iptables -w -D INPUT -p tcp --dport 22 -j ACCEPT; iptables -w -D INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT; iptables -w -D INPUT -i lo -j ACCEPT; true";
 const swarmState = async (h: string) => (await onHost(h, "docker info --format '{{.Swarm.LocalNodeState}}'")).trim();
 const networks = async (h: string) => (await onHost(h, "docker network ls --format '{{.Name}}' | sort")).trim();
 
@@ -39,6 +44,7 @@ describe("SwarmOverlayNetwork on lab hosts h1-h4", () => {
     const networksBefore: Record<string, string> = {};
 
     beforeAll(async () => {
+        await onHost("h3", FILTER);
         for (const h of ["h1", "h2", "h3", "h4"]) {
             before[h] = await snapshot(h);
             networksBefore[h] = await networks(h);
@@ -53,6 +59,7 @@ describe("SwarmOverlayNetwork on lab hosts h1-h4", () => {
             // Whatever a failed run left: out of any swarm, so the next test file starts clean.
             await onHostRaw(h, "docker swarm leave --force >/dev/null 2>&1; true");
         }
+        await onHostRaw("h3", UNFILTER);
     }, 300000);
 
     test("three hosts: every container reaches every other by name (ping and HTTP, 6 directions); a re-run changes nothing", async () => {
@@ -69,9 +76,47 @@ describe("SwarmOverlayNetwork on lab hosts h1-h4", () => {
         expect(engine.counts).toMatchObject({ created: 0, replaced: 0, updated: 0, deleted: 0 });
     }, 600000);
 
-    test("a fourth host joins and is reachable by name both ways; nothing else changes", async () => {
+    test("h3 filters its INPUT: dockernet's chain, first in INPUT, is what lets the swarm in; cut its jump and the overlay to h3 stops, the next up puts it back", async () => {
+        const input = (await onHost("h3", "iptables -w -S INPUT")).trim().split("\n");
+        expect(input[0]).toBe("-P INPUT DROP");
+        expect(input[1]).toMatch(/^-A INPUT -m comment --comment "dockernet:DN-S-[0-9A-F]{10}" -j DN-S-[0-9A-F]{10}$/);
+        const chain = input[1].split(" ").pop()!;
+        const rules = (await onHost("h3", `iptables -w -S ${chain}`)).trim().split("\n").slice(1);
+        console.log(`swarm: h3 (INPUT policy DROP) lets the swarm in through ${chain}: ${rules.length} rules, e.g. ${rules[0]}`);
+        // From h1 and h2 each: gossip (7946 tcp and udp) and VXLAN (4789/udp); h3 is a worker: no 2377.
+        expect(rules).toHaveLength(6);
+        expect(rules.join("\n")).not.toContain("2377");
+        expect((await onHost("h1", "iptables -w -S INPUT")).split("\n")[1]).toMatch(/-j DN-S-/);
+        // The control: without the jump, VXLAN from the others is dropped at h3.
+        await onHost("h3", `iptables -w ${input[1].replace(/^-A /, "-D ")}`);
+        record({ faultsInjected: 1 });
+        const cut = await inContainer("h1", "web_h1", "ping -c 2 -W 2 web_h3");
+        console.log(`swarm: with dockernet's INPUT jump removed on h3, web_h1 -> web_h3: ${cut.code === 0 ? "STILL PASSED" : "no reply (dropped at h3's INPUT)"}`);
+        expect(cut.code).not.toBe(0);
+        // The drift look sees the chain's jump gone; the up puts it back.
+        await engine.up(program(["h1", "h2", "h3"]));
+        expect(engine.counts).toMatchObject({ created: 0, replaced: 0, deleted: 0 });
+        expect(engine.operations.map((o) => `${o.op} ${o.name}`)).toContain("update ovl-h3-swarm-ports");
+        expect((await onHost("h3", "iptables -w -S INPUT")).split("\n")[1]).toBe(input[1]);
+        const t1 = Date.now();
+        let failed = await meshFailures(["h1", "h2", "h3"]);
+        while (failed.length > 0 && Date.now() - t1 < 120000) {
+            await new Promise((r) => setTimeout(r, 2000));
+            failed = await meshFailures(["h1", "h2", "h3"]);
+        }
+        console.log(`swarm: after the up put the jump back, all 6 directions passed ${((Date.now() - t1) / 1000).toFixed(1)} s later${failed.length ? `; still failing: ${failed.join("; ")}` : ""}`);
+        expect(failed).toEqual([]);
+        record({ faultsSurvived: 1 });
+    }, 600000);
+
+    const updates = () => engine.operations.filter((o) => o.op === "update").map((o) => o.name).sort();
+
+    test("a fourth host joins and is reachable by name both ways; the others only let it in", async () => {
         await engine.up(program(["h1", "h2", "h3", "h4"]));
-        expect(engine.counts).toMatchObject({ replaced: 0, updated: 0, deleted: 0 });
+        expect(engine.counts).toMatchObject({ replaced: 0, deleted: 0 });
+        // Each other member's INPUT chain now accepts h4 too; nothing else changed.
+        expect(updates()).toEqual(["ovl-h1-swarm-ports", "ovl-h2-swarm-ports", "ovl-h3-swarm-ports"]);
+        expect(await onHost("h3", "iptables -w -S INPUT | sed -n 2p | awk '{ print $NF }' | xargs iptables -w -S")).toContain("-s 192.168.100.203/32 -p udp -m udp --dport 4789");
         const failed = await meshFailures(["h1", "h4"]);
         expect(failed).toEqual([]);
         expect(await swarmState("h4")).toBe("active");
@@ -79,7 +124,10 @@ describe("SwarmOverlayNetwork on lab hosts h1-h4", () => {
 
     test("a host leaves: it is out of the swarm and as it was; the others keep talking", async () => {
         await engine.up(program(["h1", "h2", "h4"]));
-        expect(engine.counts).toMatchObject({ created: 0, replaced: 0, updated: 0 });
+        expect(engine.counts).toMatchObject({ created: 0, replaced: 0 });
+        // The others' INPUT chains no longer accept h3.
+        expect(updates()).toEqual(["ovl-h1-swarm-ports", "ovl-h2-swarm-ports", "ovl-h4-swarm-ports"]);
+        expect(await onHost("h1", "iptables -w -S | grep -c 192.168.100.202 || true")).toBe("0\n");
         expect(await swarmState("h3")).toBe("inactive");
         expect(await onHost("h1", "docker node ls --format '{{.Hostname}}' | sort")).toBe("h1\nh2\nh4\n");
         expect({ h3: await snapshot("h3"), networks: await networks("h3") }).toEqual({ h3: before.h3, networks: networksBefore.h3 });

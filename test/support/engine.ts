@@ -571,7 +571,15 @@ export class Engine {
         if (args.type === "pulumi:providers:docker") {
             this.rememberProvider(args, id);
         }
-        this.record({ key, type: args.type, name: args.name, inputs, id, state: inputs, options });
+        const provider: Applied = { key, type: args.type, name: args.name, inputs, id, state: inputs, options };
+        if (prior && prior.id === id) {
+            // Same or updated in place: it keeps its place in the state, before the resources that
+            // use it, so a delete of those comes first (deletes run in the reverse of the old
+            // snapshot's order: pulumi/pulumi pkg/resource/deploy/step_generator.go GenerateDeletes).
+            this.state.set(key, provider);
+        } else {
+            this.record(provider);
+        }
         return { id, state: inputs };
     }
 

@@ -127,6 +127,8 @@ export interface RegistrationOptions {
     parent?: string;
     /** Which other resources (URNs) each input was computed from. */
     propertyDependencies: Record<string, string[]>;
+    /** Every resource (URN) it depends on: dependsOn and the inputs' own. */
+    dependencies: string[];
     deleteBeforeReplace?: boolean;
     replaceOnChanges: string[];
     ignoreChanges: string[];
@@ -153,6 +155,7 @@ export function captureRequests(onRequest: (key: string, options: RegistrationOp
             urn: monitor.newUrn(req.getParent(), req.getType(), req.getName()),
             parent: req.getParent() || undefined,
             propertyDependencies: Object.fromEntries(deps.map(([k, v]) => [k, v[0] ?? []])),
+            dependencies: req.getDependenciesList(),
             deleteBeforeReplace: req.getDeletebeforereplacedefined() ? req.getDeletebeforereplace() : undefined,
             retainOnDelete: req.hasRetainondelete?.() ? req.getRetainondelete() : undefined,
             replaceOnChanges: req.getReplaceonchangesList(),

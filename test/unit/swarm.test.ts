@@ -33,11 +33,13 @@ describe("planSwarmOverlayNetwork", () => {
         a.hosts[2] = { ...a.hosts[2], role: "manager" as const };
         const m = messageOf(() => planSwarmOverlayNetwork("ovl", a));
         expect(m).toContain('hosts[1].address "192.168.100.200" is already hosts[0].address; each host has its own address');
-        expect(m).toContain('hosts[2].role is "manager", but hosts[1] manages already; this version runs one manager: make the others "worker"');
+        expect(m).toContain(
+            'hosts[2].role is "manager", making 2 managers (hosts[1], hosts[2]); an even number of managers rides out no more managers down than one fewer would (Raft needs a majority): give 1, 3 or 5 managers',
+        );
         expect(m).toContain('subnet "10.30.0.5/24" has host bits set; use 10.30.0.0/24');
         expect(m).toContain('encrypted "yes" is not true or false');
         expect(m).toContain('hosts[1].containers[0].networkMode is "host"; containers of a SwarmOverlayNetwork are on the overlay: leave networkMode out');
-        expect(m).toContain('hosts[1].containers[0].name "web_h1" is already used by hosts[0].containers[0].name');
+        expect(m).toContain('hosts[1].containers[0].name "web_h1" is already used by hosts[0].containers[0].name in the swarm; names resolve on every member host, so they must be unique across the swarm');
     });
 
     test("the overlay may not hold a member's own address; a gateway outside the subnet is refused", () => {
@@ -77,5 +79,75 @@ describe("SwarmOverlayNetwork resources", () => {
         expect(rec.named("ovl-network").inputs.options).toEqual({ encrypted: "" });
         expect(rec.named("ovl-network").inputs.labels).toContainEqual({ label: "dockernet.encrypted", value: "true" });
         expect(options.get("docker:index/network:Network::ovl-network")!.ignoreChanges).toEqual(["options"]);
+    });
+    // The names (last URN part) of what a resource comes after.
+    const after = (type: string, name: string) => options.get(`${type}::${name}`)!.dependencies.map((u) => u.split("::").pop()).sort();
+    const CMD = "command:remote:Command";
+
+    test("ports: each member's INPUT chain accepts what Swarm needs from the other members only, before any join", async () => {
+        new SwarmOverlayNetwork("ovl", args());
+        await settle();
+        // The command's arguments (after the script's text).
+        const argv = (n: string) => ((c: string) => c.slice(c.lastIndexOf("firewall.sh '")))(rec.named(n).inputs.create as string);
+        const h1 = argv("ovl-h1-swarm-ports");
+        // The first manager: 2377 from each other member, gossip and VXLAN from each.
+        for (const a of ["192.168.100.201", "10.9.0.5"]) {
+            for (const r of [`input,tcp,2377,${a}`, `input,tcp,7946,${a}`, `input,udp,7946,${a}`, `input,udp,4789,${a}`]) {
+                expect(h1).toContain(`'${r}'`);
+            }
+        }
+        expect(h1).not.toContain("192.168.100.200");
+        expect(h1).not.toContain("esp");
+        // A worker serves no 2377.
+        const h2 = argv("ovl-h2-swarm-ports");
+        expect(h2).toMatch(/firewall\.sh 'create' '--chain' 'DN-S-[0-9A-F]{10}' 'input,tcp,7946,192\.168\.100\.200'/);
+        expect(h2).not.toContain("2377");
+        expect(rec.named("ovl-h2-swarm-ports").inputs.delete).toContain("firewall.sh 'delete' '--chain'");
+        // The first manager's init after its own ports; each join after every member's ports.
+        expect(after(CMD, "ovl-h1-swarm")).toEqual(["ovl-h1-swarm-ports"]);
+        expect(after(CMD, "ovl-h3-swarm")).toEqual(expect.arrayContaining(["ovl-h1-swarm-ports", "ovl-h2-swarm-ports", "ovl-h3-swarm-ports", "ovl-h1-peer-h3", "ovl-join-token"]));
+    });
+
+    test("ports: ESP too when encrypted; none with openPorts false; bad openPorts named", async () => {
+        new SwarmOverlayNetwork("ovl", args({ encrypted: true }));
+        await settle();
+        expect(rec.named("ovl-h3-swarm-ports").inputs.create).toContain("'input,esp,-,192.168.100.201'");
+        rec.resources.length = 0;
+        new SwarmOverlayNetwork("ovl2", args({ openPorts: false }));
+        await settle();
+        expect(rec.resources.filter((r) => r.name.endsWith("-swarm-ports"))).toHaveLength(0);
+        expect(after(CMD, "ovl2-h1-swarm")).toEqual([]);
+        expect(messageOf(() => planSwarmOverlayNetwork("ovl", args({ openPorts: "yes" as unknown as boolean })))).toContain('openPorts "yes" is not true or false');
+    });
+
+    test("three managers: the others join as managers through the rest, one after another; workers join through any manager", async () => {
+        const a = args();
+        a.hosts = [
+            { ...a.hosts[0], role: "manager" },
+            { ...a.hosts[1], role: "manager" },
+            { ...a.hosts[2], role: "manager" },
+            { host: host("h4", "192.168.100.203"), address: "192.168.100.203" },
+        ];
+        expect(planSwarmOverlayNetwork("ovl", a)).toMatchObject({ manager: 0, managers: [0, 1, 2], roles: ["manager", "manager", "manager", "worker"] });
+        new SwarmOverlayNetwork("ovl", a);
+        await settle();
+        expect(rec.named("ovl-manager-token").inputs.create).toBe("docker swarm join-token -q manager");
+        expect(rec.named("ovl-h2-swarm").inputs.delete).toMatch(/'--role' 'manager' '--advertise' '192\.168\.100\.201' '--join' '192\.168\.100\.200:2377,10\.9\.0\.5:2377'/);
+        expect(containsSecret(rec.named("ovl-h2-swarm").raw.create)).toBe(true);
+        expect(after(CMD, "ovl-h2-swarm")).toContain("ovl-manager-token");
+        expect(after(CMD, "ovl-h3-swarm")).toEqual(expect.arrayContaining(["ovl-h2-swarm", "ovl-manager-token"]));
+        expect(rec.named("ovl-h4-swarm").inputs.delete).toMatch(/'--role' 'worker' '--advertise' '192\.168\.100\.203' '--join' '192\.168\.100\.200:2377,192\.168\.100\.201:2377,10\.9\.0\.5:2377'/);
+        expect(after(CMD, "ovl-h4-swarm")).toContain("ovl-join-token");
+        expect(after(CMD, "ovl-h4-swarm")).not.toContain("ovl-h3-swarm");
+        // Every manager serves 2377 to the others; the worker does not.
+        expect(rec.named("ovl-h3-swarm-ports").inputs.create).toContain("'input,tcp,2377,192.168.100.203'");
+        expect((rec.named("ovl-h4-swarm-ports").inputs.create as string).split("firewall.sh 'create'").pop()).not.toContain("2377");
+    });
+
+    test("an even number of managers is refused, naming them", () => {
+        const a = args();
+        a.hosts[1] = { ...a.hosts[1], role: "manager" };
+        a.hosts[0] = { ...a.hosts[0], role: "manager" };
+        expect(messageOf(() => planSwarmOverlayNetwork("ovl", a))).toContain('hosts[1].role is "manager", making 2 managers (hosts[0], hosts[1])');
     });
 });

@@ -1,0 +1,124 @@
+// Several managers (issue 15): h1, h2 and h3 manage the swarm. With the first manager's Docker down,
+// the swarm keeps its Raft quorum and a new worker joins through the next manager; two managers
+// removed at once step down one after the other (demote, then leave) and the swarm goes on with the
+// rest; destroy leaves every host as it was.
+import { ContainerSpec, SwarmMemberArgs, SwarmOverlayNetwork } from "../../components";
+import { Engine } from "../support/engine";
+import { inContainer, onHost, onHostRaw, snapshot, sshHost } from "../support/lab";
+import { record } from "../support/summary";
+
+const IMAGE = "lab/busybox:1";
+const HOSTS = ["h1", "h2", "h3", "h4"];
+const ADDR: Record<string, string> = { h1: "192.168.100.200", h2: "192.168.100.201", h3: "192.168.100.202", h4: "192.168.100.203" };
+const web = (h: string): ContainerSpec => ({ name: `web_${h}`, image: IMAGE, command: ["httpd", "-f", "-p", "80", "-h", "/www"] });
+/** h1..h3 in `managers` manage; h3 has no container. */
+const member = (managers: string[]) => (h: string): SwarmMemberArgs => ({
+    host: sshHost(h),
+    address: ADDR[h],
+    role: managers.includes(h) ? "manager" : "worker",
+    containers: h === "h3" ? [] : [web(h)],
+});
+const program = (hosts: string[], managers: string[]) => () => new SwarmOverlayNetwork("mgrs", { hosts: hosts.map(member(managers)), subnet: "10.32.0.0/24" });
+
+/** Ping and HTTP by name between each ordered pair; what failed (retried up to `wait` ms: gossip may lag a restart). */
+async function namesFail(hosts: string[], wait = 0): Promise<string[]> {
+    const t0 = Date.now();
+    for (;;) {
+        const failed: string[] = [];
+        for (const a of hosts) {
+            for (const b of hosts.filter((x) => x !== a)) {
+                const ping = await inContainer(a, `web_${a}`, `ping -c 1 -W 3 web_${b}`);
+                const http = await inContainer(a, `web_${a}`, `timeout 5 wget -q -O - http://web_${b}/`);
+                if (ping.code !== 0 || http.code !== 0 || http.stdout.trim() !== `hello from ${b}`) {
+                    failed.push(`${a} -> ${b}: ${ping.stdout.trim().split("\n")[0]} ${http.stderr.trim()}`);
+                }
+            }
+        }
+        if (failed.length === 0 || Date.now() - t0 > wait) {
+            return failed;
+        }
+        await new Promise((r) => setTimeout(r, 2000));
+    }
+}
+const swarmState = async (h: string) => (await onHost(h, "docker info --format '{{.Swarm.LocalNodeState}}'")).trim();
+const nodes = async (h: string) => (await onHost(h, "docker node ls --format '{{.Hostname}} {{.Status}} {{.ManagerStatus}}' | sort")).trim();
+const networks = async (h: string) => (await onHost(h, "docker network ls --format '{{.Name}}' | sort")).trim();
+
+describe("SwarmOverlayNetwork with three managers on lab hosts h1-h4", () => {
+    const engine = new Engine();
+    const before: Record<string, Awaited<ReturnType<typeof snapshot>>> = {};
+    const networksBefore: Record<string, string> = {};
+
+    beforeAll(async () => {
+        for (const h of HOSTS) {
+            before[h] = await snapshot(h);
+            networksBefore[h] = await networks(h);
+            expect(await swarmState(h)).toBe("inactive");
+        }
+    }, 120000);
+
+    afterAll(async () => {
+        await onHostRaw("h1", "systemctl start docker");
+        await engine.destroy().catch(() => undefined);
+        engine.dispose();
+        for (const h of HOSTS) {
+            await onHostRaw(h, "docker swarm leave --force >/dev/null 2>&1; true");
+        }
+    }, 300000);
+
+    test("h1, h2, h3 manage: one leader, two reachable; names resolve across the managers' containers; a re-run changes nothing", async () => {
+        const t0 = Date.now();
+        await engine.up(program(["h1", "h2", "h3"], ["h1", "h2", "h3"]));
+        console.log(`swarm managers: three managers converged from empty in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+        expect(await nodes("h2")).toBe("h1 Ready Leader\nh2 Ready Reachable\nh3 Ready Reachable");
+        expect(await namesFail(["h1", "h2"])).toEqual([]);
+        await engine.up(program(["h1", "h2", "h3"], ["h1", "h2", "h3"]));
+        expect(engine.counts).toMatchObject({ created: 0, replaced: 0, updated: 0, deleted: 0 });
+    }, 600000);
+
+    test("the first manager's Docker down: the swarm keeps its quorum, and a new worker joins through the next manager", async () => {
+        await onHost("h1", "systemctl stop docker");
+        record({ faultsInjected: 1 });
+        const t0 = Date.now();
+        await engine.up(program(["h1", "h2", "h3", "h4"], ["h1", "h2", "h3"]));
+        console.log(`swarm managers: with h1 (the first manager) down, h4 joined in ${((Date.now() - t0) / 1000).toFixed(1)} s; nodes seen from h2:\n${await nodes("h2")}`);
+        expect(await swarmState("h4")).toBe("active");
+        expect(await nodes("h2")).toMatch(/^h1 (Down|Unknown) Unreachable\nh2 Ready (Leader|Reachable)\nh3 Ready (Leader|Reachable)\nh4 Ready$/);
+        expect(await namesFail(["h2", "h4"], 60000)).toEqual([]);
+        await onHost("h1", "systemctl start docker");
+        // h1's container comes back with its Docker (restart policy); names across all, once gossip has it.
+        const t1 = Date.now();
+        const failed = await namesFail(["h1", "h2", "h4"], 120000);
+        console.log(`swarm managers: after h1 came back, names across h1, h2, h4 resolved ${((Date.now() - t1) / 1000).toFixed(1)} s later${failed.length ? `; still failing: ${failed.join("; ")}` : ""}`);
+        expect(failed).toEqual([]);
+        expect(await nodes("h1")).toMatch(/^h1 Ready (Leader|Reachable)\nh2 Ready (Leader|Reachable)\nh3 Ready (Leader|Reachable)\nh4 Ready$/);
+        await engine.up(program(["h1", "h2", "h3", "h4"], ["h1", "h2", "h3"]));
+        expect(engine.counts).toMatchObject({ created: 0, replaced: 0, deleted: 0 });
+        record({ faultsSurvived: 1 });
+    }, 600000);
+
+    test("h2 and h3 removed at once: each steps down (demoted) and leaves, one after the other; h1 and h4 go on; h2 and h3 are as before", async () => {
+        const t0 = Date.now();
+        await engine.up(program(["h1", "h4"], ["h1"]));
+        const deletes = engine.operations.filter((o) => o.op === "delete").map((o) => o.name);
+        console.log(`swarm managers: two managers removed in ${((Date.now() - t0) / 1000).toFixed(1)} s; deletes in order: ${deletes.join(", ")}`);
+        // h3 joined after h2, so it steps down first.
+        expect(deletes.indexOf("mgrs-h3-swarm")).toBeLessThan(deletes.indexOf("mgrs-h2-swarm"));
+        // What used h2's provider went before it (the reverse of the state's order).
+        expect(deletes.indexOf("mgrs-h2-web_h2")).toBeLessThan(deletes.indexOf("mgrs-h2-provider"));
+        expect(await nodes("h1")).toBe("h1 Ready Leader\nh4 Ready");
+        for (const h of ["h2", "h3"]) {
+            expect({ h, state: await swarmState(h), networks: await networks(h), ...(await snapshot(h)) }).toEqual({ h, state: "inactive", networks: networksBefore[h], ...before[h] });
+        }
+        expect(await namesFail(["h1", "h4"], 60000)).toEqual([]);
+        await engine.up(program(["h1", "h4"], ["h1"]));
+        expect(engine.counts).toMatchObject({ created: 0, replaced: 0, updated: 0, deleted: 0 });
+    }, 600000);
+
+    test("destroy: every host out of the swarm and byte-identical to before", async () => {
+        await engine.destroy();
+        for (const h of HOSTS) {
+            expect({ h, state: await swarmState(h), networks: await networks(h), ...(await snapshot(h)) }).toEqual({ h, state: "inactive", networks: networksBefore[h], ...before[h] });
+        }
+    }, 600000);
+});
