@@ -9,8 +9,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { planFor } from "./component";
 import { addressOn, container, images } from "./containers";
 import { chainName, firewallArgs, inputRule } from "./host/firewall";
-import { checkDistinctHosts, dockerProvider, HostArgs, hostCommand, hostScript, registeredArgs, validateHost } from "./host/host";
-import { observationOf } from "./host/observe";
+import { checkDistinctHosts, dockerProvider, HostArgs, hostCommand, hostEndpoint, hostScript, registeredArgs, validateHost } from "./host/host";
+import { observationOf, observeHosts } from "./host/observe";
 import { checkHostAddress, checkSubnet, contains, formatIPv4, overlaps, parseCidr } from "./net";
 import { ContainerSpec, checkUniqueNames, validateContainerSpec } from "./spec";
 import { checkDockerName, problemsFor, show } from "./validate";
@@ -60,6 +60,14 @@ export interface SwarmOverlayNetworkArgs {
      * true; false leaves INPUT to you.
      */
     openPorts?: boolean;
+    /**
+     * The subnet of each member's `docker_gwbridge`, the bridge that takes the overlay's containers
+     * out of the host (NATed), e.g. `10.33.0.0/24`. Left out, Docker picks a /16 from its default
+     * pools (172.17-31.x, then 192.168.x) when the host first joins, knowing nothing of what dockernet
+     * routes elsewhere. Given, dockernet makes docker_gwbridge with it before the join, and the
+     * subnet is checked against everything else declared on the member host.
+     */
+    gwbridgeSubnet?: string;
 }
 
 /** What a SwarmOverlayNetwork resolves to. */
@@ -74,6 +82,7 @@ export interface SwarmPlan {
     managers: number[];
     roles: ("manager" | "worker")[];
     openPorts: boolean;
+    gwbridgeSubnet?: string;
     containers: { host: number; spec: ContainerSpec }[];
 }
 
@@ -143,6 +152,22 @@ export function planSwarmOverlayNetwork(name: string, args: SwarmOverlayNetworkA
             }
         });
     }
+    if (args.gwbridgeSubnet !== undefined) {
+        const gw = checkSubnet(args.gwbridgeSubnet);
+        if (!gw.ok) {
+            problems.add("gwbridgeSubnet", gw.problem);
+        } else {
+            if (subnet.ok && overlaps(subnet.value, gw.value)) {
+                problems.add("gwbridgeSubnet", `${gw.value.text} overlaps subnet ${subnet.value.text}; docker_gwbridge and the overlay need ranges of their own`);
+            }
+            hosts.forEach((m, i) => {
+                const a = checkHostAddress(m?.address);
+                if (a.ok && contains(gw.value, a.value)) {
+                    problems.add("gwbridgeSubnet", `${gw.value.text} holds hosts[${i}].address ${m.address}; choose a range off the hosts' own network`);
+                }
+            });
+        }
+    }
     for (const key of ["encrypted", "openPorts"] as const) {
         if (args[key] !== undefined && typeof args[key] !== "boolean") {
             problems.add(key, `${show(args[key])} is not true or false`);
@@ -171,12 +196,60 @@ export function planSwarmOverlayNetwork(name: string, args: SwarmOverlayNetworkA
     // Names resolve across every member host on the overlay: unique across the swarm, not per host.
     checkUniqueNames(problems, names, "in the swarm; names resolve on every member host, so they must be unique across the swarm");
     problems.throwIfAny("SwarmOverlayNetwork", name);
-    return { networkName, subnet: subnet.ok ? subnet.value.text : String(args.subnet), gateway, encrypted: args.encrypted === true, manager, managers, roles, openPorts: args.openPorts !== false, containers };
+    return { networkName, subnet: subnet.ok ? subnet.value.text : String(args.subnet), gateway, encrypted: args.encrypted === true, manager, managers, roles, openPorts: args.openPorts !== false, gwbridgeSubnet: args.gwbridgeSubnet, containers };
+}
+
+/**
+ * Docker's default local address pools (the daemon's defaults: a /16 each from 172.17 to 172.31,
+ * then 192.168.0.0/16 in /20s). A bridge network created without a subnet, docker_gwbridge
+ * included, gets the first range there that no Docker network of the host holds: the host's
+ * routes are not looked at. Seen on the lab's Docker: with `172.18.0.0/16 via <peer>` in the
+ * table, `docker network create` took 172.18.0.0/16 and the host had two routes for it.
+ */
+const DOCKER_POOLS = [...Array.from({ length: 15 }, (_, k) => `172.${17 + k}.0.0/16`), "192.168.0.0/16"].map((t) => parseCidr(t)).flatMap((c) => (c.ok ? [c.value] : []));
+
+/**
+ * Without a declared gwbridgeSubnet: the problem of a route on a member host (to another host's
+ * containers) inside Docker's default pools, where Docker could put docker_gwbridge over it.
+ */
+export function gwbridgePoolProblem(route: string, where: string): string | undefined {
+    const c = parseCidr(route);
+    if (!c.ok || !DOCKER_POOLS.some((p) => overlaps(p, c.value))) {
+        return undefined;
+    }
+    return `is not given, and ${where} routes ${route}, inside Docker's default address pools (172.17.0.0/16 to 172.31.0.0/16, 192.168.0.0/16), from which Docker picks docker_gwbridge's subnet without looking at the host's routes; give gwbridgeSubnet a range free on every member host, e.g. "10.33.0.0/24"`;
+}
+
+// The swarm each host is in, per program run (keyed by the resource monitor: a new one per run
+// under mocks): a Docker host is in one swarm at most, and swarm.sh keeps one record per host.
+const swarmOfHost = new WeakMap<object, Map<string, string>>();
+function swarmsByHost(): Map<string, string> {
+    const key = (pulumi.runtime.getMonitor() as object | undefined) ?? swarmOfHost;
+    let m = swarmOfHost.get(key);
+    if (!m) {
+        m = new Map();
+        swarmOfHost.set(key, m);
+    }
+    return m;
 }
 
 /** swarm.sh's arguments for a member. */
-export function swarmArgs(action: "create" | "delete", role: "manager" | "worker" | "peer", address: string, join?: string, token?: string, encrypted = false): string[] {
-    return [action, "--role", role, "--advertise", address, ...(join ? ["--join", join] : []), ...(token ? ["--token", token] : []), ...(encrypted ? ["--encrypted", "yes"] : [])];
+export function swarmArgs(
+    action: "create" | "delete",
+    role: "manager" | "worker" | "peer",
+    address: string,
+    join?: string,
+    token?: string,
+    encrypted = false,
+    gwbridgeSubnet?: string,
+): string[] {
+    return [
+        action, "--role", role, "--advertise", address,
+        ...(join ? ["--join", join] : []),
+        ...(token ? ["--token", token] : []),
+        ...(encrypted ? ["--encrypted", "yes"] : []),
+        ...(gwbridgeSubnet ? ["--gwbridge-subnet", gwbridgeSubnet] : []),
+    ];
 }
 
 /** firewall.sh's rules on member `i`: what Swarm needs from each other member, by its address. */
@@ -241,7 +314,7 @@ export function swarmSteps(name: string, plan: SwarmPlan, hosts: { hostName: str
         name: leader,
         host: plan.manager,
         script: "swarm",
-        create: () => swarmArgs("create", "manager", lead.address, undefined, undefined, plan.encrypted),
+        create: () => swarmArgs("create", "manager", lead.address, undefined, undefined, plan.encrypted, plan.gwbridgeSubnet),
         delete: swarmArgs("delete", "manager", lead.address),
         after: ports.length > 0 ? [ports[plan.manager]] : [],
     });
@@ -261,7 +334,7 @@ export function swarmSteps(name: string, plan: SwarmPlan, hosts: { hostName: str
             name: member,
             host: i,
             script: "swarm",
-            create: (token) => swarmArgs("create", role, h.address, through, token, plan.encrypted),
+            create: (token) => swarmArgs("create", role, h.address, through, token, plan.encrypted, plan.gwbridgeSubnet),
             delete: swarmArgs("delete", role, h.address, through),
             token: role,
             after: [peer, ...ports, tokens.find((t) => t.role === role)!.name, ...(role === "manager" && previousManager ? [previousManager] : [])],
@@ -294,19 +367,41 @@ export class SwarmOverlayNetwork extends pulumi.ComponentResource {
         const plan = planFor(this, args, () => planSwarmOverlayNetwork(name, args));
         // What the hosts show (the drift look, when it ran): the overlay must not overlap docker0 or a route there.
         const problems = problemsFor("SwarmOverlayNetwork", name, args, "");
-        const overlay = parseCidr(plan.subnet);
+        observeHosts(args.hosts.map((m) => m.host)); // once per host per program run; nothing when switched off
+        const ranges = [["subnet", plan.subnet], ...(plan.gwbridgeSubnet ? [["gwbridgeSubnet", plan.gwbridgeSubnet]] : [])] as [string, string][];
         args.hosts.forEach((m, i) => {
             const o = observationOf(m.host);
-            if (!o || !overlay.ok) {
+            if (!o) {
                 return;
             }
-            for (const [what, text] of [["docker0", o.docker0], ...(o.routes ?? []).map((r) => ["the route", r] as [string, string])] as [string, string][]) {
-                const c = parseCidr((text.split(" ")[0] ?? "").includes("/") ? text.split(" ")[0] : "");
-                if (c.ok && overlaps(c.value, overlay.value)) {
-                    problems.add("subnet", `${plan.subnet} overlaps ${what} ${text} on hosts[${i}] (${m.host.name}); choose a subnet free on every member host`);
+            if (!plan.gwbridgeSubnet) {
+                for (const r of o.routes ?? []) {
+                    const problem = gwbridgePoolProblem(r.split(" ")[0] ?? "", `hosts[${i}] (${m.host.name})`);
+                    if (problem) {
+                        problems.add("gwbridgeSubnet", problem);
+                    }
+                }
+            }
+            for (const [field, range] of ranges) {
+                const ours = parseCidr(range);
+                for (const [what, text] of [["docker0", o.docker0], ...(o.routes ?? []).map((r) => ["the route", r] as [string, string])] as [string, string][]) {
+                    const c = parseCidr((text.split(" ")[0] ?? "").includes("/") ? text.split(" ")[0] : "");
+                    if (ours.ok && c.ok && overlaps(c.value, ours.value)) {
+                        problems.add(field, `${range} overlaps ${what} ${text} on hosts[${i}] (${m.host.name}); choose a range free on every member host`);
+                    }
                 }
             }
         });
+        const claimed = swarmsByHost();
+        args.hosts.forEach((m, i) => {
+            const other = claimed.get(hostEndpoint(m.host));
+            if (other !== undefined) {
+                problems.add(`hosts[${i}].host`, `is host ${m.host.name}, already in ${other}; a Docker host is in one swarm at most: declare its containers in that swarm`);
+            }
+        });
+        if (problems.list.length === 0) {
+            args.hosts.forEach((m, i) => claimed.set(hostEndpoint(m.host), `SwarmOverlayNetwork "${name}" (hosts[${i}])`));
+        }
         try {
             problems.throwIfAny("SwarmOverlayNetwork", name);
         } catch (e) {

@@ -20,7 +20,7 @@ import type { TopologyContainer, TopologyMeshHost, TopologyRoutedSide, TopologyS
 import { Cidr, checkHostAddress, checkInterfaceCidr, checkSubnet, formatCidr, overlaps } from "./net";
 import { HostArgs, hostEndpoint, validateHost } from "./host/host";
 import { checkUniqueNames } from "./spec";
-import { SwarmPlan, planSwarmOverlayNetwork, swarmSteps, swarmTokenReads } from "./swarmOverlayNetwork";
+import { SwarmPlan, gwbridgePoolProblem, planSwarmOverlayNetwork, swarmSteps, swarmTokenReads } from "./swarmOverlayNetwork";
 import { Problems, ValidationError, checkDockerName, show } from "./validate";
 
 export interface PlannedNetwork {
@@ -454,11 +454,14 @@ function layout(t: TopologySpec, plans: Map<string, unknown>, refs: Map<string, 
 
     // A stable order: containers as the stack file lists them, host scripts as up runs them.
     const specOrder = containerOrder(t);
-    const rank = { bip: 0, swarm: 1, routes: 2, firewall: 3, probe: 4 };
+    // A swarm's INPUT chains come before its memberships, and those keep swarmSteps' order (sort is stable).
+    const swarmInput = (s: PlannedScript) => s.script === "firewall" && (s.createArgs ?? []).some((x) => x.startsWith("input,"));
+    const rank = (s: PlannedScript) => (swarmInput(s) ? 0.5 : { bip: 0, swarm: 1, routes: 2, firewall: 3, probe: 4 }[s.script]);
+    const inStepOrder = (s: PlannedScript) => s.script === "swarm" || swarmInput(s);
     for (const h of hosts.values()) {
         const at = (c: PlannedContainer) => specOrder.get(`${h.name}/${c.name}`) ?? Number.MAX_SAFE_INTEGER;
         h.containers.sort((a, b) => at(a) - at(b));
-        h.scripts.sort((a, b) => rank[a.script] - rank[b.script] || (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));
+        h.scripts.sort((a, b) => rank(a) - rank(b) || (inStepOrder(a) && inStepOrder(b) ? 0 : a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));
     }
     const links = (t.links ?? []).flatMap((l) =>
         (plans.get(l.name) as LinkPlan).consumers.map((c) => ({ host: l.host, consumer: c.spec.name, target: l.target.name, alias: c.alias, mode: l.mode ?? "dns" })),
@@ -715,11 +718,28 @@ export function validateTopology(t: TopologySpec, stack = "stack"): void {
     (t.meshes ?? []).forEach((m, i) => {
         (Array.isArray(m.hosts) ? m.hosts : []).forEach((h, k) => (h?.containers ?? []).forEach((c, j) => useContainer(h.host, `meshes[${i}].hosts[${k}].containers[${j}]`, c)));
     });
+    const swarmOf = new Map<string, string>();
     (t.swarms ?? []).forEach((w, i) => {
         uniqueName(`swarms[${i}].name`, w.name);
         (Array.isArray(w.hosts) ? w.hosts : []).forEach((m, k) => {
             refHost(`swarms[${i}].hosts[${k}].host`, m?.host);
+            const other = swarmOf.get(m?.host);
+            if (other !== undefined && !other.startsWith(`swarms[${i}]`)) {
+                problems.add(`swarms[${i}].hosts[${k}].host`, `${show(m.host)} is already in ${other}; a Docker host is in one swarm at most: declare its containers in that swarm`);
+            } else if (typeof m?.host === "string") {
+                swarmOf.set(m.host, `swarms[${i}] (${show(w.name)})`);
+            }
             addSubnet(m?.host, `swarms[${i}].subnet`, w.subnet, false);
+            addSubnet(m?.host, `swarms[${i}].gwbridgeSubnet`, w.gwbridgeSubnet, false);
+            if (w.gwbridgeSubnet === undefined) {
+                // Routes this stack puts on the member to other hosts' containers.
+                for (const peer of (subnetsByHost.get(m?.host) ?? []).filter((x) => x.kind === "peer")) {
+                    const problem = gwbridgePoolProblem(formatCidr(peer.cidr.network, peer.cidr.prefix), `host ${m.host} (${peer.field})`);
+                    if (problem) {
+                        problems.add(`swarms[${i}].gwbridgeSubnet`, problem);
+                    }
+                }
+            }
             // On the overlay, not on a bridge: only the names count here (unique per host).
             (m?.containers ?? []).forEach((c, j) =>
                 containersByHost.set(m.host, [...(containersByHost.get(m.host) ?? []), { field: `swarms[${i}].hosts[${k}].containers[${j}].name`, name: c?.name }]),

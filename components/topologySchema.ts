@@ -655,6 +655,10 @@ export const TOPOLOGY_SCHEMA = {
                     "description": "The overlay's gateway inside the subnet. Defaults to the subnet's first address.",
                     "type": "string"
                 },
+                "gwbridgeSubnet": {
+                    "description": "The subnet of each member's `docker_gwbridge`, the bridge that takes the overlay's containers out of the host (NATed), e.g. `10.33.0.0/24`. Left out, Docker picks a /16 from its default pools (172.17-31.x, then 192.168.x) when the host first joins, knowing nothing of what dockernet routes elsewhere. Given, dockernet makes docker_gwbridge with it before the join, and the subnet is checked against everything else declared on the member host.",
+                    "type": "string"
+                },
                 "hosts": {
                     "description": "The member hosts; the first manages unless one has role manager.",
                     "items": {

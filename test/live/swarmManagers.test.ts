@@ -1,7 +1,8 @@
 // Several managers (issue 15): h1, h2 and h3 manage the swarm. With the first manager's Docker down,
 // the swarm keeps its Raft quorum and a new worker joins through the next manager; two managers
 // removed at once step down one after the other (demote, then leave) and the swarm goes on with the
-// rest; destroy leaves every host as it was.
+// rest; destroy leaves every host as it was. docker_gwbridge gets the declared subnet; left out on
+// a host that routes into Docker's default pools, the up is refused before anything changes.
 import { ContainerSpec, SwarmMemberArgs, SwarmOverlayNetwork } from "../../components";
 import { Engine } from "../support/engine";
 import { inContainer, onHost, onHostRaw, snapshot, sshHost } from "../support/lab";
@@ -18,7 +19,8 @@ const member = (managers: string[]) => (h: string): SwarmMemberArgs => ({
     role: managers.includes(h) ? "manager" : "worker",
     containers: h === "h3" ? [] : [web(h)],
 });
-const program = (hosts: string[], managers: string[]) => () => new SwarmOverlayNetwork("mgrs", { hosts: hosts.map(member(managers)), subnet: "10.32.0.0/24" });
+const program = (hosts: string[], managers: string[]) => () =>
+    new SwarmOverlayNetwork("mgrs", { hosts: hosts.map(member(managers)), subnet: "10.32.0.0/24", gwbridgeSubnet: "10.33.0.0/24" });
 
 /** Ping and HTTP by name between each ordered pair; what failed (retried up to `wait` ms: gossip may lag a restart). */
 async function namesFail(hosts: string[], wait = 0): Promise<string[]> {
@@ -71,6 +73,9 @@ describe("SwarmOverlayNetwork with three managers on lab hosts h1-h4", () => {
         await engine.up(program(["h1", "h2", "h3"], ["h1", "h2", "h3"]));
         console.log(`swarm managers: three managers converged from empty in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
         expect(await nodes("h2")).toBe("h1 Ready Leader\nh2 Ready Reachable\nh3 Ready Reachable");
+        for (const h of ["h1", "h2", "h3"]) {
+            expect(await onHost(h, "docker network inspect docker_gwbridge --format '{{range .IPAM.Config}}{{.Subnet}}{{end}} {{index .Options \"com.docker.network.bridge.name\"}}'")).toBe("10.33.0.0/24 docker_gwbridge\n");
+        }
         expect(await namesFail(["h1", "h2"])).toEqual([]);
         await engine.up(program(["h1", "h2", "h3"], ["h1", "h2", "h3"]));
         expect(engine.counts).toMatchObject({ created: 0, replaced: 0, updated: 0, deleted: 0 });
@@ -99,8 +104,9 @@ describe("SwarmOverlayNetwork with three managers on lab hosts h1-h4", () => {
 
     test("h2 and h3 removed at once: each steps down (demoted) and leaves, one after the other; h1 and h4 go on; h2 and h3 are as before", async () => {
         const t0 = Date.now();
+        const from = engine.operations.length;
         await engine.up(program(["h1", "h4"], ["h1"]));
-        const deletes = engine.operations.filter((o) => o.op === "delete").map((o) => o.name);
+        const deletes = engine.operations.slice(from).filter((o) => o.op === "delete").map((o) => o.name);
         console.log(`swarm managers: two managers removed in ${((Date.now() - t0) / 1000).toFixed(1)} s; deletes in order: ${deletes.join(", ")}`);
         // h3 joined after h2, so it steps down first.
         expect(deletes.indexOf("mgrs-h3-swarm")).toBeLessThan(deletes.indexOf("mgrs-h2-swarm"));
@@ -119,6 +125,35 @@ describe("SwarmOverlayNetwork with three managers on lab hosts h1-h4", () => {
         await engine.destroy();
         for (const h of HOSTS) {
             expect({ h, state: await swarmState(h), networks: await networks(h), ...(await snapshot(h)) }).toEqual({ h, state: "inactive", networks: networksBefore[h], ...before[h] });
+        }
+    }, 600000);
+
+    test("docker_gwbridge's subnet left out on a host that routes into Docker's default pools: refused before any change; declared, the route stays alone", async () => {
+        // A route to another host's containers inside 172.17-31.x, as a routed peer leaves it.
+        await onHost("h4", "ip route add 172.18.0.0/16 via 192.168.100.200");
+        const h4 = await snapshot("h4");
+        const pools = (gwbridgeSubnet?: string) => () =>
+            new SwarmOverlayNetwork("pools", { hosts: [{ host: sshHost("h4"), address: ADDR.h4 }, { host: sshHost("h1"), address: ADDR.h1 }], subnet: "10.34.0.0/24", gwbridgeSubnet });
+        const second = new Engine();
+        try {
+            let message = "";
+            try {
+                await second.up(pools());
+            } catch (e) {
+                message = (e as Error).message;
+            }
+            console.log(`swarm managers: gwbridgeSubnet left out on h4 with 172.18.0.0/16 routed: ${message.split("\n").slice(0, 2).join(" ")}`);
+            expect(message).toContain("gwbridgeSubnet is not given, and hosts[0] (h4) routes 172.18.0.0/16, inside Docker's default address pools");
+            expect(second.operations).toEqual([]);
+            expect(await snapshot("h4")).toEqual(h4);
+            await second.up(pools("10.35.0.0/24"));
+            expect(await onHost("h4", "docker network inspect docker_gwbridge --format '{{range .IPAM.Config}}{{.Subnet}}{{end}}'")).toBe("10.35.0.0/24\n");
+            expect(await onHost("h4", "ip -4 route show 172.18.0.0/16")).toBe("172.18.0.0/16 via 192.168.100.200 dev eth0 \n");
+            await second.destroy();
+            expect({ swarm: await swarmState("h4"), ...(await snapshot("h4")) }).toEqual({ swarm: "inactive", ...h4 });
+        } finally {
+            second.dispose();
+            await onHostRaw("h4", "ip route del 172.18.0.0/16 via 192.168.100.200");
         }
     }, 600000);
 });

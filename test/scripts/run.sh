@@ -1319,6 +1319,7 @@ case "$1 $2" in
 "info --format") echo "$(cat "$W/state") $(cat "$W/node") $(cat "$W/control")" ;;
 "swarm init")
 	[ "$(cat "$W/state")" = inactive ] || { echo "Error response from daemon: This node is already part of a swarm." >&2; exit 1; }
+	[ ! -e "$W/init-fails" ] || { echo "Error response from daemon: init failed (fake)" >&2; exit 1; }
 	echo active >"$W/state"; echo nodeM >"$W/node"; echo true >"$W/control"; touch "$W/gw" ;;
 "swarm join")
 	for a; do last=$a; done
@@ -1327,8 +1328,12 @@ case "$1 $2" in
 	case "$*" in *SWMTKN-1-mgr*) echo true >"$W/control" ;; *) echo false >"$W/control" ;; esac ;;
 "node demote") echo false >"$W/control" ;;
 "swarm leave") echo inactive >"$W/state"; echo "" >"$W/node"; echo false >"$W/control" ;;
-"network inspect") [ -e "$W/gw" ] || exit 1; case "$*" in *Containers*) echo 0 ;; esac ;;
-"network rm") rm -f "$W/gw" ;;
+"network inspect") [ -e "$W/gw" ] || exit 1; case "$*" in *Containers*) echo 0 ;; *IPAM*) echo "$(cat "$W/gwsub" 2>/dev/null || echo 172.18.0.0/16) " ;; esac ;;
+"network create")
+	[ ! -e "$W/gw" ] || { echo "Error response from daemon: network with name docker_gwbridge already exists" >&2; exit 1; }
+	while [ $# -gt 0 ]; do [ "$1" != --subnet ] || echo "$2" >"$W/gwsub"; shift; done
+	touch "$W/gw" ;;
+"network rm") rm -f "$W/gw" "$W/gwsub" ;;
 "node ls") [ ! -e "$W/peer" ] || echo nodeP ;;
 "node inspect")
 	[ -e "$W/peer" ] || exit 1
@@ -1437,6 +1442,37 @@ suite_swarm_shell() {
 	expect "  delete" 0 changed
 	t "  demoted itself, then left without --force" test "$(grep -e '^node demote' -e '^swarm leave' "$W/calls" | tr '\n' '|')" = "node demote nodeW|swarm leave|"
 	t "  out" test "$(cat "$W/state")" = inactive
+
+	# --gwbridge-subnet: docker_gwbridge made first with the declared subnet, and only then the init.
+	sw create --role manager --advertise 10.9.0.1 --gwbridge-subnet 10.99.0.1/24
+	expect "a gwbridge subnet with host bits: usage error" 2
+	: >"$W/calls"
+	sw create --role manager --advertise 10.9.0.1 --gwbridge-subnet 10.99.0.0/24
+	expect "manager with --gwbridge-subnet: init" 0 changed
+	t "  docker_gwbridge made with it (Docker's options), before the init" test "$(grep -e '^network create' -e '^swarm init' "$W/calls" | tr '\n' '|')" = "network create --subnet 10.99.0.0/24 --opt com.docker.network.bridge.name=docker_gwbridge --opt com.docker.network.bridge.enable_icc=false --opt com.docker.network.bridge.enable_ip_masquerade=true docker_gwbridge|swarm init --advertise-addr 10.9.0.1 --listen-addr 10.9.0.1:2377|"
+	t "  recorded as made by dockernet" jq -e '.gwbridgeMade == true' "$W/st/swarm.json"
+	sw check --role manager --advertise 10.9.0.1 --gwbridge-subnet 10.99.0.0/24
+	expect "  check" 0 ok
+	sw check --role manager --advertise 10.9.0.1 --gwbridge-subnet 10.98.0.0/24
+	expect "  check with another subnet: differs" 1
+	out_has "    says so" "differs: docker_gwbridge has subnet 10.99.0.0/24, declared 10.98.0.0/24"
+	sw create --role manager --advertise 10.9.0.1 --gwbridge-subnet 10.98.0.0/24
+	expect "  another subnet while in the swarm: refused, not ignored" 3
+	err_has "    says how" "docker_gwbridge has subnet 10.99.0.0/24, declared 10.98.0.0/24; its subnet is fixed while the host is in the swarm: remove the host from the swarm, then add it back"
+	sw delete --role manager --advertise 10.9.0.1
+	expect "  delete" 0 changed
+	t "  docker_gwbridge gone" test ! -e "$W/gw"
+	touch "$W/init-fails"; : >"$W/calls"
+	sw create --role manager --advertise 10.9.0.1 --gwbridge-subnet 10.99.0.0/24
+	expect "the init fails" 3
+	t "  the docker_gwbridge it made is removed again" bash -c '[ ! -e "$1/gw" ] && grep -qx "network rm docker_gwbridge" "$1/calls"' _ "$W"
+	rm -f "$W/init-fails"
+	touch "$W/gw"; echo 172.18.0.0/16 >"$W/gwsub"; : >"$W/calls"
+	sw create --role manager --advertise 10.9.0.1 --gwbridge-subnet 10.99.0.0/24
+	expect "a docker_gwbridge of another subnet is there already: refused" 3
+	err_has "  names both" "docker_gwbridge has subnet 172.18.0.0/16, declared 10.99.0.0/24; it is not in use by a swarm here: remove it (docker network rm docker_gwbridge) or declare its subnet"
+	t "  nothing made" bash -c '! grep -q -e "^swarm" -e "^network create" -e "^network rm" "$1"' _ "$W/calls"
+	rm -f "$W/gw" "$W/gwsub"
 }
 
 for suite in $SUITES; do

@@ -2,6 +2,8 @@
 // declares: one swarm.sh membership per host, the join token as a secret, the manager forgetting
 // each worker after it leaves, the overlay through the manager, containers on the overlay.
 import { HostArgs, SwarmOverlayNetwork, SwarmOverlayNetworkArgs, planSwarmOverlayNetwork } from "../../components";
+import { swarmSteps } from "../../components/swarmOverlayNetwork";
+import { planTopology } from "../../components/topologyPlan";
 import { containsSecret, messageOf, recordingWithOptions, settle } from "../support/mocks";
 
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA-test-key\n-----END OPENSSH PRIVATE KEY-----\n";
@@ -108,11 +110,13 @@ describe("SwarmOverlayNetwork resources", () => {
         expect(after(CMD, "ovl-h3-swarm")).toEqual(expect.arrayContaining(["ovl-h1-swarm-ports", "ovl-h2-swarm-ports", "ovl-h3-swarm-ports", "ovl-h1-peer-h3", "ovl-join-token"]));
     });
 
-    test("ports: ESP too when encrypted; none with openPorts false; bad openPorts named", async () => {
+    test("ports: ESP too when encrypted", async () => {
         new SwarmOverlayNetwork("ovl", args({ encrypted: true }));
         await settle();
         expect(rec.named("ovl-h3-swarm-ports").inputs.create).toContain("'input,esp,-,192.168.100.201'");
-        rec.resources.length = 0;
+    });
+
+    test("ports: none with openPorts false; a bad openPorts is named", async () => {
         new SwarmOverlayNetwork("ovl2", args({ openPorts: false }));
         await settle();
         expect(rec.resources.filter((r) => r.name.endsWith("-swarm-ports"))).toHaveLength(0);
@@ -144,10 +148,93 @@ describe("SwarmOverlayNetwork resources", () => {
         expect((rec.named("ovl-h4-swarm-ports").inputs.create as string).split("firewall.sh 'create'").pop()).not.toContain("2377");
     });
 
+    test("a host in two swarms is refused: in one program, and in a stack (plan time)", async () => {
+        new SwarmOverlayNetwork("one", args());
+        const b = args({ subnet: "10.31.0.0/24" });
+        b.hosts = [b.hosts[2], { host: host("h4", "192.168.100.203"), address: "192.168.100.203" }];
+        b.hosts[0] = { ...b.hosts[0], containers: [] };
+        expect(messageOf(() => new SwarmOverlayNetwork("two", b))).toContain(
+            'hosts[0].host is host h3, already in SwarmOverlayNetwork "one" (hosts[2]); a Docker host is in one swarm at most: declare its containers in that swarm',
+        );
+        await settle();
+        const hosts = [
+            { name: "h1", ssh: { address: "192.168.100.200" } },
+            { name: "h2", ssh: { address: "192.168.100.201" } },
+        ];
+        const m = messageOf(() =>
+            planTopology({
+                hosts,
+                swarms: [
+                    { name: "a", subnet: "10.30.0.0/24", hosts: [{ host: "h1", address: "192.168.100.200" }, { host: "h2", address: "192.168.100.201" }] },
+                    { name: "b", subnet: "10.31.0.0/24", hosts: [{ host: "h2", address: "192.168.100.201" }] },
+                ],
+            }),
+        );
+        expect(m).toContain('swarms[1].hosts[0].host "h2" is already in swarms[0] ("a"); a Docker host is in one swarm at most');
+    });
+
     test("an even number of managers is refused, naming them", () => {
         const a = args();
         a.hosts[1] = { ...a.hosts[1], role: "manager" };
         a.hosts[0] = { ...a.hosts[0], role: "manager" };
         expect(messageOf(() => planSwarmOverlayNetwork("ovl", a))).toContain('hosts[1].role is "manager", making 2 managers (hosts[0], hosts[1])');
+    });
+});
+
+describe("docker_gwbridge's subnet", () => {
+    test("validated by path: a network address, off the overlay and the hosts' own addresses", () => {
+        expect(messageOf(() => planSwarmOverlayNetwork("ovl", args({ gwbridgeSubnet: "10.33.0.1/24" })))).toContain('gwbridgeSubnet "10.33.0.1/24" has host bits set; use 10.33.0.0/24');
+        expect(messageOf(() => planSwarmOverlayNetwork("ovl", args({ gwbridgeSubnet: "10.30.0.0/16" })))).toContain(
+            "gwbridgeSubnet 10.30.0.0/16 overlaps subnet 10.30.0.0/24; docker_gwbridge and the overlay need ranges of their own",
+        );
+        expect(messageOf(() => planSwarmOverlayNetwork("ovl", args({ gwbridgeSubnet: "10.9.0.0/24" })))).toContain(
+            "gwbridgeSubnet 10.9.0.0/24 holds hosts[2].address 10.9.0.5; choose a range off the hosts' own network",
+        );
+    });
+
+    test("every member's init or join carries it; leaving needs no subnet", () => {
+        const a = args({ gwbridgeSubnet: "10.33.0.0/24" });
+        const plan = planSwarmOverlayNetwork("ovl", a);
+        const steps = swarmSteps("ovl", plan, a.hosts.map((m) => ({ hostName: m.host.name, address: m.address })));
+        const joins = steps.filter((st) => st.script === "swarm" && !st.name.includes("-peer-"));
+        expect(joins.map((st) => st.name)).toEqual(["ovl-h1-swarm", "ovl-h2-swarm", "ovl-h3-swarm"]);
+        for (const st of joins) {
+            expect(st.create("SWMTKN-1-x").join(" ")).toContain("--gwbridge-subnet 10.33.0.0/24");
+            expect(st.delete.join(" ")).not.toContain("gwbridge");
+        }
+    });
+
+    test("in a stack, it must not overlap what else is declared on a member host (a routed peer's bip here)", () => {
+        const m = messageOf(() =>
+            planTopology({
+                hosts: [
+                    { name: "h1", ssh: { address: "192.168.100.200" } },
+                    { name: "h2", ssh: { address: "192.168.100.201" } },
+                ],
+                routedPairs: [{ name: "rp", hostA: { host: "h1", lanAddress: "192.168.100.200/24", bip: "172.18.1.1/24" }, hostB: { host: "h2", lanAddress: "192.168.100.201/24", bip: "172.18.2.1/24" } }],
+                swarms: [{ name: "ovl", subnet: "10.30.0.0/24", gwbridgeSubnet: "172.18.0.0/16", hosts: [{ host: "h1", address: "192.168.100.200" }, { host: "h2", address: "192.168.100.201" }] }],
+            }),
+        );
+        expect(m).toContain('swarms[0].gwbridgeSubnet "172.18.0.0/16" overlaps');
+        expect(m).toContain("on host h1; give each network its own range");
+    });
+
+    test("left out on a host this stack routes to other hosts' containers inside Docker's default pools: refused, since Docker would not look at the routes", () => {
+        const spec = (gwbridgeSubnet?: string, bip2 = "172.18.2.1/24") => ({
+            hosts: [
+                { name: "h1", ssh: { address: "192.168.100.200" } },
+                { name: "h2", ssh: { address: "192.168.100.201" } },
+            ],
+            routedPairs: [{ name: "rp", hostA: { host: "h1", lanAddress: "192.168.100.200/24", bip: "172.18.1.1/24" }, hostB: { host: "h2", lanAddress: "192.168.100.201/24", bip: bip2 } }],
+            swarms: [{ name: "ovl", subnet: "10.30.0.0/24", gwbridgeSubnet, hosts: [{ host: "h1", address: "192.168.100.200" }, { host: "h2", address: "192.168.100.201" }] }],
+        });
+        const m = messageOf(() => planTopology(spec()));
+        expect(m).toContain(
+            'swarms[0].gwbridgeSubnet is not given, and host h1 (routedPairs[0].hostB.bip (routed to h1)) routes 172.18.2.0/24, inside Docker\'s default address pools (172.17.0.0/16 to 172.31.0.0/16, 192.168.0.0/16), from which Docker picks docker_gwbridge\'s subnet without looking at the host\'s routes; give gwbridgeSubnet a range free on every member host, e.g. "10.33.0.0/24"',
+        );
+        expect(m).toContain("host h2 (routedPairs[0].hostA.bip (routed to h2)) routes 172.18.1.0/24");
+        // Declared, or routes outside the pools: accepted.
+        expect(() => planTopology(spec("10.33.0.0/24"))).not.toThrow();
+        expect(() => planTopology({ ...spec(), routedPairs: [{ ...spec().routedPairs[0], hostA: { ...spec().routedPairs[0].hostA, bip: "10.41.1.1/24" }, hostB: { ...spec().routedPairs[0].hostB, bip: "10.41.2.1/24" } }] })).not.toThrow();
     });
 });

@@ -3,7 +3,7 @@
 #
 # Usage:
 #   sh swarm.sh create|delete|check --role manager|worker|peer [--advertise ADDR]
-#       [--join ADDR] [--token TOKEN] [--encrypted yes|no] [--timeout SECONDS]
+#       [--join ADDR] [--token TOKEN] [--encrypted yes|no] [--gwbridge-subnet CIDR] [--timeout SECONDS]
 #       [--state-dir DIR] [--lock FILE] [--lock-wait SECONDS]
 #   Options also accept the --opt=VALUE form.
 #
@@ -24,6 +24,13 @@
 #                   rfc4106(gcm(aes)), tried in a private network namespace, `unshare -n`),
 #                   and refuses, changing nothing, when it cannot: Docker would create the
 #                   network anyway and drop its traffic without a word
+#   --gwbridge-subnet CIDR  the subnet of the docker_gwbridge network the init or join makes (it
+#                   carries containers' traffic off the overlay, NATed), instead of the /16 Docker
+#                   would pick from its default pools: create makes docker_gwbridge first with
+#                   that subnet (the options Docker gives it: bridge name docker_gwbridge, no icc,
+#                   masquerade) and removes it again when the init or join fails; one there
+#                   already with another subnet is an error (the subnet is fixed while the host is
+#                   in the swarm: remove the host from the swarm, then add it back)
 #   --timeout SECONDS  bound of each docker swarm call and of the wait (default 60)
 #   --state-dir DIR default /var/lib/dockernet;  --lock FILE default /run/lock/dockernet.lock
 #
@@ -45,7 +52,7 @@ umask 022
 # shellcheck source=lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
 
-USAGE='usage: swarm.sh create|delete|check --role manager|worker|peer [--advertise ADDR] [--join ADDR] [--token TOKEN] [--encrypted yes|no] [--timeout SECONDS] [--state-dir DIR] [--lock FILE] [--lock-wait SECONDS]'
+USAGE='usage: swarm.sh create|delete|check --role manager|worker|peer [--advertise ADDR] [--join ADDR] [--token TOKEN] [--encrypted yes|no] [--gwbridge-subnet CIDR] [--timeout SECONDS] [--state-dir DIR] [--lock FILE] [--lock-wait SECONDS]'
 
 ROLE=
 ADVERTISE=
@@ -53,13 +60,14 @@ JOIN=
 TOKEN=
 TIMEOUT=60
 ENCRYPTED=no
+GWSUB=
 
 # ---------------------------------------------------------------- arguments
 dn_take_action "$@"
 shift
 while [ $# -gt 0 ]; do
 	case $1 in
-	--*=* | --role | --advertise | --join | --token | --encrypted | --timeout | --state-dir | --lock | --lock-wait)
+	--*=* | --role | --advertise | --join | --token | --encrypted | --gwbridge-subnet | --timeout | --state-dir | --lock | --lock-wait)
 		dn_option_value "$@"
 		shift "$DN_SHIFT"
 		;;
@@ -86,6 +94,7 @@ while [ $# -gt 0 ]; do
 	--encrypted)
 		case $val in yes | no) ENCRYPTED=$val ;; *) dn_bad --encrypted "$val" "expected yes or no" ;; esac
 		;;
+	--gwbridge-subnet) dn_check_cidr --gwbridge-subnet "$val" net && GWSUB=$val ;;
 	--timeout) dn_check_seconds --timeout "$val" && TIMEOUT=$val ;;
 	*) dn_common_option "$opt" "$val" || dn_bad option "$opt" "unknown option; $USAGE" ;;
 	esac
@@ -139,6 +148,15 @@ bounded() {
 }
 
 gwbridge_exists() { docker network inspect docker_gwbridge >/dev/null 2>&1 9>&-; }
+# gwbridge_subnet: docker_gwbridge's subnet(s), space-separated.
+gwbridge_subnet() { docker network inspect docker_gwbridge --format '{{range .IPAM.Config}}{{.Subnet}} {{end}}' 9>&- 2>/dev/null | sed 's/ *$//'; }
+# gwbridge_differs: the declared --gwbridge-subnet (if any) is not docker_gwbridge's: says why.
+gwbridge_differs() {
+	[ -n "$GWSUB" ] && gwbridge_exists || return 1
+	have=$(gwbridge_subnet)
+	[ "$have" != "$GWSUB" ] || return 1
+	echo "docker_gwbridge has subnet ${have:-(none)}, declared $GWSUB"
+}
 
 write_record() {
 	mkdir -p -- "$DN_STATE_DIR" || return 1
@@ -162,6 +180,10 @@ do_check() {
 		echo "differs: the host is $STATE in the swarm as node ${NODE_ID:-(none)}; dockernet made node $want"
 		return 1
 	fi
+	if why=$(gwbridge_differs); then
+		echo "differs: $why"
+		return 1
+	fi
 	echo ok
 }
 
@@ -177,6 +199,12 @@ can_encrypt() {
 	dn_die 3 "this host's kernel ($(uname -r)) cannot carry an encrypted overlay: adding an ESP state with rfc4106(gcm(aes)) fails ($(tr '\n' ' ' <"$DN_TMP/xfrm" | head -c 200)); Docker would create the network and drop its traffic silently. Use encrypted: false, or a kernel with ESP (CONFIG_INET_ESP) and GCM (CONFIG_CRYPTO_GCM)"
 }
 
+# drop_made_gwbridge: a failed init or join takes away the docker_gwbridge this create made.
+drop_made_gwbridge() {
+	[ -n "$made_gw" ] || return 0
+	timeout "$TIMEOUT" docker network rm docker_gwbridge >/dev/null 2>&1 9>&- || dn_warn "could not remove the docker_gwbridge network this create made"
+}
+
 do_create() {
 	[ "$ROLE" != peer ] || return 0
 	[ "$ENCRYPTED" = no ] || can_encrypt
@@ -184,6 +212,9 @@ do_create() {
 	state=$STATE node=$NODE_ID
 	if [ "$state" != inactive ]; then
 		if [ -f "$REC" ] && [ "$(jq -r '.nodeId' "$REC")" = "$node" ] && [ "$(jq -r '.role' "$REC")" = "$ROLE" ] && [ "$state" = active ]; then
+			if why=$(gwbridge_differs); then
+				dn_die 3 "$why; its subnet is fixed while the host is in the swarm: remove the host from the swarm, then add it back"
+			fi
 			return 0
 		fi
 		if [ -f "$REC" ] && [ "$(jq -r '.nodeId' "$REC")" = "$node" ]; then
@@ -192,9 +223,24 @@ do_create() {
 		dn_die 3 "this host is already in a swarm (state $state, node ${node:-?}) that dockernet did not make here; dockernet does not take a swarm over: leave it first (docker swarm leave), or remove this host from the declaration"
 	fi
 	if gwbridge_exists; then gw=false; else gw=true; fi
+	made_gw=
+	if [ -n "$GWSUB" ]; then
+		if [ "$gw" = false ]; then
+			if why=$(gwbridge_differs); then
+				dn_die 3 "$why; it is not in use by a swarm here: remove it (docker network rm docker_gwbridge) or declare its subnet"
+			fi
+		else
+			bounded "docker network create docker_gwbridge --subnet $GWSUB" docker network create --subnet "$GWSUB" \
+				--opt com.docker.network.bridge.name=docker_gwbridge --opt com.docker.network.bridge.enable_icc=false \
+				--opt com.docker.network.bridge.enable_ip_masquerade=true docker_gwbridge || dn_die 3 "$B_ERR"
+			made_gw=1
+		fi
+	fi
 	if [ -z "$JOIN" ]; then
-		bounded "docker swarm init --advertise-addr $ADVERTISE" docker swarm init --advertise-addr "$ADVERTISE" --listen-addr "$ADVERTISE:2377" ||
+		if ! bounded "docker swarm init --advertise-addr $ADVERTISE" docker swarm init --advertise-addr "$ADVERTISE" --listen-addr "$ADVERTISE:2377"; then
+			drop_made_gwbridge
 			dn_die 3 "$B_ERR"
+		fi
 	else
 		errs=
 		for m in $JOIN; do
@@ -209,12 +255,16 @@ do_create() {
 				timeout "$TIMEOUT" docker swarm leave --force >/dev/null 2>&1 9>&- || true
 			fi
 		done
-		[ -z "$errs" ] || dn_die 3 "$errs; this host was left out of the swarm"
+		if [ -n "$errs" ]; then
+			drop_made_gwbridge
+			dn_die 3 "$errs; this host was left out of the swarm"
+		fi
 	fi
 	DN_CHANGED=1
 	state_words
 	if ! write_record "$NODE_ID" "$gw"; then
 		timeout "$TIMEOUT" docker swarm leave --force >/dev/null 2>&1 9>&- || true
+		drop_made_gwbridge
 		dn_die 3 "cannot write $REC; left the swarm again"
 	fi
 	dn_say "$ROLE of the swarm as node $NODE_ID (advertising $ADVERTISE)"
