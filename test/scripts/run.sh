@@ -1381,6 +1381,9 @@ suite_swarm_shell() {
 	expect "  again: unchanged" 0 unchanged
 	sw check --role manager --advertise 10.9.0.1
 	expect "  check" 0 ok
+	sw create --role manager --advertise 10.9.0.1 --join 10.9.0.2:2377 --token SWMTKN-1-mgrabc
+	expect "  the swarm's maker now declared to join as another manager: refused" 3
+	err_has "    says why" "this host made the swarm (its first manager); it cannot join it in place as another manager"
 	sw create --role worker --advertise 10.9.0.1 --join 10.9.0.2 --token SWMTKN-1-abc
 	expect "  the same node as a worker: refused" 3
 	echo ready >"$W/peer"
@@ -1437,6 +1440,9 @@ suite_swarm_shell() {
 	t "  record: a manager that joined" jq -e '.role == "manager" and .joined == "10.9.0.1"' "$W/st/swarm.json"
 	sw create --role manager --advertise 10.9.0.8 --join 10.9.0.1:2377 --token SWMTKN-1-mgrabc
 	expect "  again: unchanged" 0 unchanged
+	sw create --role manager --advertise 10.9.0.8
+	expect "  now declared the first manager (no --join): refused, not ignored" 3
+	err_has "    says why" "this host joined the swarm as a manager; it cannot become the manager that made it in place"
 	: >"$W/calls"
 	sw delete --role manager --advertise 10.9.0.8 --join 10.9.0.1:2377
 	expect "  delete" 0 changed

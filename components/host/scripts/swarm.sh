@@ -212,6 +212,12 @@ do_create() {
 	state=$STATE node=$NODE_ID
 	if [ "$state" != inactive ]; then
 		if [ -f "$REC" ] && [ "$(jq -r '.nodeId' "$REC")" = "$node" ] && [ "$(jq -r '.role' "$REC")" = "$ROLE" ] && [ "$state" = active ]; then
+			if [ "$ROLE" = manager ] && [ -z "$(jq -r '.joined' "$REC")" ] && [ -n "$JOIN" ]; then
+				dn_die 3 "this host made the swarm (its first manager); it cannot join it in place as another manager: keep it first among the managers, or remove the whole swarm and declare it anew"
+			fi
+			if [ "$ROLE" = manager ] && [ -n "$(jq -r '.joined' "$REC")" ] && [ -z "$JOIN" ]; then
+				dn_die 3 "this host joined the swarm as a manager; it cannot become the manager that made it in place: keep the first manager first, or remove the whole swarm and declare it anew"
+			fi
 			if why=$(gwbridge_differs); then
 				dn_die 3 "$why; its subnet is fixed while the host is in the swarm: remove the host from the swarm, then add it back"
 			fi
