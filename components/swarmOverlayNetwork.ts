@@ -54,10 +54,10 @@ export interface SwarmOverlayNetworkArgs {
     /**
      * Open the ports Swarm needs between the members in each member's INPUT, through a chain of
      * dockernet's own (firewall.sh, jumped to from the top of INPUT), accepting only from the other
-     * members' addresses: 2377/tcp on managers, 7946/tcp+udp and 4789/udp everywhere, ESP when
-     * encrypted. On a host whose INPUT accepts everything they change nothing; on one that filters
-     * (a DROP policy, ufw) they are what lets the swarm form. Removed with the member. Defaults to
-     * true; false leaves INPUT to you.
+     * members' addresses: 2377/tcp, 7946/tcp+udp and 4789/udp (encrypted: ESP, and 4789/udp only
+     * as it comes out of IPsec). On a host whose INPUT accepts everything they change nothing; on
+     * one that filters with iptables (a DROP policy, ufw) they are what lets the swarm form.
+     * Removed with the member. Defaults to true; false leaves INPUT to you.
      */
     openPorts?: boolean;
     /**
@@ -252,17 +252,23 @@ export function swarmArgs(
     ];
 }
 
-/** firewall.sh's rules on member `i`: what Swarm needs from each other member, by its address. */
-export function swarmPortRules(plan: Pick<SwarmPlan, "roles" | "encrypted">, addresses: string[], i: number): string[] {
+/**
+ * firewall.sh's rules on member `i`: what Swarm needs from each other member, by its address.
+ * 2377/tcp on every member, managers or not: the rules then never depend on a role, so a refused
+ * role change (swarm.sh refuses one in place) cannot have cut a manager's Raft port first; nothing
+ * listens there on a worker. Encrypted, VXLAN is accepted only as it comes out of IPsec, next to
+ * ESP itself: Docker drops cleartext VXLAN of an encrypted overlay, and an ACCEPT of plain
+ * 4789/udp placed above that drop would let it through.
+ */
+export function swarmPortRules(plan: Pick<SwarmPlan, "encrypted">, addresses: string[], i: number): string[] {
     return addresses.flatMap((a, j) =>
         j === i
             ? []
             : [
-                  ...(plan.roles[i] === "manager" ? [inputRule("tcp", "2377", a)] : []),
+                  inputRule("tcp", "2377", a),
                   inputRule("tcp", "7946", a),
                   inputRule("udp", "7946", a),
-                  inputRule("udp", "4789", a),
-                  ...(plan.encrypted ? [inputRule("esp", "-", a)] : []),
+                  ...(plan.encrypted ? [inputRule("esp", "-", a), inputRule("udp-ipsec", "4789", a)] : [inputRule("udp", "4789", a)]),
               ],
     );
 }
@@ -375,10 +381,17 @@ export class SwarmOverlayNetwork extends pulumi.ComponentResource {
                 return;
             }
             if (!plan.gwbridgeSubnet) {
+                // Before a join (no docker_gwbridge yet): any route in Docker's pools could end up
+                // under the /16 Docker picks. After it: only a route docker_gwbridge overlaps.
+                const gw = parseCidr(o.gwbridge ?? "");
                 for (const r of o.routes ?? []) {
+                    const dest = parseCidr(r.split(" ")[0] ?? "");
+                    if (gw.ok && !(dest.ok && overlaps(dest.value, gw.value))) {
+                        continue;
+                    }
                     const problem = gwbridgePoolProblem(r.split(" ")[0] ?? "", `hosts[${i}] (${m.host.name})`);
                     if (problem) {
-                        problems.add("gwbridgeSubnet", problem);
+                        problems.add("gwbridgeSubnet", gw.ok ? `${problem} (docker_gwbridge there has ${o.gwbridge})` : problem);
                     }
                 }
             }

@@ -26,7 +26,10 @@ export function firewallArgs(action: "create" | "delete" | "check", chain: strin
     return [action, "--chain", chain, ...rules];
 }
 
-/** `input,<proto>,<port>,<src>`: traffic to the host itself (a chain jumped to from INPUT); port `-` means any. */
-export function inputRule(proto: "tcp" | "udp" | "esp", port: string, src: string): string {
+/**
+ * `input,<proto>,<port>,<src>`: traffic to the host itself (a chain jumped to from INPUT); port `-`
+ * means any; `udp-ipsec` matches only what arrived inside IPsec.
+ */
+export function inputRule(proto: "tcp" | "udp" | "udp-ipsec" | "esp", port: string, src: string): string {
     return `input,${proto},${port},${src}`;
 }

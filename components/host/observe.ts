@@ -49,6 +49,8 @@ export interface HostObservation {
     routes?: string[];
     /** ACCEPT rules in filter FORWARD and DOCKER-USER, as `iptables -S` prints them. */
     acceptRules?: string[];
+    /** The subnet of Docker's docker_gwbridge network, when it exists (a swarm member's). */
+    gwbridge?: string;
 }
 
 /** A container as `docker inspect` shows it: what adoption compares with a declaration. */
@@ -97,6 +99,8 @@ ip -4 -o route show table main 2>/dev/null | grep -v ' proto kernel' | sed 's/^/
 for c in FORWARD DOCKER-USER; do iptables -w -S "$c" 2>/dev/null | grep -e '-j ACCEPT' | sed 's/^/rule /'; done
 if command -v docker >/dev/null 2>&1; then
 	ids=$(docker ps -aq --no-trunc 2>/dev/null)
+	gw=$(docker network inspect docker_gwbridge --format '{{range .IPAM.Config}}{{.Subnet}} {{end}}' 2>/dev/null)
+	[ -z "$gw" ] || echo "gwbridge $gw"
 	[ -z "$ids" ] || docker inspect --format 'ctr	{{.Name}}	{{.Id}}	{{.Config.Image}}	{{.HostConfig.NetworkMode}}	{{.HostConfig.RestartPolicy.Name}}	{{.State.Running}}	{{json .Config.Cmd}}	{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}	{{index .Config.Labels "dockernet.component"}}' $ids 2>/dev/null
 fi
 echo end
@@ -138,6 +142,8 @@ export function parseObservation(stdout: string, at: string): HostObservation {
             o.bipAdopted = name ?? "";
         } else if (kind === "docker0") {
             o.docker0 = name ?? "";
+        } else if (kind === "gwbridge") {
+            o.gwbridge = name ?? "";
         } else if (kind === "rec" && name) {
             o.records.set(name, rest[0] === "0" ? [] : rest[0] === "1" ? [] : [`check exited ${rest[0]}`]);
         } else if (kind === "differs" && name) {

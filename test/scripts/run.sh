@@ -1021,7 +1021,7 @@ EOF
 	fw delete --chain DN-NAT >/dev/null
 
 	# --- input rules: a chain jumped to from INPUT (traffic to the host), for hosts that filter it
-	local RI=(input,tcp,2377,192.168.100.201 input,udp,4789,192.168.100.201 input,esp,-,192.168.100.0/24 input,tcp,-,-)
+	local RI=(input,tcp,2377,192.168.100.201 input,udp,4789,192.168.100.201 input,esp,-,192.168.100.0/24 input,udp-ipsec,4789,192.168.100.202 input,tcp,-,-)
 	ipt -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
 	ipt -A INPUT -p tcp --dport 22 -j ACCEPT
 	ipt -P INPUT DROP
@@ -1033,6 +1033,7 @@ EOF
 -A DN-IN1 -s 192.168.100.201/32 -p tcp -m tcp --dport 2377 -m comment --comment "dockernet:DN-IN1" -j ACCEPT
 -A DN-IN1 -s 192.168.100.201/32 -p udp -m udp --dport 4789 -m comment --comment "dockernet:DN-IN1" -j ACCEPT
 -A DN-IN1 -s 192.168.100.0/24 -p esp -m comment --comment "dockernet:DN-IN1" -j ACCEPT
+-A DN-IN1 -s 192.168.100.202/32 -p udp -m policy --dir in --pol ipsec -m udp --dport 4789 -m comment --comment "dockernet:DN-IN1" -j ACCEPT
 -A DN-IN1 -p tcp -m comment --comment "dockernet:DN-IN1" -j ACCEPT'
 	t "  no jump from DOCKER-USER, FORWARD untouched" test -z "$(ipt -S DOCKER-USER | grep DN-IN1)$(ipt -S FORWARD | grep DN-IN1)"
 	t "  the policy stays DROP" test "$(ipt -S INPUT | head -n 1)" = "-P INPUT DROP"
@@ -1056,7 +1057,7 @@ EOF
 	fw create --chain DN-IN2 accept,eth0,-,-,- input,udp,7946,-
 	expect "  accept and input rules in one chain: refused" 2
 	err_has "    says why" "a chain holds accept rules (forwarded traffic) or input rules (traffic to the host), not both"
-	for a in input,icmp,-,- input,tcp,0,- input,tcp,65536,- input,tcp,022,- input,esp,50,- input,udp,,- input,tcp,1 "input,tcp,1;x,-"; do
+	for a in input,icmp,-,- input,tcp,0,- input,tcp,65536,- input,tcp,022,- input,esp,50,- input,udp,,- input,tcp,1 "input,tcp,1;x,-" input,esp-ipsec,-,- input,tcp-ipsec,1,-; do
 		fw create --chain DN-IN2 "$a"
 		expect "  input rule '$a' rejected" 2
 	done
@@ -1440,6 +1441,13 @@ suite_swarm_shell() {
 	t "  record: a manager that joined" jq -e '.role == "manager" and .joined == "10.9.0.1"' "$W/st/swarm.json"
 	sw create --role manager --advertise 10.9.0.8 --join 10.9.0.1:2377 --token SWMTKN-1-mgrabc
 	expect "  again: unchanged" 0 unchanged
+	echo false >"$W/control"
+	sw check --role manager --advertise 10.9.0.8 --join 10.9.0.1:2377
+	expect "  demoted by hand: check differs" 1
+	out_has "    says so" "no longer manages the swarm (demoted?); dockernet made it a manager"
+	sw create --role manager --advertise 10.9.0.8 --join 10.9.0.1:2377 --token SWMTKN-1-mgrabc
+	expect "    and create refuses, not unchanged" 3
+	echo true >"$W/control"
 	sw create --role manager --advertise 10.9.0.8
 	expect "  now declared the first manager (no --join): refused, not ignored" 3
 	err_has "    says why" "this host joined the swarm as a manager; it cannot become the manager that made it in place"

@@ -18,8 +18,10 @@
 #         (traffic to the host itself, e.g. the ports Docker Swarm needs):
 #         -A NAME [-s SRC] -p PROTO [-m PROTO --dport PORT] -m comment
 #            --comment "dockernet:NAME" -j ACCEPT
-#         PROTO is tcp, udp or esp; PORT 1-65535 (tcp, udp) or - (any; esp
-#         has no ports).  A chain holds accept rules or input rules, not both;
+#         PROTO is tcp, udp, udp-ipsec or esp; PORT 1-65535 (tcp, udp) or -
+#         (any; esp has no ports).  udp-ipsec matches only what arrived
+#         inside IPsec (-m policy --dir in --pol ipsec): the decrypted VXLAN
+#         of an encrypted overlay, never its cleartext look-alike.  A chain holds accept rules or input rules, not both;
 #         delete needs the same kind of rules as create, to find the jump.
 #     nat-return,<src-cidr>,<dst-cidr>
 #         nat table, chain NAME, jumped to from the top of POSTROUTING, so
@@ -140,7 +142,7 @@ printf '%s' "$RULES" >"$DN_TMP/rules"
 while IFS= read -r rule; do
 	kind=${rule%%,*}
 	fields=${rule#*,}
-	[ "$kind" != "$rule" ] || dn_bad '<rule>' "$rule" "expected accept,<in-if>,<out-if>,<src-cidr>,<dst-cidr> or nat-return,<src-cidr>,<dst-cidr>"
+	[ "$kind" != "$rule" ] || dn_bad '<rule>' "$rule" "expected accept,<in-if>,<out-if>,<src-cidr>,<dst-cidr>, input,<proto>,<port>,<src-cidr> or nat-return,<src-cidr>,<dst-cidr>"
 	n=$(printf '%s\n' "$fields" | awk -F, '{ print NF }')
 	case $kind in
 	accept)
@@ -175,19 +177,21 @@ while IFS= read -r rule; do
 		line="-A $CHAIN"
 		[ -z "$src" ] || line="$line -s $src"
 		case $proto in
-		tcp | udp)
-			line="$line -p $proto"
+		tcp | udp | udp-ipsec)
+			p=${proto%-ipsec}
+			line="$line -p $p"
+			[ "$proto" = "$p" ] || line="$line -m policy --dir in --pol ipsec"
 			if [ "$port" != - ]; then
 				case $port in '' | *[!0-9]* | 0*) dn_bad '<port>' "$port" "expected a port 1-65535 or -" ;; esac
 				if [ "${#port}" -gt 5 ] || [ "$port" -gt 65535 ]; then dn_bad '<port>' "$port" "expected a port 1-65535 or -"; fi
-				line="$line -m $proto --dport $port"
+				line="$line -m $p --dport $port"
 			fi
 			;;
 		esp)
 			[ "$port" = - ] || dn_bad '<port>' "$port" "esp has no ports; give -"
 			line="$line -p esp"
 			;;
-		*) dn_bad '<proto>' "$proto" "expected tcp, udp or esp" ;;
+		*) dn_bad '<proto>' "$proto" "expected tcp, udp, udp-ipsec or esp" ;;
 		esac
 		echo "$line -m comment --comment \"$COMMENT\" -j ACCEPT" >>"$DN_TMP/filter.want"
 		;;

@@ -3,7 +3,7 @@
 #
 # Usage:
 #   sh swarm.sh create|delete|check --role manager|worker|peer [--advertise ADDR]
-#       [--join ADDR] [--token TOKEN] [--encrypted yes|no] [--gwbridge-subnet CIDR] [--timeout SECONDS]
+#       [--join ADDR[,ADDR...]] [--token TOKEN] [--encrypted yes|no] [--gwbridge-subnet CIDR] [--timeout SECONDS]
 #       [--state-dir DIR] [--lock FILE] [--lock-wait SECONDS]
 #   Options also accept the --opt=VALUE form.
 #
@@ -43,7 +43,8 @@
 #   node: `docker swarm leave` (a manager that joined is demoted first; the manager that made
 #   the swarm leaves with `--force`, last), then docker_gwbridge is removed
 #   when the join made it and nothing uses it, so the host is as before (routes, iptables).
-# check: ok iff the host is the recorded node and active in the swarm (peer: always ok).
+# check: ok iff the host is the recorded node, active in the swarm, managing iff its role is manager,
+#   and docker_gwbridge has the declared --gwbridge-subnet (peer: always ok).
 # A membership survives reboots and Docker restarts by itself (Docker keeps it).
 set -eu
 DN_SCRIPT=swarm.sh
@@ -52,7 +53,7 @@ umask 022
 # shellcheck source=lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
 
-USAGE='usage: swarm.sh create|delete|check --role manager|worker|peer [--advertise ADDR] [--join ADDR] [--token TOKEN] [--encrypted yes|no] [--gwbridge-subnet CIDR] [--timeout SECONDS] [--state-dir DIR] [--lock FILE] [--lock-wait SECONDS]'
+USAGE='usage: swarm.sh create|delete|check --role manager|worker|peer [--advertise ADDR] [--join ADDR[,ADDR...]] [--token TOKEN] [--encrypted yes|no] [--gwbridge-subnet CIDR] [--timeout SECONDS] [--state-dir DIR] [--lock FILE] [--lock-wait SECONDS]'
 
 ROLE=
 ADVERTISE=
@@ -138,8 +139,9 @@ bounded() {
 	shift
 	if timeout "$TIMEOUT" "$@" 9>&- >"$DN_TMP/out" 2>"$DN_TMP/err"; then
 		return 0
+	else
+		b_rc=$?
 	fi
-	b_rc=$?
 	if [ "$b_rc" = 124 ]; then
 		printf '%s\n' "no answer within $TIMEOUT s" >>"$DN_TMP/err"
 	fi
@@ -180,11 +182,27 @@ do_check() {
 		echo "differs: the host is $STATE in the swarm as node ${NODE_ID:-(none)}; dockernet made node $want"
 		return 1
 	fi
+	if why=$(control_differs); then
+		echo "differs: $why"
+		return 1
+	fi
 	if why=$(gwbridge_differs); then
 		echo "differs: $why"
 		return 1
 	fi
 	echo ok
+}
+
+# control_differs: the node no longer has the role dockernet gave it (demoted or promoted by hand,
+# or a removal stopped half way): says how.
+control_differs() {
+	if [ "$ROLE" = manager ] && [ "$CONTROL" != true ]; then
+		echo "node $NODE_ID no longer manages the swarm (demoted?); dockernet made it a manager"
+	elif [ "$ROLE" = worker ] && [ "$CONTROL" = true ]; then
+		echo "node $NODE_ID manages the swarm (promoted?); dockernet made it a worker"
+	else
+		return 1
+	fi
 }
 
 # can_encrypt: can this kernel hold the ESP state Docker's encrypted overlay makes? Tried where
@@ -217,6 +235,9 @@ do_create() {
 			fi
 			if [ "$ROLE" = manager ] && [ -n "$(jq -r '.joined' "$REC")" ] && [ -z "$JOIN" ]; then
 				dn_die 3 "this host joined the swarm as a manager; it cannot become the manager that made it in place: keep the first manager first, or remove the whole swarm and declare it anew"
+			fi
+			if why=$(control_differs); then
+				dn_die 3 "$why; remove the host from the swarm, then add it back (or give it its role again by hand)"
 			fi
 			if why=$(gwbridge_differs); then
 				dn_die 3 "$why; its subnet is fixed while the host is in the swarm: remove the host from the swarm, then add it back"
@@ -256,8 +277,7 @@ do_create() {
 			fi
 			errs="$errs${errs:+; }$B_ERR"
 			# A join cut short can leave the node half in (pending): take it out again.
-			state_words
-			if [ "$STATE" != inactive ]; then
+			if [ "$(swarm_state | cut -d ' ' -f 1)" != inactive ]; then
 				timeout "$TIMEOUT" docker swarm leave --force >/dev/null 2>&1 9>&- || true
 			fi
 		done
@@ -267,10 +287,17 @@ do_create() {
 		fi
 	fi
 	DN_CHANGED=1
-	state_words
-	if ! write_record "$NODE_ID" "$gw"; then
+	NODE_ID=$(swarm_state | cut -d ' ' -f 2)
+	if [ -z "$NODE_ID" ] || ! write_record "$NODE_ID" "$gw"; then
+		# Undo the init or join: a manager that joined steps down first, so the others keep their quorum.
+		if [ "$ROLE" = manager ] && [ -n "$JOIN" ] && [ -n "$NODE_ID" ]; then
+			timeout "$TIMEOUT" docker node demote "$NODE_ID" >/dev/null 2>&1 9>&- || true
+		fi
 		timeout "$TIMEOUT" docker swarm leave --force >/dev/null 2>&1 9>&- || true
 		drop_made_gwbridge
+		if [ -z "$NODE_ID" ]; then
+			dn_die 3 "Docker did not tell this host's node id after the ${JOIN:+join}${JOIN:-init} ($(head -c 300 "$DN_TMP/info.err")); left the swarm again"
+		fi
 		dn_die 3 "cannot write $REC; left the swarm again"
 	fi
 	dn_say "$ROLE of the swarm as node $NODE_ID (advertising $ADVERTISE)"
