@@ -22,3 +22,19 @@ export function planFor<T>(component: pulumi.Resource, args: object, plan: () =>
         throw e instanceof ValidationError ? new pulumi.ResourceError(e.message, component) : e;
     }
 }
+
+const noMonitor = {};
+
+/**
+ * A map that lives for one program run: keyed by the resource monitor, a new one per run (and per
+ * run under mocks), so what one run registers never leaks into the next.
+ */
+export function perProgramRun<V>(store: WeakMap<object, Map<string, V>>): Map<string, V> {
+    const key = (pulumi.runtime.getMonitor() as object | undefined) ?? noMonitor;
+    let m = store.get(key);
+    if (!m) {
+        m = new Map();
+        store.set(key, m);
+    }
+    return m;
+}

@@ -6,7 +6,7 @@
 // reach each other by name through Docker's DNS.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { planFor } from "./component";
+import { perProgramRun, planFor } from "./component";
 import { addressOn, container, images } from "./containers";
 import { chainName, firewallArgs, inputRule } from "./host/firewall";
 import { checkDistinctHosts, dockerProvider, HostArgs, hostCommand, hostEndpoint, hostScript, registeredArgs, validateHost } from "./host/host";
@@ -220,18 +220,10 @@ export function gwbridgePoolProblem(route: string, where: string): string | unde
     return `is not given, and ${where} routes ${route}, inside Docker's default address pools (172.17.0.0/16 to 172.31.0.0/16, 192.168.0.0/16), from which Docker picks docker_gwbridge's subnet without looking at the host's routes; give gwbridgeSubnet a range free on every member host, e.g. "10.33.0.0/24"`;
 }
 
-// The swarm each host is in, per program run (keyed by the resource monitor: a new one per run
-// under mocks): a Docker host is in one swarm at most, and swarm.sh keeps one record per host.
+// The swarm each host is in, per program run: a Docker host is in one swarm at most, and swarm.sh
+// keeps one record per host.
 const swarmOfHost = new WeakMap<object, Map<string, string>>();
-function swarmsByHost(): Map<string, string> {
-    const key = (pulumi.runtime.getMonitor() as object | undefined) ?? swarmOfHost;
-    let m = swarmOfHost.get(key);
-    if (!m) {
-        m = new Map();
-        swarmOfHost.set(key, m);
-    }
-    return m;
-}
+const swarmsByHost = (): Map<string, string> => perProgramRun(swarmOfHost);
 
 /** swarm.sh's arguments for a member. */
 export function swarmArgs(

@@ -4,6 +4,7 @@
 // later claims must agree with it, and removing one claimant never touches a setting another still
 // declares.
 import * as pulumi from "@pulumi/pulumi";
+import { perProgramRun } from "../component";
 import { checkInterfaceCidr, formatCidr } from "../net";
 import { Problems, ValidationError, show } from "../validate";
 import { HostArgs, hostEndpoint, hostScript, registeredArgs, validateHost } from "./host";
@@ -119,19 +120,9 @@ interface Entry {
     first: DockerHostClaim;
 }
 
-// One registry per program run: keyed by the resource monitor (a new one per run under mocks).
+// One registry per program run (perProgramRun).
 const registries = new WeakMap<object, Map<string, Entry>>();
-const noMonitor = {};
-
-function registry(): Map<string, Entry> {
-    const key = (pulumi.runtime.getMonitor() as object | undefined) ?? noMonitor;
-    let r = registries.get(key);
-    if (!r) {
-        r = new Map();
-        registries.set(key, r);
-    }
-    return r;
-}
+const registry = (): Map<string, Entry> => perProgramRun(registries);
 
 /**
  * The DockerHost that owns `host`'s settings in this program, made by the first claim at the top

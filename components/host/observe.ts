@@ -14,6 +14,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { perProgramRun } from "../component";
 import { expandHome } from "../topologySpec";
 import { HostArgs, LocalHostArgs, SshHostArgs, hostEndpoint } from "./host";
 
@@ -160,7 +161,6 @@ export function parseObservation(stdout: string, at: string): HostObservation {
 
 /** Which hosts were looked at in this program run, by endpoint (one registry per run, like DockerHost's). */
 const runs = new WeakMap<object, Map<string, HostObservation>>();
-const runKey = (): object => (pulumi.runtime.getMonitor() as object | undefined) ?? runs;
 
 /**
  * Test hooks: a guard every address is checked with before it is contacted (the live tests confine
@@ -193,11 +193,7 @@ export function observeHosts(hosts: ObservedHost[], keyPath?: string): void {
     if (observationOff()) {
         return;
     }
-    let seen = runs.get(runKey());
-    if (!seen) {
-        seen = new Map();
-        runs.set(runKey(), seen);
-    }
+    const seen = perProgramRun(runs);
     const todo = hosts.filter((h) => !seen.has(endpoint(h)));
     if (todo.length === 0) {
         return;
@@ -236,17 +232,13 @@ export function observeHosts(hosts: ObservedHost[], keyPath?: string): void {
  * stack that looks at its hosts by other means, and for tests).
  */
 export function rememberObservation(host: ObservedHost, o: HostObservation): void {
-    let seen = runs.get(runKey());
-    if (!seen) {
-        seen = new Map();
-        runs.set(runKey(), seen);
-    }
+    const seen = perProgramRun(runs);
     seen.set(endpoint(host), o);
 }
 
 /** The observation of a host in this program run, if it was looked at and answered. */
 export function observationOf(host: ObservedHost): HostObservation | undefined {
-    const o = runs.get(runKey())?.get(endpoint(host));
+    const o = perProgramRun(runs).get(endpoint(host));
     return o?.reachable ? o : undefined;
 }
 
