@@ -7,6 +7,7 @@
 import { ContainerSpec, SwarmMemberArgs, SwarmOverlayNetwork } from "../../components";
 import { Engine } from "../support/engine";
 import { inContainer, onHost, onHostRaw, snapshot, sshHost } from "../support/lab";
+import { nameFailures, networks, swarmState } from "../support/overlay";
 import { record } from "../support/summary";
 
 const IMAGE = "lab/busybox:1";
@@ -15,28 +16,9 @@ const web = (h: string): ContainerSpec => ({ name: `web_${h}`, image: IMAGE, com
 const member = (h: string): SwarmMemberArgs => ({ host: sshHost(h), address: ADDR[h], containers: [web(h)] });
 const program = (hosts: string[]) => () => new SwarmOverlayNetwork("ovl", { hosts: hosts.map(member), subnet: "10.30.0.0/24", gateway: "10.30.0.1" });
 
-/** Every ordered pair of the hosts' containers: ping and HTTP by name; what failed. */
-async function meshFailures(hosts: string[]): Promise<string[]> {
-    const failed: string[] = [];
-    for (const a of hosts) {
-        for (const b of hosts.filter((x) => x !== a)) {
-            const ping = await inContainer(a, `web_${a}`, `ping -c 1 -W 3 web_${b}`);
-            const http = await inContainer(a, `web_${a}`, `timeout 5 wget -q -O - http://web_${b}/`);
-            if (ping.code !== 0) {
-                failed.push(`${a} -> ${b} ping: ${ping.stdout.trim().split("\n")[0]} ${ping.stderr.trim()}`);
-            }
-            if (http.code !== 0 || http.stdout.trim() !== `hello from ${b}`) {
-                failed.push(`${a} -> ${b} http: ${http.stdout.trim()} ${http.stderr.trim()}`);
-            }
-        }
-    }
-    return failed;
-}
 // What a host with a firewall lets in: loopback, replies, SSH; nothing else (policy DROP).
 const FILTER = "iptables -w -A INPUT -i lo -j ACCEPT && iptables -w -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT && iptables -w -A INPUT -p tcp --dport 22 -j ACCEPT && iptables -w -P INPUT DROP";
 const UNFILTER = "iptables -w -P INPUT ACCEPT; iptables -w -D INPUT -p tcp --dport 22 -j ACCEPT; iptables -w -D INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT; iptables -w -D INPUT -i lo -j ACCEPT; true";
-const swarmState = async (h: string) => (await onHost(h, "docker info --format '{{.Swarm.LocalNodeState}}'")).trim();
-const networks = async (h: string) => (await onHost(h, "docker network ls --format '{{.Name}}' | sort")).trim();
 
 describe("SwarmOverlayNetwork on lab hosts h1-h4", () => {
     const engine = new Engine();
@@ -76,7 +58,7 @@ describe("SwarmOverlayNetwork on lab hosts h1-h4", () => {
         expect(result).toBeDefined();
         expect(await onHost("h1", "docker node ls --format '{{.Hostname}} {{.Status}} {{.ManagerStatus}}' | sort")).toBe("h1 Ready Leader\nh2 Ready \nh3 Ready \n");
         expect(await onHost("h2", "docker network inspect ovl --format '{{.Driver}} {{.Scope}} {{(index .IPAM.Config 0).Subnet}} {{(index .IPAM.Config 0).Gateway}} {{.Attachable}}'")).toBe("overlay swarm 10.30.0.0/24 10.30.0.1 true\n");
-        const failed = await meshFailures(["h1", "h2", "h3"]);
+        const failed = await nameFailures(["h1", "h2", "h3"]);
         console.log(`swarm: 6 directions by name, ping and HTTP: ${12 - failed.length} of 12 passed${failed.length ? `; failed: ${failed.join("; ")}` : ""}`);
         expect(failed).toEqual([]);
         await engine.up(program(["h1", "h2", "h3"]));
@@ -110,11 +92,7 @@ describe("SwarmOverlayNetwork on lab hosts h1-h4", () => {
         expect(engine.counts).toMatchObject({ created: 0, replaced: 0, deleted: 0 });
         expect((await onHost("h3", "iptables -w -S INPUT")).split("\n")[1]).toBe(input[1]);
         const t1 = Date.now();
-        let failed = await meshFailures(["h1", "h2", "h3"]);
-        while (failed.length > 0 && Date.now() - t1 < 120000) {
-            await new Promise((r) => setTimeout(r, 2000));
-            failed = await meshFailures(["h1", "h2", "h3"]);
-        }
+        const failed = await nameFailures(["h1", "h2", "h3"], 120000);
         console.log(`swarm: after the up put the jump back, all 6 directions passed ${((Date.now() - t1) / 1000).toFixed(1)} s later${failed.length ? `; still failing: ${failed.join("; ")}` : ""}`);
         expect(failed).toEqual([]);
         record({ faultsSurvived: 1 });
@@ -127,7 +105,7 @@ describe("SwarmOverlayNetwork on lab hosts h1-h4", () => {
         // Each other member's INPUT chain now accepts h4 too; nothing else changed.
         expect(updated).toEqual(["ovl-h1-swarm-ports", "ovl-h2-swarm-ports", "ovl-h3-swarm-ports"]);
         expect(await onHost("h3", "iptables -w -S INPUT | sed -n 2p | awk '{ print $NF }' | xargs iptables -w -S")).toContain("-s 192.168.100.203/32 -p udp -m udp --dport 4789");
-        const failed = await meshFailures(["h1", "h4"]);
+        const failed = await nameFailures(["h1", "h4"]);
         expect(failed).toEqual([]);
         expect(await swarmState("h4")).toBe("active");
     }, 600000);
@@ -141,7 +119,7 @@ describe("SwarmOverlayNetwork on lab hosts h1-h4", () => {
         expect(await swarmState("h3")).toBe("inactive");
         expect(await onHost("h1", "docker node ls --format '{{.Hostname}}' | sort")).toBe("h1\nh2\nh4\n");
         expect({ h3: await snapshot("h3"), networks: await networks("h3") }).toEqual({ h3: before.h3, networks: networksBefore.h3 });
-        expect(await meshFailures(["h1", "h2", "h4"])).toEqual([]);
+        expect(await nameFailures(["h1", "h2", "h4"])).toEqual([]);
     }, 600000);
 
     test("the manager down during a change (a host joining): a bounded, clear failure naming the manager; the re-run converges", async () => {
@@ -165,11 +143,7 @@ describe("SwarmOverlayNetwork on lab hosts h1-h4", () => {
         // After the manager's Docker restart its containers learn the other hosts' names again
         // through the swarm's gossip; the first checks may come before that.
         const t1 = Date.now();
-        let failed = await meshFailures(["h1", "h2", "h3", "h4"]);
-        while (failed.length > 0 && Date.now() - t1 < 120000) {
-            await new Promise((r) => setTimeout(r, 2000));
-            failed = await meshFailures(["h1", "h2", "h3", "h4"]);
-        }
+        const failed = await nameFailures(["h1", "h2", "h3", "h4"], 120000);
         console.log(`swarm: after the manager came back and the re-run, all 12 directions by name passed ${((Date.now() - t1) / 1000).toFixed(1)} s after the re-run ended${failed.length ? `; still failing: ${failed.join("; ")}` : ""}`);
         expect(failed).toEqual([]);
         await engine.up(program(["h1", "h2", "h3", "h4"]));
@@ -210,7 +184,7 @@ describe("SwarmOverlayNetwork on lab hosts h1-h4", () => {
             } else {
                 // A kernel that can: the encrypted overlay carries traffic by name both ways.
                 await second.up(encrypted);
-                expect(await meshFailures(["h1", "h2"])).toEqual([]);
+                expect(await nameFailures(["h1", "h2"])).toEqual([]);
                 expect(await onHost("h1", "ip xfrm state | grep -c '^src' || true")).not.toBe("0\n");
                 console.log(`swarm: encrypted overlay proven on kernel ${kernel}: ping and HTTP by name both ways`);
                 await second.destroy();

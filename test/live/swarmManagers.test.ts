@@ -5,7 +5,8 @@
 // a host that routes into Docker's default pools, the up is refused before anything changes.
 import { ContainerSpec, SwarmMemberArgs, SwarmOverlayNetwork } from "../../components";
 import { Engine } from "../support/engine";
-import { inContainer, onHost, onHostRaw, snapshot, sshHost } from "../support/lab";
+import { onHost, onHostRaw, snapshot, sshHost } from "../support/lab";
+import { nameFailures, networks, swarmState } from "../support/overlay";
 import { record } from "../support/summary";
 
 const IMAGE = "lab/busybox:1";
@@ -22,29 +23,7 @@ const member = (managers: string[]) => (h: string): SwarmMemberArgs => ({
 const program = (hosts: string[], managers: string[]) => () =>
     new SwarmOverlayNetwork("mgrs", { hosts: hosts.map(member(managers)), subnet: "10.32.0.0/24", gwbridgeSubnet: "10.33.0.0/24" });
 
-/** Ping and HTTP by name between each ordered pair; what failed (retried up to `wait` ms: gossip may lag a restart). */
-async function namesFail(hosts: string[], wait = 0): Promise<string[]> {
-    const t0 = Date.now();
-    for (;;) {
-        const failed: string[] = [];
-        for (const a of hosts) {
-            for (const b of hosts.filter((x) => x !== a)) {
-                const ping = await inContainer(a, `web_${a}`, `ping -c 1 -W 3 web_${b}`);
-                const http = await inContainer(a, `web_${a}`, `timeout 5 wget -q -O - http://web_${b}/`);
-                if (ping.code !== 0 || http.code !== 0 || http.stdout.trim() !== `hello from ${b}`) {
-                    failed.push(`${a} -> ${b}: ${ping.stdout.trim().split("\n")[0]} ${http.stderr.trim()}`);
-                }
-            }
-        }
-        if (failed.length === 0 || Date.now() - t0 > wait) {
-            return failed;
-        }
-        await new Promise((r) => setTimeout(r, 2000));
-    }
-}
-const swarmState = async (h: string) => (await onHost(h, "docker info --format '{{.Swarm.LocalNodeState}}'")).trim();
 const nodes = async (h: string) => (await onHost(h, "docker node ls --format '{{.Hostname}} {{.Status}} {{.ManagerStatus}}' | sort")).trim();
-const networks = async (h: string) => (await onHost(h, "docker network ls --format '{{.Name}}' | sort")).trim();
 
 describe("SwarmOverlayNetwork with three managers on lab hosts h1-h4", () => {
     const engine = new Engine();
@@ -76,7 +55,7 @@ describe("SwarmOverlayNetwork with three managers on lab hosts h1-h4", () => {
         for (const h of ["h1", "h2", "h3"]) {
             expect(await onHost(h, "docker network inspect docker_gwbridge --format '{{range .IPAM.Config}}{{.Subnet}}{{end}} {{index .Options \"com.docker.network.bridge.name\"}}'")).toBe("10.33.0.0/24 docker_gwbridge\n");
         }
-        expect(await namesFail(["h1", "h2"])).toEqual([]);
+        expect(await nameFailures(["h1", "h2"])).toEqual([]);
         await engine.up(program(["h1", "h2", "h3"], ["h1", "h2", "h3"]));
         expect(engine.counts).toMatchObject({ created: 0, replaced: 0, updated: 0, deleted: 0 });
     }, 600000);
@@ -89,11 +68,11 @@ describe("SwarmOverlayNetwork with three managers on lab hosts h1-h4", () => {
         console.log(`swarm managers: with h1 (the first manager) down, h4 joined in ${((Date.now() - t0) / 1000).toFixed(1)} s; nodes seen from h2:\n${await nodes("h2")}`);
         expect(await swarmState("h4")).toBe("active");
         expect(await nodes("h2")).toMatch(/^h1 (Down|Unknown) Unreachable\nh2 Ready (Leader|Reachable)\nh3 Ready (Leader|Reachable)\nh4 Ready$/);
-        expect(await namesFail(["h2", "h4"], 60000)).toEqual([]);
+        expect(await nameFailures(["h2", "h4"], 60000)).toEqual([]);
         await onHost("h1", "systemctl start docker");
         // h1's container comes back with its Docker (restart policy); names across all, once gossip has it.
         const t1 = Date.now();
-        const failed = await namesFail(["h1", "h2", "h4"], 120000);
+        const failed = await nameFailures(["h1", "h2", "h4"], 120000);
         console.log(`swarm managers: after h1 came back, names across h1, h2, h4 resolved ${((Date.now() - t1) / 1000).toFixed(1)} s later${failed.length ? `; still failing: ${failed.join("; ")}` : ""}`);
         expect(failed).toEqual([]);
         expect(await nodes("h1")).toMatch(/^h1 Ready (Leader|Reachable)\nh2 Ready (Leader|Reachable)\nh3 Ready (Leader|Reachable)\nh4 Ready$/);
@@ -116,7 +95,7 @@ describe("SwarmOverlayNetwork with three managers on lab hosts h1-h4", () => {
         for (const h of ["h2", "h3"]) {
             expect({ h, state: await swarmState(h), networks: await networks(h), ...(await snapshot(h)) }).toEqual({ h, state: "inactive", networks: networksBefore[h], ...before[h] });
         }
-        expect(await namesFail(["h1", "h4"], 60000)).toEqual([]);
+        expect(await nameFailures(["h1", "h4"], 60000)).toEqual([]);
         await engine.up(program(["h1", "h4"], ["h1"]));
         expect(engine.counts).toMatchObject({ created: 0, replaced: 0, updated: 0, deleted: 0 });
     }, 600000);
