@@ -675,7 +675,7 @@ export const TOPOLOGY_SCHEMA = {
                     "type": "string"
                 },
                 "openPorts": {
-                    "description": "Open the ports Swarm needs between the members in each member's INPUT, through a chain of dockernet's own (firewall.sh, jumped to from the top of INPUT), accepting only from the other members' addresses: 2377/tcp on managers, 7946/tcp+udp and 4789/udp everywhere, ESP when encrypted. On a host whose INPUT accepts everything they change nothing; on one that filters (a DROP policy, ufw) they are what lets the swarm form. Removed with the member. Defaults to true; false leaves INPUT to you.",
+                    "description": "Open the ports Swarm needs between the members in each member's INPUT, through a chain of dockernet's own (firewall.sh, jumped to from the top of INPUT), accepting only from the other members' addresses: 2377/tcp, 7946/tcp+udp and 4789/udp (encrypted: ESP, and 4789/udp only as it comes out of IPsec). On a host whose INPUT accepts everything they change nothing; on one that filters with iptables (a DROP policy, ufw) they are what lets the swarm form. Removed with the member. Defaults to true; false leaves INPUT to you.",
                     "type": "boolean"
                 },
                 "subnet": {
