@@ -317,14 +317,14 @@ export function swarmSteps(name: string, plan: SwarmPlan, hosts: { hostName: str
         after: ports.length > 0 ? [ports[plan.manager]] : [],
     });
     const tokens = swarmTokenReads(name, plan);
-    const join = plan.managers.map((k) => `${addresses[k]}:2377`).join(",");
     let previousManager: string | undefined;
     hosts.forEach((h, i) => {
         if (i === plan.manager) {
             return;
         }
         const role = plan.roles[i];
-        const through = plan.managers.filter((k) => k !== i).map((k) => `${addresses[k]}:2377`).join(",") || join;
+        // Every manager but itself (a worker: all of them), first manager first.
+        const through = plan.managers.filter((k) => k !== i).map((k) => `${addresses[k]}:2377`).join(",");
         const peer = `${name}-${lead.hostName}-peer-${h.hostName}`;
         steps.push({ name: peer, host: plan.manager, script: "swarm", create: () => swarmArgs("create", "peer", h.address), delete: swarmArgs("delete", "peer", h.address), after: [leader] });
         const member = `${name}-${h.hostName}-swarm`;
