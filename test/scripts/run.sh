@@ -84,7 +84,7 @@ fail() {
 t() {
 	local name=$1
 	shift
-	if "$@"; then pass "$name"; else fail "$name" "$(last_run)"; fi
+	if "$@" >/dev/null; then pass "$name"; else fail "$name" "$(last_run)"; fi
 }
 last_run() { printf 'rc=%s\nstdout: %s\nstderr: %s' "${RC:-}" "${OUT:-}" "${ERR:-}"; }
 
@@ -1344,6 +1344,24 @@ case "$1 $2" in
 esac
 EOF
 chmod +x "$T/fake-docker.sh"
+# A fake iptables for swarm.sh: FORWARD's rules in $W/forward (`-S FORWARD`, and `-D FORWARD -j
+# DOCKER-USER` removing the first copy), every call in $W/calls; it fails when $W/ipt-fails exists.
+cat >"$T/fake-iptables.sh" <<'EOF'
+#!/bin/sh
+W=$FAKE_SWARM
+echo "iptables $*" >>"$W/calls"
+[ ! -e "$W/ipt-fails" ] || { echo "iptables: Permission denied (fake)" >&2; exit 4; }
+[ "$1" != -w ] || shift
+case "$*" in
+"-S FORWARD") cat "$W/forward" ;;
+"-D FORWARD -j DOCKER-USER")
+	n=$(grep -nxF -e '-A FORWARD -j DOCKER-USER' "$W/forward" | head -n 1 | cut -d : -f 1)
+	[ -n "$n" ] || { echo "iptables: Bad rule (does a matching rule exist in that chain?)." >&2; exit 1; }
+	sed "${n}d" "$W/forward" >"$W/forward.new" && mv "$W/forward.new" "$W/forward" ;;
+*) echo "fake iptables: unexpected $*" >&2; exit 1 ;;
+esac
+EOF
+chmod +x "$T/fake-iptables.sh"
 
 suite_swarm_shell() {
 	SSH_=$1
@@ -1351,6 +1369,8 @@ suite_swarm_shell() {
 	W=$(mktemp -d "$T/swarm.XXXXXX")
 	mkdir -p "$W/bin"
 	ln -s "$T/fake-docker.sh" "$W/bin/docker"
+	ln -s "$T/fake-iptables.sh" "$W/bin/iptables"
+	printf '%s\n' '-P FORWARD DROP' '-A FORWARD -j DOCKER-USER' '-A FORWARD -j DOCKER-ISOLATION-STAGE-1' >"$W/forward"
 	echo inactive >"$W/state"
 	: >"$W/node"
 	echo false >"$W/control"
@@ -1411,10 +1431,41 @@ suite_swarm_shell() {
 	sw create --role worker --advertise 10.9.0.7 --join 10.9.0.1 --token SWMTKN-1-abc
 	expect "worker: join" 0 changed
 	t "  joined through the manager's 2377" grep -q "swarm join --token SWMTKN-1-abc --advertise-addr 10.9.0.7 --listen-addr 10.9.0.7:2377 10.9.0.1:2377" "$W/calls"
+	t "  the record counts Docker's FORWARD jumps to DOCKER-USER" jq -e '.userJumps == 1' "$W/st/swarm.json"
+	# Docker's racing network creations (EnsureJumpRule: check, delete, insert, unlocked) put its jump in twice.
+	f0=$(cat "$W/forward")
+	sed -i '2i -A FORWARD -j DOCKER-USER' "$W/forward"
 	sw delete --role worker --advertise 10.9.0.7 --join 10.9.0.1
 	expect "worker: delete" 0 changed
 	t "  left without --force" grep -qx "swarm leave" "$W/calls"
 	t "  out" test "$(cat "$W/state")" = inactive
+	same "  the second copy of Docker's jump removed, FORWARD as at the join" "$f0" "$(cat "$W/forward")"
+	sed -i '2i -A FORWARD -j DOCKER-USER' "$W/forward"
+	f2=$(cat "$W/forward")
+	sw create --role worker --advertise 10.9.0.7 --join 10.9.0.1 --token SWMTKN-1-abc
+	expect "worker: join where FORWARD already jumps to DOCKER-USER twice" 0 changed
+	t "  the record counts two" jq -e '.userJumps == 2' "$W/st/swarm.json"
+	sw delete --role worker --advertise 10.9.0.7 --join 10.9.0.1
+	expect "  delete" 0 changed
+	same "  both kept: only copies beyond the join's count go" "$f2" "$(cat "$W/forward")"
+	echo '-P FORWARD ACCEPT' >"$W/forward"
+	sw create --role worker --advertise 10.9.0.7 --join 10.9.0.1 --token SWMTKN-1-abc
+	expect "worker: join where FORWARD has no jump to DOCKER-USER" 0 changed
+	printf '%s\n' '-A FORWARD -j DOCKER-USER' >>"$W/forward"
+	sw delete --role worker --advertise 10.9.0.7 --join 10.9.0.1
+	expect "  delete" 0 changed
+	t "  the one jump Docker made meanwhile is left: the last copy is Docker's, never taken" grep -qxF -e '-A FORWARD -j DOCKER-USER' "$W/forward"
+	printf '%s\n' '-P FORWARD DROP' '-A FORWARD -j DOCKER-USER' '-A FORWARD -j DOCKER-ISOLATION-STAGE-1' >"$W/forward"
+	sw create --role worker --advertise 10.9.0.7 --join 10.9.0.1 --token SWMTKN-1-abc
+	expect "worker: join" 0 changed
+	sed -i '2i -A FORWARD -j DOCKER-USER' "$W/forward"
+	touch "$W/ipt-fails"
+	sw delete --role worker --advertise 10.9.0.7 --join 10.9.0.1
+	expect "  iptables failing at the delete: the host still leaves" 0 changed
+	err_has "    and says what it could not check" "could not read FORWARD to look for a second copy of Docker's jump to DOCKER-USER"
+	t "  out" test "$(cat "$W/state")" = inactive
+	rm -f "$W/ipt-fails"
+	printf '%s\n' '-P FORWARD DROP' '-A FORWARD -j DOCKER-USER' '-A FORWARD -j DOCKER-ISOLATION-STAGE-1' >"$W/forward"
 
 	# Several managers: a join tries each in turn; a manager that joined is demoted before it leaves.
 	touch "$W/down-10.9.0.1:2377"; : >"$W/calls"

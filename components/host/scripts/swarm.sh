@@ -43,6 +43,12 @@
 #   node: `docker swarm leave` (a manager that joined is demoted first; the manager that made
 #   the swarm leaves with `--force`, last), then docker_gwbridge is removed
 #   when the join made it and nothing uses it, so the host is as before (routes, iptables).
+#   Docker's own FORWARD jump to DOCKER-USER can end up twice while the host is in the swarm:
+#   each network Docker creates (ingress, docker_gwbridge, the overlay on a worker) ensures the
+#   jump by a check, a delete and an insert with no lock between them (libnetwork's
+#   arrangeUserFilterRule and IPTable.EnsureJumpRule, Docker 20.10), so two at once can insert it
+#   twice. create records how many there were (userJumps); delete removes copies beyond that,
+#   never the last one.
 # check: ok iff the host is the recorded node, active in the swarm, managing iff its role is manager,
 #   and docker_gwbridge has the declared --gwbridge-subnet (peer: always ok).
 # A membership survives reboots and Docker restarts by itself (Docker keeps it).
@@ -162,9 +168,39 @@ gwbridge_differs() {
 
 write_record() {
 	mkdir -p -- "$DN_STATE_DIR" || return 1
-	jq -n --arg role "$ROLE" --arg node "$1" --arg join "$(printf '%s' "$JOIN" | tr ' ' ',')" --arg adv "$ADVERTISE" --argjson gw "$2" \
-		'{version: 1, role: $role, nodeId: $node, advertise: $adv, joined: $join, gwbridgeMade: $gw}' >"$DN_TMP/rec" &&
+	jq -n --arg role "$ROLE" --arg node "$1" --arg join "$(printf '%s' "$JOIN" | tr ' ' ',')" --arg adv "$ADVERTISE" --argjson gw "$2" --arg uj "$3" \
+		'{version: 1, role: $role, nodeId: $node, advertise: $adv, joined: $join, gwbridgeMade: $gw, userJumps: (if $uj == "" then null else ($uj | tonumber) end)}' >"$DN_TMP/rec" &&
 		dn_write_atomic "$DN_TMP/rec" "$REC" 0600
+}
+
+# user_jumps: how many times FORWARD jumps to DOCKER-USER as Docker writes it (`-A FORWARD -j
+# DOCKER-USER`); nothing when there is no iptables, and exit 1 when it cannot be read.
+user_jumps() {
+	command -v iptables >/dev/null 2>&1 || return 0
+	uj_rules=$(iptables -w -S FORWARD 9>&- 2>"$DN_TMP/ipt.err") || return 1
+	printf '%s\n' "$uj_rules" | grep -cxF -e '-A FORWARD -j DOCKER-USER' || true
+}
+
+# tidy_user_jumps: after leaving, removes the copies of Docker's FORWARD jump to DOCKER-USER that
+# Docker's racing network creations added while the host was in the swarm (see Ownership): down to
+# as many as create saw, and never below one.
+tidy_user_jumps() {
+	tj_want=$(jq -r '.userJumps // empty' "$REC" 2>/dev/null) || tj_want=
+	case $tj_want in '' | *[!0-9]*) return 0 ;; esac
+	[ "$tj_want" -ge 1 ] || tj_want=1
+	if ! tj_have=$(user_jumps); then
+		dn_warn "could not read FORWARD to look for a second copy of Docker's jump to DOCKER-USER: $(tr '\n' ' ' <"$DN_TMP/ipt.err")"
+		return 0
+	fi
+	[ -n "$tj_have" ] || return 0
+	while [ "$tj_have" -gt "$tj_want" ]; do
+		if ! iptables -w -D FORWARD -j DOCKER-USER 9>&- 2>"$DN_TMP/ipt.err"; then
+			dn_warn "could not remove a second copy of Docker's FORWARD jump to DOCKER-USER: $(tr '\n' ' ' <"$DN_TMP/ipt.err")"
+			return 0
+		fi
+		DN_CHANGED=1
+		tj_have=$((tj_have - 1))
+	done
 }
 
 do_check() {
@@ -251,6 +287,7 @@ do_create() {
 	fi
 	if gwbridge_exists; then gw=false; else gw=true; fi
 	made_gw=
+	uj=$(user_jumps) || uj=
 	if [ -n "$GWSUB" ]; then
 		if [ "$gw" = false ]; then
 			if why=$(gwbridge_differs); then
@@ -288,7 +325,7 @@ do_create() {
 	fi
 	DN_CHANGED=1
 	NODE_ID=$(swarm_state | cut -d ' ' -f 2)
-	if [ -z "$NODE_ID" ] || ! write_record "$NODE_ID" "$gw"; then
+	if [ -z "$NODE_ID" ] || ! write_record "$NODE_ID" "$gw" "$uj"; then
 		# Undo the init or join: a manager that joined steps down first, so the others keep their quorum.
 		if [ "$ROLE" = manager ] && [ -n "$JOIN" ] && [ -n "$NODE_ID" ]; then
 			timeout "$TIMEOUT" docker node demote "$NODE_ID" >/dev/null 2>&1 9>&- || true
@@ -367,6 +404,7 @@ do_delete() {
 		[ "$(docker network inspect docker_gwbridge --format '{{len .Containers}}' 9>&- 2>/dev/null)" = 0 ]; then
 		bounded "docker network rm docker_gwbridge" docker network rm docker_gwbridge || dn_warn "$B_ERR"
 	fi
+	tidy_user_jumps
 	rm -f -- "$REC"
 	dn_tidy_state_dir
 }
