@@ -6,7 +6,7 @@
 import { ContainerSpec, SwarmMemberArgs, SwarmOverlayNetwork } from "../../components";
 import { Engine } from "../support/engine";
 import { onHost, onHostRaw, snapshot, sshHost } from "../support/lab";
-import { nameFailures, networks, swarmState } from "../support/overlay";
+import { nameFailures, networks, restartedByDocker, swarmState } from "../support/overlay";
 import { record } from "../support/summary";
 
 const IMAGE = "lab/busybox:1";
@@ -63,13 +63,17 @@ describe("SwarmOverlayNetwork with three managers on lab hosts h1-h4", () => {
     test("the first manager's Docker down: the swarm keeps its quorum, and a new worker joins through the next manager", async () => {
         await onHost("h1", "systemctl stop docker");
         record({ faultsInjected: 1 });
-        const t0 = Date.now();
-        await engine.up(program(["h1", "h2", "h3", "h4"], ["h1", "h2", "h3"]));
-        console.log(`swarm managers: with h1 (the first manager) down, h4 joined in ${((Date.now() - t0) / 1000).toFixed(1)} s; nodes seen from h2:\n${await nodes("h2")}`);
-        expect(await swarmState("h4")).toBe("active");
-        expect(await nodes("h2")).toMatch(/^h1 (Down|Unknown) Unreachable\nh2 Ready (Leader|Reachable)\nh3 Ready (Leader|Reachable)\nh4 Ready$/);
-        expect(await nameFailures(["h2", "h4"], 60000)).toEqual([]);
-        await onHost("h1", "systemctl start docker");
+        try {
+            const t0 = Date.now();
+            await engine.up(program(["h1", "h2", "h3", "h4"], ["h1", "h2", "h3"]));
+            console.log(`swarm managers: with h1 (the first manager) down, h4 joined in ${((Date.now() - t0) / 1000).toFixed(1)} s; nodes seen from h2:\n${await nodes("h2")}`);
+            expect(await swarmState("h4")).toBe("active");
+            expect(await nodes("h2")).toMatch(/^h1 (Down|Unknown) Unreachable\nh2 Ready (Leader|Reachable)\nh3 Ready (Leader|Reachable)\nh4 Ready$/);
+            expect(await nameFailures(["h2", "h4"], 60000)).toEqual([]);
+        } finally {
+            await onHost("h1", "systemctl start docker");
+        }
+        await restartedByDocker("h1");
         // h1's container comes back with its Docker (restart policy); names across all, once gossip has it.
         const t1 = Date.now();
         const failed = await nameFailures(["h1", "h2", "h4"], 120000);

@@ -197,3 +197,36 @@ export async function startHttpLoop(host: string, container: string, url: string
         },
     };
 }
+
+/**
+ * What a test file must leave behind on every lab host, so that the next file starts from the lab
+ * as lab.sh made it: sshd answering, Docker running, no swarm, INPUT accepting. A file that leaves
+ * one of these behind (a fault injected and not undone because an assertion failed first) gets the
+ * failure, and the host is put right here, so one failing file cannot make every later one fail.
+ */
+export async function labLeftClean(): Promise<string[]> {
+    if (!fs.existsSync(path.join(LAB_DIR, "lab.json"))) {
+        return [];
+    }
+    const problems: string[] = [];
+    for (const h of lab().hosts) {
+        const r = await onHostRaw(
+            h.name,
+            [
+                "if ! timeout 20 docker info >/dev/null 2>&1; then echo 'Docker was not answering (started it)'; systemctl start docker >/dev/null 2>&1; fi",
+                "s=$(timeout 20 docker info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null)",
+                "if [ -n \"$s\" ] && [ \"$s\" != inactive ]; then echo \"it was in a swarm ($s; left it)\"; timeout 60 docker swarm leave --force >/dev/null 2>&1; fi",
+                "if [ \"$(iptables -w -S INPUT | head -n 1)\" != '-P INPUT ACCEPT' ]; then echo 'INPUT did not accept (set it to ACCEPT)'; iptables -w -P INPUT ACCEPT; fi",
+                "true",
+            ].join("\n"),
+            180000,
+        );
+        if (r.code !== 0) {
+            problems.push(`${h.name}: not reachable over SSH (exit ${r.code}: ${(r.stderr || r.stdout).trim()})`);
+        }
+        for (const line of r.stdout.split("\n").filter((l) => l.trim())) {
+            problems.push(`${h.name}: ${line.trim()}`);
+        }
+    }
+    return problems;
+}

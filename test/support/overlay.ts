@@ -34,3 +34,27 @@ export const swarmState = async (h: string): Promise<string> => (await onHost(h,
 
 /** The host's Docker networks by name, sorted. */
 export const networks = async (h: string): Promise<string> => (await onHost(h, "docker network ls --format '{{.Name}}' | sort")).trim();
+
+/**
+ * After a host's Docker restart: waits up to 60 s for Docker to start `web_<host>` again (its
+ * restart policy). Docker sometimes leaves a container on an attachable overlay exited after a
+ * daemon restart (moby/moby#32607, open: the start races the swarm's network attachment). Then this
+ * says so and starts it, as an operator's `pulumi up --refresh` would (the provider reads the
+ * stopped container, must_run becomes false, and the update starts it; the engine does not model
+ * refresh). Returns whether Docker restarted it by itself.
+ */
+export async function restartedByDocker(host: string): Promise<boolean> {
+    const running = async () => (await onHost(host, `docker inspect -f '{{.State.Running}}' web_${host}`)).trim() === "true";
+    const t0 = Date.now();
+    while (Date.now() - t0 < 60000) {
+        if (await running()) {
+            return true;
+        }
+        await new Promise((r) => setTimeout(r, 2000));
+    }
+    const why = (await onHost(host, `docker inspect -f '{{.State.Status}} {{.State.Error}}' web_${host}`)).trim();
+    console.log(`DOCKER LEFT web_${host} EXITED after its daemon restart (${why}; moby/moby#32607); started it as pulumi up --refresh would`);
+    await onHost(host, `docker start web_${host}`);
+    expect(await running()).toBe(true);
+    return false;
+}
