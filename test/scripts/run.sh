@@ -1328,7 +1328,13 @@ case "$1 $2" in
 	echo active >"$W/state"; echo nodeW >"$W/node"; touch "$W/gw"
 	case "$*" in *SWMTKN-1-mgr*) echo true >"$W/control" ;; *) echo false >"$W/control" ;; esac ;;
 "node demote") echo false >"$W/control" ;;
-"swarm leave") echo inactive >"$W/state"; echo "" >"$W/node"; echo false >"$W/control" ;;
+"swarm leave")
+	if [ -s "$W/leave-slow" ] && [ "$(cat "$W/leave-slow")" -gt 0 ]; then
+		echo $(($(cat "$W/leave-slow") - 1)) >"$W/leave-slow"
+		echo "Error response from daemon: context deadline exceeded" >&2
+		exit 1
+	fi
+	echo inactive >"$W/state"; echo "" >"$W/node"; echo false >"$W/control" ;;
 "network inspect") [ -e "$W/gw" ] || exit 1; case "$*" in *Containers*) echo 0 ;; *IPAM*) echo "$(cat "$W/gwsub" 2>/dev/null || echo 172.18.0.0/16) " ;; esac ;;
 "network create")
 	[ ! -e "$W/gw" ] || { echo "Error response from daemon: network with name docker_gwbridge already exists" >&2; exit 1; }
@@ -1413,9 +1419,10 @@ suite_swarm_shell() {
 	sw delete --role peer --advertise 10.9.0.7
 	expect "peer: waits until the worker is down, then removes its node" 0 changed
 	t "  node removed" test ! -e "$W/peer"
+	echo 2 >"$W/leave-slow"; : >"$W/calls"
 	sw delete --role manager --advertise 10.9.0.1
-	expect "manager: delete" 0 changed
-	t "  left with --force" grep -qx "swarm leave --force" "$W/calls"
+	expect "manager: delete, Docker's node stop running out of time twice" 0 changed
+	t "  left with --force, asked three times" test "$(grep -cx "swarm leave --force" "$W/calls")" = 3
 	t "  docker_gwbridge the init made is removed" test ! -e "$W/gw"
 	t "  record and state dir gone" test ! -e "$W/st"
 	sw check --role manager --advertise 10.9.0.1
@@ -1473,8 +1480,15 @@ suite_swarm_shell() {
 	expect "worker: the first manager down, the second answers" 0 changed
 	t "  tried the first, then joined through the second" test "$(grep '^swarm join' "$W/calls" | awk '{ print $NF }' | tr '\n' ' ')" = "10.9.0.1:2377 10.9.0.2:2377 "
 	t "  the record names the managers" jq -e '.joined == "10.9.0.1,10.9.0.2"' "$W/st/swarm.json"
+	echo 3 >"$W/leave-slow"; : >"$W/calls"
 	sw delete --role worker --advertise 10.9.0.7 --join 10.9.0.1:2377,10.9.0.2:2377
-	expect "  delete" 0 changed
+	expect "  delete, Docker's node stop running out of time three times: fails" 3
+	err_has "    says Docker's answer" "docker swarm leave failed: Error response from daemon: context deadline exceeded"
+	t "    asked three times, no more" test "$(grep -cx "swarm leave" "$W/calls")" = 3
+	t "    still in, record kept" bash -c '[ "$(cat "$1/state")" = active ] && [ -e "$1/st/swarm.json" ]' _ "$W"
+	echo 0 >"$W/leave-slow"
+	sw delete --role worker --advertise 10.9.0.7 --join 10.9.0.1:2377,10.9.0.2:2377
+	expect "  delete again" 0 changed
 	touch "$W/down-10.9.0.2:2377"
 	sw create --role worker --advertise 10.9.0.7 --join 10.9.0.1:2377,10.9.0.2:2377 --token SWMTKN-1-abc
 	expect "worker: every manager down: refused" 3

@@ -356,6 +356,25 @@ demote_self() {
 	done
 }
 
+# leave_swarm [--force]: `docker swarm leave`, asked again (three times in all) while Docker answers
+# "context deadline exceeded". Docker gives its swarm node 15 s to stop (daemon/cluster noderunner.go,
+# Stop) and, when they run out, answers so with the host still in the swarm (swarm.go, Leave returns
+# before it clears the state); asked again, it waits for the same node once more.
+leave_swarm() {
+	ls_try=1
+	while :; do
+		if bounded "docker swarm leave${1:+ $1}" docker swarm leave "$@"; then
+			return 0
+		fi
+		case $B_ERR in *"context deadline exceeded"*) ;; *) return 1 ;; esac
+		[ "$ls_try" -lt 3 ] || return 1
+		state_words
+		[ "$STATE" != inactive ] || return 0
+		ls_try=$((ls_try + 1))
+		sleep 2
+	done
+}
+
 forget_peer() {
 	state_words
 	[ "$STATE" = active ] && [ "$CONTROL" = true ] || return 0 # not a manager (any more): nothing to tidy
@@ -391,10 +410,10 @@ do_delete() {
 	if [ "$STATE" != inactive ] && [ "$NODE_ID" = "$(jq -r '.nodeId' "$REC")" ]; then
 		if [ "$(jq -r '.role + "/" + .joined' "$REC")" = manager/ ]; then
 			# The manager that made the swarm leaves last, when the others have gone: --force ends it.
-			bounded "docker swarm leave --force" docker swarm leave --force || dn_die 3 "$B_ERR"
+			leave_swarm --force || dn_die 3 "$B_ERR"
 		else
 			demote_self
-			bounded "docker swarm leave" docker swarm leave || dn_die 3 "$B_ERR"
+			leave_swarm || dn_die 3 "$B_ERR"
 		fi
 		DN_CHANGED=1
 	elif [ "$STATE" != inactive ]; then
