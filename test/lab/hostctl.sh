@@ -370,6 +370,23 @@ cmd_reboot() {
     echo "$(date +%s.%N) units-done" >>"$HDIR/boot.log"
 }
 
+# The host's Docker build (lab.sh: DOCKERNET_LAB_DOCKER; test/lab/dockers.sh made the folder): its
+# binaries bind-mounted over the machine's in this host's own mount namespace, so the host's dockerd,
+# containerd, shim, docker-proxy and docker CLI (also at /usr/local/bin/docker where the machine has
+# one, which PATH finds first) are that version's. runc and docker-init stay the machine's. A root of
+# "/" is the machine's own docker.io: only its CLI goes over /usr/local/bin/docker.
+bind_docker_build() {
+    local root f
+    root=$(cat "$HDIR/docker-root" 2>/dev/null) || root=/
+    root=${root%/}
+    for f in usr/sbin/dockerd usr/sbin/docker-proxy usr/bin/containerd usr/bin/containerd-shim-runc-v2 usr/bin/docker; do
+        [ -x "$root/$f" ] || { echo "init: $root/$f is missing" >&2; return 1; }
+        [ -e "/$f" ] || { echo "init: /$f is missing on this machine (the lab binds over it; apt-get install docker.io)" >&2; return 1; }
+        [ -z "$root" ] || mount --bind "$root/$f" "/$f" || return 1
+    done
+    if [ -e /usr/local/bin/docker ]; then mount --bind "$root/usr/bin/docker" /usr/local/bin/docker || return 1; fi
+}
+
 # Runs as the host's holder: net namespace already entered, fresh private mount namespace.
 cmd_init() {
     LAB=$1 HOST=$2
@@ -396,6 +413,7 @@ cmd_init() {
     printf 'LAB=%q\nHOST=%q\n' "$LAB" "$HOST" >"$ENV_FILE"
     mount --bind "$self" /usr/bin/systemctl
     mount --bind "$self" /usr/bin/journalctl
+    bind_docker_build || { echo "init: could not put the host's Docker build in place" >&2; exit 1; }
     set +e
     start_dockerd || { echo "init: dockerd failed" >&2; exit 1; }
     start_wanted_units

@@ -6,14 +6,18 @@
 # host also has its own mount (and UTS) namespace, kept alive by a holder process, in which per-host
 # folders under the lab dir are bind-mounted over /etc/docker and /var/lib/docker, /run and /tmp are fresh
 # tmpfses, and shims stand in for `systemctl` / `journalctl` (systemd is not running). Each host runs its
-# own dockerd 20.10 (vfs storage, default docker0 172.17.0.1/16, config in /etc/docker/daemon.json)
+# own dockerd (vfs storage, default docker0 172.17.0.1/16, config in /etc/docker/daemon.json) of the
+# Docker line it is given: DOCKERNET_LAB_DOCKER is one version for every host ("28.5", the default is
+# the newest test/lab/dockers.sh knows) and/or per-host ones ("20.10,h3=28.5", "h1=20.10,h2=26.1,h3=28.5"),
+# each build from Debian's packages, bind-mounted over the machine's binaries in the host's own mount
+# namespace,
 # and an sshd on its LAN address that accepts root with the lab key. Every host gets the image
 # lab/busybox:1 (docker import of busybox-static; /www/index.html says "hello from hI"). The lab is
 # described in $LAB/lab.json. Nothing is started in the machine's own network namespace, no route
 # but dnlab0's own /24 is added there, and `down` stops only what pid files and the lab's own
 # namespaces say the lab started.
 #
-# Usage: lab.sh up [N] | down | status | exec hN -- cmd args...
+# Usage: lab.sh up [N] | down | status | exec hN -- cmd args... | reboot hN...
 # Lab dir: ${DOCKERNET_LAB_DIR:-/var/tmp/dockernet-lab}
 set -euo pipefail
 
@@ -56,6 +60,31 @@ check_lab_path() {
 }
 
 # --- small helpers -------------------------------------------------------------------------------
+
+DOCKERS="$HERE/dockers.sh"
+declare -A WANT_DOCKER=() # host number -> Docker line, from DOCKERNET_LAB_DOCKER (want_dockers)
+
+# DOCKERNET_LAB_DOCKER for N hosts: "V" for all, "hI=V" for one, comma-separated, later wins
+want_dockers() {
+    local n=$1 spec=${DOCKERNET_LAB_DOCKER:-} def item i v known
+    known=" $(bash "$DOCKERS" versions) "
+    def=$(bash "$DOCKERS" newest)
+    local -A per=()
+    IFS=, read -ra items <<<"$spec"
+    for item in "${items[@]}"; do
+        item=${item//[[:space:]]/}
+        [ -n "$item" ] || continue
+        if [[ $item =~ ^h([1-9])=(.+)$ ]]; then
+            i=${BASH_REMATCH[1]} v=${BASH_REMATCH[2]}
+            [ "$i" -le "$n" ] || die "DOCKERNET_LAB_DOCKER names h$i, but the lab has $n host(s) (got '$spec')"
+            per[$i]=$v
+        else
+            v=$item def=$item
+        fi
+        [[ $known == *" $v "* ]] || die "DOCKERNET_LAB_DOCKER: '$v' is not a Docker line the lab knows (known:$known; got '$spec')"
+    done
+    for ((i = 1; i <= n; i++)); do WANT_DOCKER[$i]=${per[$i]:-$def}; done
+}
 
 hd() { echo "$LAB/h$1"; }
 lan_addr() { echo "$LAN_PREFIX.$((199 + $1))"; }
@@ -311,7 +340,10 @@ health() {
         elif ! ip route get "$addr" 2>/dev/null | grep -q "dev $RUNNER_IF"; then line+=" not routed via $RUNNER_IF"; bad=1
         elif ! timeout 3 bash -c "exec 3<>/dev/tcp/$addr/22" 2>/dev/null; then line+=" ssh port closed"; bad=1
         fi
-        if [ $bad = 0 ]; then line+=" ok (holder $holder, dockerd $(cat "$d/dockerd.pid" 2>/dev/null || echo ?), restarts $(wc -l <"$d/restarts.log" 2>/dev/null || echo 0))"; else ok=1; fi
+        if [ -n "${WANT_DOCKER[$i]:-}" ] && [ "$(cat "$d/docker-version" 2>/dev/null)" != "${WANT_DOCKER[$i]}" ]; then
+            line+=" runs Docker $(cat "$d/docker-version" 2>/dev/null || echo '?'), wanted ${WANT_DOCKER[$i]}"; bad=1
+        fi
+        if [ $bad = 0 ]; then line+=" ok (Docker $(cat "$d/docker-version" 2>/dev/null || echo '?'), holder $holder, dockerd $(cat "$d/dockerd.pid" 2>/dev/null || echo ?), restarts $(wc -l <"$d/restarts.log" 2>/dev/null || echo 0))"; else ok=1; fi
         msgs+=("$line")
     done
     for i in $(host_ids_present); do
@@ -356,6 +388,8 @@ write_host_files() {
     mkdir -p "$d/etc-docker" "$d/var-lib-docker" "$d/var-lib-dockernet" "$d/etc-systemd-system"
     chmod 711 "$d/var-lib-docker"
     printf '%s\n' '{"storage-driver": "vfs", "log-level": "info"}' >"$d/etc-docker/daemon.json"
+    echo "${WANT_DOCKER[$i]}" >"$d/docker-version"
+    bash "$DOCKERS" root "${WANT_DOCKER[$i]}" >"$d/docker-root"
     : >"$d/restarts.log"
     : >"$d/dockerd.log"
     ssh-keygen -q -t ed25519 -N '' -C "dnlab-h$i" -f "$d/ssh_host_ed25519_key"
@@ -449,7 +483,9 @@ write_lab_json() {
     for ((i = 1; i <= n; i++)); do
         d=$(hd "$i")
         hosts=$(jq -c --arg name "h$i" --arg netns "${NS_PREFIX}$i" --arg addr "$(lan_addr "$i")" --arg d "$d" \
+            --arg line "$(cat "$d/docker-version")" --arg server "$(dk "$i" version --format '{{.Server.Version}}')" \
             '. + [{name: $name, netns: $netns, lanAddress: $addr, sshPort: 22, user: "root",
+                   dockerLine: $line, dockerVersion: $server,
                    dockerSocket: ("unix://" + $d + "/docker.sock"), holderPidFile: ($d + "/holder.pid"),
                    restartsLog: ($d + "/restarts.log"), dockerdLog: ($d + "/dockerd.log")}]' <<<"$hosts")
     done
@@ -472,7 +508,7 @@ summary() {
     say "lab is UP with $n host(s) in $LAB (lab.json: $LAB/lab.json)"
     echo "  runner $RUNNER_IF $RUNNER_ADDR/24 -> switch $SW/lan"
     for ((i = 1; i <= n; i++)); do
-        echo "  h$i  netns ${NS_PREFIX}$i  $(lan_addr "$i")  ssh root@$(lan_addr "$i")  DOCKER_HOST=unix://$(hd "$i")/docker.sock"
+        echo "  h$i  netns ${NS_PREFIX}$i  $(lan_addr "$i")  Docker $(cat "$(hd "$i")/docker-version")  ssh root@$(lan_addr "$i")  DOCKER_HOST=unix://$(hd "$i")/docker.sock"
     done
     echo "  ssh -i $LAB/id -o UserKnownHostsFile=$LAB/known_hosts root@$(lan_addr 1) docker ps"
     echo "  bash $HERE/lab.sh exec h1 -- docker ps"
@@ -488,6 +524,10 @@ do_up() {
     fi
     check_tools
     check_lan_free
+    local v
+    for v in $(printf '%s\n' "${WANT_DOCKER[@]}" | sort -u); do
+        bash "$DOCKERS" root "$v" >/dev/null || die "Docker $v could not be made ready (test/lab/dockers.sh fetch $v)"
+    done
     if [ -e "$LAB" ] && { [ ! -d "$LAB" ] || { [ ! -f "$LAB/$MARKER" ] && [ -n "$(ls -A "$LAB")" ]; }; }; then
         die "$LAB exists and is not a lab directory (no $MARKER); set DOCKERNET_LAB_DIR or remove it"
     fi
@@ -569,7 +609,9 @@ lock() {
 
 usage() {
     cat <<EOF
-usage: $PROG up [N]            build (or keep) a lab of N Docker hosts (1..$MAX_HOSTS, default 2)
+usage: $PROG up [N]            build (or keep) a lab of N Docker hosts (1..$MAX_HOSTS, default 2), each
+                               running the Docker line DOCKERNET_LAB_DOCKER gives it (default: the
+                               newest; e.g. 28.5, or h1=20.10,h2=26.1,h3=28.5)
        $PROG down              remove everything the lab made
        $PROG status            show whether the lab is up; exit 0 only if healthy
        $PROG exec hN -- cmd... run cmd in host hN's network + mount namespaces
@@ -588,6 +630,7 @@ main() {
             local n=${1:-2}
             if ! [[ $n =~ ^[1-9]$ ]] || [ "$n" -gt $MAX_HOSTS ]; then die "N must be 1..$MAX_HOSTS (got '$n')"; fi
             [ $# -le 1 ] || die "usage: $PROG up [N]"
+            want_dockers "$n"
             lock
             do_up "$n" ;;
         down)
