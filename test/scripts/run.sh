@@ -845,7 +845,12 @@ touch $CANARY"; do
 
 # ------------------------------------------------------------------ firewall.sh
 fw_snap() { ip netns exec "$FNS" env PATH="$FPATH" iptables-save | grep -v '^#' | sed 's/\[[0-9:]*\]//'; }
-fw() { run ip netns exec "$FNS" env PATH="$FPATH" $FSH "$S/firewall.sh" "$@" --state-dir "$F/state" --lock "$F/lock"; }
+# Docker's version is asked only where a test says what it is (--docker-version-cmd); elsewhere
+# "false" stands for a Docker that does not answer, so the machine's own docker is never asked.
+fw() {
+	case " $* " in *" --docker-version-cmd "*) ;; *) set -- "$@" --docker-version-cmd false ;; esac
+	run ip netns exec "$FNS" env PATH="$FPATH" $FSH "$S/firewall.sh" "$@" --state-dir "$F/state" --lock "$F/lock"
+}
 ipt() { ip netns exec "$FNS" env PATH="$FPATH" iptables -w "$@"; }
 
 suite_fw() {
@@ -913,7 +918,7 @@ case \$in in '*nat'*) echo "fake nat failure" >&2; exit 1 ;; esac
 printf '%s\n' "\$in" | PATH="$FPATH" iptables-restore "\$@"
 EOF
 	chmod +x "$F/failnat/iptables-restore"
-	run ip netns exec "$FNS" env PATH="$F/failnat:$FPATH" $FSH "$S/firewall.sh" create --chain DN-T1 "${R1[@]}" --state-dir "$F/state" --lock "$F/lock"
+	run ip netns exec "$FNS" env PATH="$F/failnat:$FPATH" $FSH "$S/firewall.sh" create --chain DN-T1 "${R1[@]}" --docker-version-cmd false --state-dir "$F/state" --lock "$F/lock"
 	expect "nat table change fails" 3
 	err_has "  explains" "iptables-restore for the nat table failed: fake nat failure"
 	same "  filter table put back (incl. DOCKER-USER bootstrap)" "$s0" "$(fw_snap)"
@@ -1020,6 +1025,68 @@ EOF
 	t "  a packet to 10.78.0.0/24 skips MASQUERADE, one to 10.79.0.0/24 does not" test "$ours/$masq" = 1/1
 	fw delete --chain DN-NAT >/dev/null
 
+	# --- Docker 28's raw drops: accept rules are mirrored into raw PREROUTING, only where Docker drops
+	local RR=(accept,eth0,docker0,10.20.0.0/16,172.17.0.0/16 accept,-,-,10.30.0.0/16,-)
+	t "  (no raw table in use yet)" test -z "$(ip netns exec "$FNS" env PATH="$FPATH" iptables-save | grep -x '[*]raw')"
+	s0=$(fw_snap)
+	fw create --chain DN-R1 "${RR[@]}" --docker-version-cmd "echo 20.10.24+dfsg1"
+	expect "Docker 20.10: create" 0 changed
+	t "  no raw table made" test -z "$(ip netns exec "$FNS" env PATH="$FPATH" iptables-save | grep -x '[*]raw')"
+	fw check --chain DN-R1 "${RR[@]}" --docker-version-cmd "echo 20.10.24+dfsg1"
+	expect "  check" 0 ok
+	fw check --chain DN-R1 "${RR[@]}" --docker-version-cmd "echo 28.5.2+dfsg4"
+	expect "  the host's Docker upgraded to 28: check differs" 1
+	out_has "    says the raw chain is missing" "differs: chain DN-R1 is missing from the raw table"
+	out_has "    and its jump" "differs: no jump to DN-R1 in raw PREROUTING"
+	ipt -t raw -A PREROUTING -d 172.17.0.2/32 ! -i docker0 -j DROP
+	fw create --chain DN-R1 "${RR[@]}" --docker-version-cmd "echo 28.5.2+dfsg4"
+	expect "  create on 28 adds the mirror" 0 changed
+	same "  raw PREROUTING: our jump first, Docker's drop kept below" "$(ipt -t raw -S PREROUTING)" '-P PREROUTING ACCEPT
+-A PREROUTING -m comment --comment "dockernet:DN-R1" -j DN-R1
+-A PREROUTING -d 172.17.0.2/32 ! -i docker0 -j DROP'
+	same "  raw chain DN-R1: the accept rules without -o" "$(ipt -t raw -S DN-R1)" '-N DN-R1
+-A DN-R1 -s 10.20.0.0/16 -d 172.17.0.0/16 -i eth0 -m comment --comment "dockernet:DN-R1" -j ACCEPT
+-A DN-R1 -s 10.30.0.0/16 -m comment --comment "dockernet:DN-R1" -j ACCEPT'
+	fw check --chain DN-R1 "${RR[@]}" --docker-version-cmd "echo 28.5.2+dfsg4"
+	expect "  check on 28" 0 ok
+	ipt -t raw -I PREROUTING 1 -d 172.17.0.3/32 ! -i docker0 -j DROP
+	fw check --chain DN-R1 "${RR[@]}" --docker-version-cmd "echo 28.5.2+dfsg4"
+	expect "  a drop inserted above the jump: check differs" 1
+	out_has "    says so" "differs: the jump to DN-R1 is rule 2 of raw PREROUTING"
+	fw create --chain DN-R1 "${RR[@]}" --docker-version-cmd "false"
+	expect "  Docker does not answer, the raw table is in use: create moves the jump back" 0 changed
+	t "    jump #1" test "$(ipt -t raw -S PREROUTING | sed -n 2p)" = '-A PREROUTING -m comment --comment "dockernet:DN-R1" -j DN-R1'
+	fw create --chain DN-R1 "${RR[@]}" --docker-version-cmd "echo 26.1.5"
+	expect "  back on Docker 26: create removes the mirror" 0 changed
+	t "    raw chain and jump gone" test -z "$(ipt -t raw -S | grep DN-R1)"
+	fw create --chain DN-R1 "${RR[@]}" --docker-version-cmd "echo 28.5.2"
+	expect "  28 again" 0 changed
+	fw delete --chain DN-R1
+	expect "  delete (no version asked)" 0 changed
+	t "  every DN-R1 gone from filter and raw" test -z "$(ipt -S | grep DN-R1)$(ipt -t raw -S | grep DN-R1)"
+	ipt -t raw -D PREROUTING -d 172.17.0.3/32 ! -i docker0 -j DROP
+	ipt -t raw -D PREROUTING -d 172.17.0.2/32 ! -i docker0 -j DROP
+	fw create --chain DN-R1 "${RR[@]}" --docker-version-cmd "echo 28.5.2"
+	expect "  the raw mirror really lets routed traffic past a drop" 0 changed
+	ipt -t raw -A PREROUTING -d 172.17.0.9/32 ! -i docker0 -j DROP
+	ipt -t raw -Z
+	# a packet from 10.30.0.1 leaves r0 and arrives on r1, as a routed packet from a peer arrives
+	$nsx ip link add r0 type veth peer name r1
+	$nsx ip link set r0 up
+	$nsx ip link set r1 up
+	$nsx ip addr add 10.30.0.1/24 dev r1
+	$nsx ip route add 172.17.0.9/32 dev r0 src 10.30.0.1
+	$nsx ip neigh replace 172.17.0.9 lladdr "$($nsx cat /sys/class/net/r1/address)" dev r0
+	$nsx bash -c 'echo x >/dev/udp/172.17.0.9/9' 2>/dev/null
+	sleep 0.2
+	local dropped passed
+	passed=$(ipt -t raw -L DN-R1 -v -n -x | awk '$3 == "ACCEPT" && $8 == "10.30.0.0/16" { print $1 }')
+	dropped=$(ipt -t raw -L PREROUTING -v -n -x | awk '$3 == "DROP" { print $1 }')
+	t "  a packet from a declared source passes raw before Docker's drop (ours/drop = 1/0)" test "$passed/$dropped" = 1/0
+	fw delete --chain DN-R1 >/dev/null
+	ipt -t raw -D PREROUTING -d 172.17.0.9/32 ! -i docker0 -j DROP
+	$nsx ip link del r0
+
 	# --- input rules: a chain jumped to from INPUT (traffic to the host), for hosts that filter it
 	local RI=(input,tcp,2377,192.168.100.201 input,udp,4789,192.168.100.201 input,esp,-,192.168.100.0/24 input,udp-ipsec,4789,192.168.100.202 input,tcp,-,-)
 	ipt -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
@@ -1123,6 +1190,7 @@ boot_snap() { # the state dir and unit dir, names and contents
 bt() { # SCRIPT ARGS...: run a script in the boot namespace with the boot options
 	local sc=$1
 	shift
+	[ "$sc" != firewall ] || set -- "$@" --docker-version-cmd false # the machine's docker is never asked
 	run ip netns exec "$BNS" env PATH="$B/bin:$PATH" $BSH "$S/$sc.sh" "$@" --state-dir "$B/state" --lock "$B/lock" --unit-dir "$B/units" ${BINIT:+--init "$BINIT"}
 }
 kern_snap() { ip netns exec "$BNS" sh -c 'ip -4 route show proto 187; iptables-save | grep -v "^#" | sed "s/\[[0-9:]*\]//"'; }

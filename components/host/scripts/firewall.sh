@@ -13,6 +13,21 @@
 #         filter table, chain NAME, jumped to from the top of DOCKER-USER:
 #         -A NAME [-s SRC] [-d DST] [-i IN] [-o OUT] -m comment
 #            --comment "dockernet:NAME" -j ACCEPT
+#         and its mirror in the raw table, chain NAME, jumped to from the top
+#         of raw PREROUTING (routing has not happened there, so no -o):
+#         -A NAME [-s SRC] [-d DST] [-i IN] -m comment
+#            --comment "dockernet:NAME" -j ACCEPT
+#         Docker 28 and later append `-A PREROUTING -d <container>/32
+#         ! -i <bridge> -j DROP` to raw PREROUTING for every container on a
+#         bridge (direct routing to containers is dropped unless allowed);
+#         ACCEPT in raw ends the raw table for the declared traffic only, so
+#         those drops never see it, and the filter rule above still decides.
+#         A RETURN would resume PREROUTING at Docker's drops, hence ACCEPT.
+#         The mirror is made only where Docker drops such traffic: when
+#         --docker-version-cmd says 28 or later, or, when it cannot answer,
+#         when the raw table is already in use.  Older Docker never gets a raw
+#         table from dockernet; a host upgraded to 28 under a stack shows the
+#         mirror missing in check, and create adds it.
 #     input,<proto>,<port>,<src-cidr>
 #         filter table, chain NAME, jumped to from the top of INPUT instead
 #         (traffic to the host itself, e.g. the ports Docker Swarm needs):
@@ -33,6 +48,8 @@
 #   no `+` wildcard.
 #   CIDRs: a.b.c.d/n with no host bits, or a.b.c.d (= /32); 0.0.0.0/0 = `-`.
 #   Rules keep the given order.  --chain is also accepted by delete/check.
+#   --docker-version-cmd CMD  default `docker version --format {{.Server.Version}}`
+#   (bounded to 10 s; letters, digits, spaces and _ . / : = , @ % + { } - only).
 #   --init auto|systemd|none, --unit-dir DIR: how the boot record comes back
 #   (lib/common.sh, "boot records"; auto = systemd when /run/systemd/system
 #   exists; units go to /etc/systemd/system by default).
@@ -41,7 +58,7 @@
 # every iptables call uses -w; the `iptables`/`iptables-restore` on PATH are
 # used (nft or legacy).  Changes to a table are applied with one
 # `iptables-restore --noflush` transaction, so each table changes atomically;
-# if the second table fails, the first is put back.
+# if a later table fails, the ones already changed are put back.
 #
 # create: makes chain NAME in each table that has rules (and removes it from a
 #   table that no longer has any), fills it when its rules (`iptables -S
@@ -52,7 +69,7 @@
 #   If DOCKER-USER does not exist (Docker not started yet) it is created, and
 #   `-A FORWARD -j DOCKER-USER` is added if FORWARD has no jump to it (Docker
 #   adopts both); <state-dir>/firewall.docker-user records that.
-# delete: removes the jumps and the chain in both tables; nothing else.  It
+# delete: removes the jumps and the chain in every table; nothing else.  It
 #   refuses if a rule dockernet did not make refers to the chain.  The
 #   DOCKER-USER chain/jump that create made are removed when the last
 #   dockernet jump is gone from it, unless Docker has started meanwhile
@@ -66,9 +83,10 @@ umask 022
 # shellcheck source=lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
 
-USAGE='usage: firewall.sh create|delete|check --chain NAME [--state-dir DIR] [--lock FILE] [--lock-wait SECONDS] [--init auto|systemd|none] [--unit-dir DIR] [accept,<in-if>,<out-if>,<src-cidr>,<dst-cidr> | input,<proto>,<port>,<src-cidr> | nat-return,<src-cidr>,<dst-cidr> ...]'
+USAGE='usage: firewall.sh create|delete|check --chain NAME [--state-dir DIR] [--lock FILE] [--lock-wait SECONDS] [--init auto|systemd|none] [--unit-dir DIR] [--docker-version-cmd CMD] [accept,<in-if>,<out-if>,<src-cidr>,<dst-cidr> | input,<proto>,<port>,<src-cidr> | nat-return,<src-cidr>,<dst-cidr> ...]'
 
 CHAIN=
+DOCKER_VERSION_CMD='docker version --format {{.Server.Version}}'
 
 # ---------------------------------------------------------------- arguments
 dn_take_action "$@"
@@ -95,7 +113,7 @@ cidr_arg() {
 RULES=
 while [ $# -gt 0 ]; do
 	case $1 in
-	--*=* | --chain | --state-dir | --lock | --lock-wait | --init | --unit-dir)
+	--*=* | --chain | --state-dir | --lock | --lock-wait | --init | --unit-dir | --docker-version-cmd)
 		dn_option_value "$@"
 		shift "$DN_SHIFT"
 		;;
@@ -122,6 +140,7 @@ while [ $# -gt 0 ]; do
 		[ "${#val}" -le 23 ] || dn_bad --chain "$val" "must match ^DN-[A-Z0-9-]{1,20}\$"
 		CHAIN=$val
 		;;
+	--docker-version-cmd) dn_check_cmd --docker-version-cmd "$val" && DOCKER_VERSION_CMD=$val ;;
 	*) dn_common_option "$opt" "$val" || dn_bad option "$opt" "unknown option; $USAGE" ;;
 	esac
 done
@@ -138,6 +157,7 @@ dn_tmp_init
 FHOOK=
 : >"$DN_TMP/filter.want"
 : >"$DN_TMP/nat.want"
+: >"$DN_TMP/raw.want"
 printf '%s' "$RULES" >"$DN_TMP/rules"
 while IFS= read -r rule; do
 	kind=${rule%%,*}
@@ -165,6 +185,11 @@ while IFS= read -r rule; do
 		[ "$in_if" = - ] || line="$line -i $in_if"
 		[ "$out_if" = - ] || line="$line -o $out_if"
 		echo "$line -m comment --comment \"$COMMENT\" -j ACCEPT" >>"$DN_TMP/filter.want"
+		line="-A $CHAIN"
+		[ -z "$src" ] || line="$line -s $src"
+		[ -z "$dst" ] || line="$line -d $dst"
+		[ "$in_if" = - ] || line="$line -i $in_if"
+		echo "$line -m comment --comment \"$COMMENT\" -j ACCEPT" >>"$DN_TMP/raw.want"
 		;;
 	input)
 		[ "$n" -eq 3 ] || dn_bad '<rule>' "$rule" "input takes 3 fields: input,<proto>,<port>,<src-cidr>"
@@ -217,9 +242,40 @@ if iptables-restore --help 2>&1 | grep -q -e '--wait'; then
 	RESTORE_WAIT=-w
 fi
 
+# ---------------------------------------------------------------- tables
+# docker_major: the major version of this host's Docker daemon, or "" when it does not answer.
+docker_major() {
+	if command -v timeout >/dev/null 2>&1; then
+		dm_v=$(timeout 10 sh -c "$DOCKER_VERSION_CMD" </dev/null 2>/dev/null 9>&- | head -n 1) || dm_v=
+	else
+		dm_v=$(sh -c "$DOCKER_VERSION_CMD" </dev/null 2>/dev/null 9>&- | head -n 1) || dm_v=
+	fi
+	dm_v=${dm_v%%.*}
+	case $dm_v in '' | *[!0-9]*) echo "" ;; *) echo "$dm_v" ;; esac
+}
+# The tables this run looks at: filter and nat always; raw when rules are wanted there or the
+# raw table exists already (a mirror left from before is found and removed).  Listing a table
+# that does not exist would create it (legacy iptables), so its existence is read from
+# iptables-save, which lists only the tables in use.
+raw_in_use() { iptables-save 2>/dev/null | grep -qx '[*]raw'; }
+if [ -s "$DN_TMP/raw.want" ] && [ "$ACTION" != delete ]; then
+	major=$(docker_major)
+	if [ -n "$major" ]; then
+		[ "$major" -ge 28 ] || : >"$DN_TMP/raw.want"
+	elif ! raw_in_use; then
+		: >"$DN_TMP/raw.want"
+	fi
+fi
+TABLES="filter nat"
+if [ -s "$DN_TMP/raw.want" ] || raw_in_use; then TABLES="$TABLES raw"; fi
+
 # ---------------------------------------------------------------- helpers
 parent_of() {
-	if [ "$1" = filter ]; then echo "$FHOOK"; else echo POSTROUTING; fi
+	case $1 in
+	filter) echo "$FHOOK" ;;
+	raw) echo PREROUTING ;;
+	*) echo POSTROUTING ;;
+	esac
 }
 # norm: iptables -S lines without quotes and trailing blanks (quoting of
 # comments differs between iptables versions).
@@ -402,10 +458,9 @@ bootstrap_cleanup() {
 
 # ---------------------------------------------------------------- actions
 do_create() {
-	analyze filter
-	analyze nat
+	for t in $TABLES; do analyze "$t"; done
 	todo=
-	for t in filter nat; do
+	for t in $TABLES; do
 		if ! in_state "$t" || { [ "$t" = filter ] && has_want filter && [ "$FHOOK" = DOCKER-USER ] && ! forward_jump_exists; }; then
 			todo="$todo $t"
 		fi
@@ -431,10 +486,10 @@ do_create() {
 do_delete() {
 	: >"$DN_TMP/filter.want"
 	: >"$DN_TMP/nat.want"
-	analyze filter
-	analyze nat
+	: >"$DN_TMP/raw.want"
+	for t in $TABLES; do analyze "$t"; done
 	todo=
-	for t in filter nat; do
+	for t in $TABLES; do
 		refs=$(foreign_refs "$t")
 		[ -z "$refs" ] || dn_die 3 "chain $CHAIN ($t table) is used by a rule dockernet did not make: $(dn_show "$(printf '%s' "$refs" | head -n 1)"); remove that rule first"
 		in_state "$t" || todo="$todo $t"
@@ -448,10 +503,9 @@ do_delete() {
 }
 
 do_check() {
-	analyze filter
-	analyze nat
+	for t in $TABLES; do analyze "$t"; done
 	: >"$DN_TMP/diffs"
-	for t in filter nat; do
+	for t in $TABLES; do
 		p=$(parent_of "$t")
 		nj=$(njumps "$t")
 		if has_want "$t"; then
