@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { planFor } from "./component";
 import { dockerProvider, HostArgs, hostScript, registeredArgs, validateHost } from "./host/host";
 import { chainName, firewallArgs } from "./host/firewall";
+import { requireSupportedDocker, rethrowAsResourceError } from "./host/observe";
 import { checkHostAddress, checkSubnet, contains, formatIPv4 } from "./net";
 import { problemsFor, checkDockerName, checkInterfaceName, checkPlainText, show } from "./validate";
 
@@ -159,6 +160,10 @@ export class CustomBridgeNetwork extends pulumi.ComponentResource {
     constructor(name: string, args: CustomBridgeNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dockernet:index:CustomBridgeNetwork", name, registeredArgs(args), opts);
         const plan = planFor(this, args, () => planCustomBridgeNetwork(name, args));
+        if (plan.connectTo.length > 0 && args.host) {
+            // connectTo's rules are firewall.sh's: a Docker whose firewall it cannot manage is refused first.
+            rethrowAsResourceError(this, () => requireSupportedDocker("CustomBridgeNetwork", name, [{ field: "host", host: args.host! }]));
+        }
         const provider = args.host ? dockerProvider(`${name}-provider`, args.host, this) : undefined;
         const options = { "com.docker.network.bridge.name": plan.bridgeName };
         this.network = new docker.Network(

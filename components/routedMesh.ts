@@ -15,7 +15,7 @@ import { addressOn, adoptionProblems, container, images, primaryNetwork, started
 import { DockerHost, checkClaims, claimDockerHost } from "./host/dockerHost";
 import { acceptRule, chainName, firewallArgs, natReturnRule } from "./host/firewall";
 import { checkDistinctHosts, dockerProvider, HostArgs, hostScript, registeredArgs, validateHost } from "./host/host";
-import { observationOf, observationOff, observeHosts, SeenContainer } from "./host/observe";
+import { observationOf, observationOff, observeHosts, requireSupportedDocker, SeenContainer, UnsupportedDockerError } from "./host/observe";
 import { Cidr, checkInterfaceCidr, checkSubnet, contains, formatCidr, formatIPv4, overlaps } from "./net";
 import { ContainerSpec, checkUniqueNames, effectiveMode, validateContainerSpec } from "./spec";
 import { Problems, ValidationError, problemsFor, show } from "./validate";
@@ -403,11 +403,12 @@ export function buildRouted(
     });
     let adoptedByHost: Map<string, SeenContainer>[];
     try {
-        // Every host's claim first, and what adoption would take: a refused one leaves nothing made.
+        // Every host's Docker and claim first, and what adoption would take: a refused one leaves nothing made.
+        requireSupportedDocker(kind, name, plan.hosts.map((hp, i) => ({ field: `${hp.field}.host`, host: sides[i].host })));
         checkClaims(plan.hosts.map((_, i) => claimOf(i)));
         adoptedByHost = adoptContainers(kind, name, plan, sides);
     } catch (e) {
-        throw e instanceof ValidationError ? new pulumi.ResourceError(e.message, component) : e;
+        throw e instanceof ValidationError || e instanceof UnsupportedDockerError ? new pulumi.ResourceError(e.message, component) : e;
     }
     plan.hosts.forEach((hp, i) => {
         const host = sides[i].host;

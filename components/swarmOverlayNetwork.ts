@@ -10,7 +10,7 @@ import { perProgramRun, planFor } from "./component";
 import { addressOn, container, images } from "./containers";
 import { chainName, firewallArgs, inputRule } from "./host/firewall";
 import { checkDistinctHosts, dockerProvider, HostArgs, hostCommand, hostEndpoint, hostScript, registeredArgs, validateHost } from "./host/host";
-import { observationOf, observeHosts } from "./host/observe";
+import { observationOf, observeHosts, requireSupportedDocker, rethrowAsResourceError } from "./host/observe";
 import { checkHostAddress, checkSubnet, contains, formatIPv4, overlaps, parseCidr } from "./net";
 import { ContainerSpec, checkUniqueNames, validateContainerSpec } from "./spec";
 import { checkDockerName, problemsFor, show } from "./validate";
@@ -366,6 +366,7 @@ export class SwarmOverlayNetwork extends pulumi.ComponentResource {
         // What the hosts show (the drift look, when it ran): the overlay must not overlap docker0 or a route there.
         const problems = problemsFor("SwarmOverlayNetwork", name, args, "");
         observeHosts(args.hosts.map((m) => m.host)); // once per host per program run; nothing when switched off
+        rethrowAsResourceError(this, () => requireSupportedDocker("SwarmOverlayNetwork", name, args.hosts.map((m, i) => ({ field: `hosts[${i}].host`, host: m.host }))));
         const ranges = [["subnet", plan.subnet], ...(plan.gwbridgeSubnet ? [["gwbridgeSubnet", plan.gwbridgeSubnet]] : [])] as [string, string][];
         args.hosts.forEach((m, i) => {
             const o = observationOf(m.host);

@@ -7,6 +7,7 @@ import { ConnectivityCheck } from "./connectivityCheck";
 import { CrossHostRoutedPair, RoutedHostArgs } from "./crossHostRoutedPair";
 import { CustomBridgeNetwork } from "./customBridgeNetwork";
 import { HostArgs, newDockerProvider, registeredArgs } from "./host/host";
+import { requireSupportedDocker, rethrowAsResourceError } from "./host/observe";
 import { LinkedContainerPair } from "./linkedContainerPair";
 import { RoutedMesh, RoutedMeshHostArgs, firewallAfter } from "./routedMesh";
 import { SharedNamespaceContainer } from "./sharedNamespaceContainer";
@@ -61,6 +62,12 @@ export class Topology extends pulumi.ComponentResource implements DeployedTopolo
             checkKeyGiven(t, privateKey, pulumi.getStack());
             return p;
         });
+        // A host whose firewall dockernet changes must run a Docker it can manage: refused before
+        // anything of the stack is made (one look per host, shared with the drift look).
+        const firewalled = plan.hosts.filter((hp) => hp.scripts.some((s) => s.script === "firewall"));
+        rethrowAsResourceError(this, () =>
+            requireSupportedDocker("Topology", name, firewalled.map((hp) => ({ field: `hosts[${t.hosts.findIndex((h) => h.name === hp.name)}]`, host: t.hosts.find((h) => h.name === hp.name)! }))),
+        );
         const planned = <A extends object>(component: string, a: A): A => {
             plannedArgs.set(a, plan.componentPlans.get(component));
             return a;

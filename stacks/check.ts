@@ -6,7 +6,7 @@
 // `docker start` / `docker network connect` for a container), then checked again.
 import { spawn } from "child_process";
 import { HostArgs } from "../components/host/host";
-import { sshArgv } from "../components/host/observe";
+import { TESTED_DOCKER, dockerSupportProblem, parseObservation, sshArgv } from "../components/host/observe";
 import { scriptCommand, shellQuote } from "../components/host/scripts";
 import { hostArgsOf } from "../components/topologyPlan";
 import { topologyFromConfig } from "../components";
@@ -66,8 +66,26 @@ export async function checkStack(opts: PlanOptions & { repair?: boolean; run?: H
     return { plan, rows };
 }
 
+/** The host's Docker: its version and firewall backend, and whether dockernet can manage its firewall there. */
+async function checkDocker(h: HostPlan, host: HostArgs, run: HostRunner): Promise<CheckRow> {
+    const r = await run(
+        host,
+        `echo "dockerversion $(docker version --format '{{.Server.Version}}' 2>/dev/null | head -n 1)"; ` +
+            `echo "firewallbackend $(docker info --format '{{if .FirewallBackend}}{{.FirewallBackend.Driver}}{{end}}' 2>/dev/null | head -n 1)"; echo end`,
+    );
+    const o = parseObservation(r.stdout, "");
+    const firewalled = h.scripts.some((s) => s.script === "firewall");
+    const declared = firewalled ? `Docker ${TESTED_DOCKER.join(", ")} or another 20-28 line, iptables backend` : "any (no firewall rules here)";
+    if (r.code !== 0 || !o.dockerVersion) {
+        return { host: h.name, object: "docker", declared, seen: r.code !== 0 ? seenOf(r) : "Docker does not answer", verdict: "error" };
+    }
+    const seen = `${o.dockerVersion}${o.firewallBackend ? ` (${o.firewallBackend})` : ""}`;
+    const why = firewalled ? dockerSupportProblem(h.name, o) : undefined;
+    return { host: h.name, object: "docker", declared, seen: why ? `${seen}: ${why}` : seen, verdict: why ? "error" : "ok" };
+}
+
 async function checkHost(plan: StackPlan, h: HostPlan, host: HostArgs, run: HostRunner, repair: boolean): Promise<CheckRow[]> {
-    const rows: CheckRow[] = [];
+    const rows: CheckRow[] = [await checkDocker(h, host, run)];
     // The host scripts' own checks: bip, route sets, firewall chains (probes come last, separately).
     for (const s of h.scripts.filter((x) => x.script !== "probe" && x.createArgs)) {
         const args = s.createArgs!;

@@ -5,7 +5,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { checkHostAddress } from "../net";
 import { Problems, checkHostCommand, checkHostname, checkPlainText, checkPort, show } from "../validate";
-import { driftCarrier, driftOf, observationOf, observeHosts } from "./observe";
+import { dockerSupportProblem, driftCarrier, driftOf, observationOf, observeHosts, UnsupportedDockerError } from "./observe";
 import { scriptCommand } from "./scripts";
 
 /** A host reached over SSH (`docker -H ssh://user@address:port`, host scripts via SSH). */
@@ -214,6 +214,11 @@ export function hostScript(
     // What the host shows now (observe.ts): a drift goes into stdin, an update that converges it.
     observeHosts([host]); // once per host per program run; nothing when switched off
     const seen = observationOf(host);
+    const unsupported = run.script === "firewall" && seen ? dockerSupportProblem(host.name, seen) : undefined;
+    if (unsupported) {
+        // The components refuse such a host before making anything; this stops any other path.
+        throw new UnsupportedDockerError(`Unsupported Docker for ${name}: host ${host.name} ${unsupported}`);
+    }
     const carrier = driftCarrier(host.name, name, driftOf(run.script, run.create, seen), seen?.at);
     const ignoreChanges = carrier.ignore ? [...(opts.ignoreChanges ?? []), "stdin"] : opts.ignoreChanges;
     const options: pulumi.CustomResourceOptions = { deleteBeforeReplace: true, ...opts, ignoreChanges };

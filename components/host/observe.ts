@@ -52,6 +52,10 @@ export interface HostObservation {
     acceptRules?: string[];
     /** The subnet of Docker's docker_gwbridge network, when it exists (a swarm member's). */
     gwbridge?: string;
+    /** The daemon's version (`docker version`'s Server.Version, e.g. `28.5.2+dfsg4`); "" when Docker did not answer. */
+    dockerVersion?: string;
+    /** Its firewall backend (`docker info`'s FirewallBackend.Driver, API 1.49+: `iptables`, `nftables`, `+firewalld`); "" before 28.1. */
+    firewallBackend?: string;
 }
 
 /** A container as `docker inspect` shows it: what adoption compares with a declaration. */
@@ -99,6 +103,8 @@ systemctl cat docker 2>/dev/null | grep -v '^[[:space:]]*[#;]' | grep -e '--bip'
 ip -4 -o route show table main 2>/dev/null | grep -v ' proto kernel' | sed 's/^/route /'
 for c in FORWARD DOCKER-USER; do iptables -w -S "$c" 2>/dev/null | grep -e '-j ACCEPT' | sed 's/^/rule /'; done
 if command -v docker >/dev/null 2>&1; then
+	echo "dockerversion $(docker version --format '{{.Server.Version}}' 2>/dev/null | head -n 1)"
+	echo "firewallbackend $(docker info --format '{{if .FirewallBackend}}{{.FirewallBackend.Driver}}{{end}}' 2>/dev/null | head -n 1)"
 	ids=$(docker ps -aq --no-trunc 2>/dev/null)
 	gw=$(docker network inspect docker_gwbridge --format '{{range .IPAM.Config}}{{.Subnet}} {{end}}' 2>/dev/null)
 	[ -z "$gw" ] || echo "gwbridge $gw"
@@ -145,6 +151,10 @@ export function parseObservation(stdout: string, at: string): HostObservation {
             o.docker0 = name ?? "";
         } else if (kind === "gwbridge") {
             o.gwbridge = name ?? "";
+        } else if (kind === "dockerversion") {
+            o.dockerVersion = name ?? "";
+        } else if (kind === "firewallbackend") {
+            o.firewallBackend = name ?? "";
         } else if (kind === "rec" && name) {
             o.records.set(name, rest[0] === "0" ? [] : rest[0] === "1" ? [] : [`check exited ${rest[0]}`]);
         } else if (kind === "differs" && name) {
@@ -157,6 +167,68 @@ export function parseObservation(stdout: string, at: string): HostObservation {
         return { ...o, reachable: false, error: "the host's answer was cut short" };
     }
     return o;
+}
+
+/** The Docker lines dockernet is proven on (README, "Docker versions"), oldest first. */
+export const TESTED_DOCKER = ["20.10", "26.1", "28.5"];
+
+/**
+ * Why dockernet cannot change this host's firewall for routed or bridge-to-bridge traffic, or
+ * undefined when it can. Its rules are iptables chains entered from Docker's DOCKER-USER and raw
+ * PREROUTING (firewall.sh). Docker's nftables backend (28.2+ by DOCKER_FIREWALL_BACKEND, 29+ by
+ * "firewall-backend" in daemon.json) makes no DOCKER-USER and filters in tables of its own (moby
+ * daemon/libnetwork/internal/nftables), so those rules would never see the traffic; Docker 29 is not
+ * in Debian yet, and nothing of it is proven here.
+ */
+export function dockerSupportProblem(hostName: string, o: HostObservation): string | undefined {
+    const v = o.dockerVersion ?? "";
+    const major = Number(/^(\d+)\./.exec(v)?.[1] ?? NaN);
+    if ((o.firewallBackend ?? "").startsWith("nftables")) {
+        return (
+            `runs Docker ${v || "(version unknown)"} with the nftables firewall backend; Docker then makes no DOCKER-USER chain and filters in its own nftables tables, ` +
+            `so dockernet's iptables rules would never see the traffic. Set "firewall-backend": "iptables" in ${hostName}'s /etc/docker/daemon.json ` +
+            `(or unset DOCKER_FIREWALL_BACKEND in Docker's environment) and restart Docker, then run again; nothing was changed`
+        );
+    }
+    if (major >= 29) {
+        return (
+            `runs Docker ${v}, which dockernet does not support yet (it is proven on Docker ${TESTED_DOCKER.join(", ")}; ` +
+            `see the README's "Docker versions" for what Docker 29 support needs). Run Docker 28.5 on ${hostName}; nothing was changed`
+        );
+    }
+    return undefined;
+}
+
+/**
+ * Looks at the hosts (once per run) and throws, naming each host's field, when a host's Docker is one
+ * whose firewall dockernet cannot manage (dockerSupportProblem). A host that could not be looked at
+ * is not refused here (its scripts fail on it instead). Called before a component makes anything.
+ */
+export function requireSupportedDocker(kind: string, name: string, hosts: { field: string; host: ObservedHost }[]): void {
+    observeHosts(hosts.map((h) => h.host)); // nothing when switched off: then only what was remembered counts
+    const problems: string[] = [];
+    for (const { field, host } of hosts) {
+        const o = observationOf(host);
+        const why = o ? dockerSupportProblem(host.name, o) : undefined;
+        if (why) {
+            problems.push(` - ${field} ${host.name} ${why}`);
+        }
+    }
+    if (problems.length > 0) {
+        throw new UnsupportedDockerError(`Unsupported Docker for ${kind} "${name}":\n${problems.join("\n")}`);
+    }
+}
+
+/** A host runs a Docker whose firewall dockernet cannot manage (requireSupportedDocker). */
+export class UnsupportedDockerError extends Error {}
+
+/** Runs `check`; an UnsupportedDockerError it throws becomes the component's ResourceError. */
+export function rethrowAsResourceError(component: pulumi.Resource, check: () => void): void {
+    try {
+        check();
+    } catch (e) {
+        throw e instanceof UnsupportedDockerError ? new pulumi.ResourceError(e.message, component) : e;
+    }
 }
 
 /** Which hosts were looked at in this program run, by endpoint (one registry per run, like DockerHost's). */

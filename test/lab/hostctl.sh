@@ -87,19 +87,35 @@ unit_flags() {
     done
 }
 
+# The unit's Environment= assignments (each file in order, later wins, an empty `Environment=`
+# resets, as in systemd), one NAME=VALUE a line; quotes around a whole assignment are dropped. A
+# drop-in with `Environment=DOCKER_FIREWALL_BACKEND=nftables` reaches the host's dockerd this way.
+unit_env() {
+    unit_files | while read -r f; do cat "$f"; done | awk '
+        /^[[:space:]]*[#;]/ { next }
+        /^Environment=/ {
+            v = substr($0, 13)
+            if (v == "") { n = 0; next }
+            k = split(v, w, /[[:space:]]+/)
+            for (i = 1; i <= k; i++) { a = w[i]; gsub(/^"|"$/, "", a); if (a ~ /^[A-Za-z_][A-Za-z0-9_]*=/) e[++n] = a }
+        }
+        END { for (i = 1; i <= n; i++) print e[i] }'
+}
+
 # dockerd's command line: the lab's sockets and pid file, then the unit's own flags (no --bip, no
 # --storage-driver there unless a test puts them in the unit: dockernet keeps them in daemon.json).
 start_dockerd() {
     if dockerd_pid >/dev/null; then return 0; fi
     rm -f /run/docker.pid
-    local flags=()
+    local flags=() envs=()
     mapfile -t flags < <(unit_flags)
+    mapfile -t envs < <(unit_env)
     local i pid spawned
     # detached (own session, re-parented once this subshell ends), log appended; env -i and setsid
     # exec in place, so $! is dockerd's own pid
     spawned=$(
         close_fds
-        env -i PATH="$PATH" HOME=/root LANG=C.UTF-8 \
+        env -i PATH="$PATH" HOME=/root LANG=C.UTF-8 "${envs[@]}" \
             setsid /usr/sbin/dockerd \
             --host unix:///run/docker.sock \
             --host "unix://$HDIR/docker.sock" \

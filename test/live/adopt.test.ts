@@ -7,6 +7,13 @@
 // dockernet's in place, the flag is kept where it is, the containers are imported (not recreated),
 // the loops lose nothing, a re-run changes nothing, and destroy gives the hosts back exactly as they
 // were made by hand, the containers still running and talking.
+//
+// On Docker 28 the seed's commands alone carry no traffic: Docker drops routed packets to container
+// addresses in raw PREROUTING (`-d <container> ! -i docker0 -j DROP`) and in its DOCKER chain
+// (`! -i docker0 -o docker0 -j DROP`, reached through DOCKER-FORWARD before the seed's appended
+// FORWARD rule). A user on 28 who follows Docker's documentation adds what it says: the ACCEPT in
+// DOCKER-USER (which FORWARD enters first) and "allow-direct-routing": true in daemon.json (28.2+),
+// with a restart. That is the hand-made setup adopted there.
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -16,7 +23,7 @@ import { HostRunner, defaultRunner } from "../../stacks/check";
 import { planStack } from "../../stacks/plan";
 import { assertLabRoute } from "../support/exec";
 import { Engine } from "../support/engine";
-import { onHost, onHostRaw, restarts, snapshot, sshHost, startHttpLoop, startPingLoop } from "../support/lab";
+import { dockerMajor, onHost, onHostRaw, restarts, snapshot, sshHost, startHttpLoop, startPingLoop } from "../support/lab";
 import { record } from "../support/summary";
 
 const IMAGE = "lab/busybox:1";
@@ -26,6 +33,9 @@ const HAND: Record<string, { bip: string; peerSubnet: string; peer: string; cont
     h2: { bip: "172.18.0.1/16", peerSubnet: "172.17.0.0/16", peer: "192.168.100.200", container: "nginx_h2" },
 };
 const UNIT = "/lib/systemd/system/docker.service";
+/** What a user on Docker 28 adds to the seed's commands (see above), per host. */
+const on28 = (h: string) => dockerMajor(h) >= 28;
+const USER_RULE = "-s 192.168.100.0/24 -j ACCEPT";
 
 function pairArgs(adopt: boolean, withContainers: boolean): CrossHostRoutedPairArgs {
     const side = (h: "h1" | "h2", lan: string) => ({
@@ -75,6 +85,7 @@ describe("adopting the seed's hand-made setup: unit --bip, routes, FORWARD rule,
     const before: Record<string, Awaited<ReturnType<typeof snapshot>>> = {};
     const handmade: Record<string, Awaited<ReturnType<typeof snapshot>>> = {};
     const unitBefore: Record<string, string> = {};
+    const daemonJsonBefore: Record<string, string> = {};
     const docker0Before: Record<string, string> = {};
     const containerBefore: Record<string, string> = {};
     let peerAddress = "";
@@ -88,6 +99,11 @@ describe("adopting the seed's hand-made setup: unit --bip, routes, FORWARD rule,
             before[h] = await snapshot(h);
             docker0Before[h] = await docker0(h);
             unitBefore[h] = await unitOf(h);
+            daemonJsonBefore[h] = await onHost(h, "cat /etc/docker/daemon.json");
+        }
+        // Docker 28: allow-direct-routing in daemon.json (h2's restart below applies it; h1 restarts for it).
+        for (const h of ["h1", "h2"].filter(on28)) {
+            await onHost(h, `jq '."allow-direct-routing" = true' /etc/docker/daemon.json >/tmp/dj && cat /tmp/dj >/etc/docker/daemon.json${h === "h1" ? " && systemctl restart docker" : ""}`);
         }
         // The seed, by hand. 192.168.100.201's daemon gets --bip=172.18.0.1/16 in its unit's ExecStart
         // (written in place: the lab's unit file is a bind mount), then daemon-reload and a restart.
@@ -98,6 +114,9 @@ describe("adopting the seed's hand-made setup: unit --bip, routes, FORWARD rule,
             const s = HAND[h];
             await onHost(h, `ip route add ${s.peerSubnet} via ${s.peer}`);
             await onHost(h, "iptables -w -A FORWARD -s 192.168.100.0/24 -j ACCEPT");
+            if (on28(h)) {
+                await onHost(h, `iptables -w -I DOCKER-USER ${USER_RULE}`);
+            }
             await onHost(h, `docker run -d --name ${s.container} ${IMAGE} ${COMMAND.join(" ")} >/dev/null`);
         }
         for (const h of ["h1", "h2"]) {
@@ -114,7 +133,10 @@ describe("adopting the seed's hand-made setup: unit --bip, routes, FORWARD rule,
         engine.dispose();
         for (const h of ["h1", "h2"]) {
             const s = HAND[h];
-            await onHost(h, `docker rm -f ${s.container} >/dev/null 2>&1; iptables -w -D FORWARD -s 192.168.100.0/24 -j ACCEPT; ip route del ${s.peerSubnet} via ${s.peer}; true`);
+            await onHost(h, `docker rm -f ${s.container} >/dev/null 2>&1; iptables -w -D FORWARD -s 192.168.100.0/24 -j ACCEPT; iptables -w -D DOCKER-USER ${USER_RULE} 2>/dev/null; ip route del ${s.peerSubnet} via ${s.peer}; true`);
+            if ((await onHost(h, "cat /etc/docker/daemon.json")) !== daemonJsonBefore[h]) {
+                await onHost(h, `cat >/etc/docker/daemon.json <<'EOF'\n${daemonJsonBefore[h]}EOF\nsystemctl restart docker`);
+            }
         }
         // The unit as it was; Docker keeps the last default-bridge subnet in its own store, so
         // docker0 goes back only through a restart with the old bip, then one without the key.
@@ -134,14 +156,17 @@ describe("adopting the seed's hand-made setup: unit --bip, routes, FORWARD rule,
 
     test("npm run plan -- --look: what adopt takes over, the hand-made rule kept, and without adopt what blocks; read-only", async () => {
         const withAdopt = verdicts(await look(true));
+        const userRule = (h: string) => (on28(h) ? [`${h} rule -A DOCKER-USER ${USER_RULE}: kept`] : []);
         expect(withAdopt).toEqual([
             "h1 bip: create",
             "h1 route 172.18.0.0/16 via 192.168.100.201: adopt",
             "h1 rule -A FORWARD -s 192.168.100.0/24 -j ACCEPT: kept",
+            ...userRule("h1"),
             "h1 container nginx_h1: adopt",
             "h2 bip: adopt",
             "h2 route 172.17.0.0/16 via 192.168.100.200: adopt",
             "h2 rule -A FORWARD -s 192.168.100.0/24 -j ACCEPT: kept",
+            ...userRule("h2"),
             "h2 container nginx_h2: adopt",
         ]);
         const without = await look(false);

@@ -15,6 +15,10 @@ export interface LabHost {
     holderPidFile: string;
     restartsLog: string;
     dockerdLog: string;
+    /** The Docker line the lab gave the host (DOCKERNET_LAB_DOCKER), e.g. "28.5". */
+    dockerLine: string;
+    /** Its daemon's version as it says, e.g. "28.5.2+dfsg4". */
+    dockerVersion: string;
 }
 
 export interface LabInfo {
@@ -45,6 +49,11 @@ export function labHost(name: string): LabHost {
         throw new Error(`lab host ${name} is not up (hosts: ${lab().hosts.map((x) => x.name).join(", ")})`);
     }
     return h;
+}
+
+/** The major version of a lab host's Docker (20, 26, 28), as the lab started it. */
+export function dockerMajor(name: string): number {
+    return Number(labHost(name).dockerVersion.split(".")[0]);
 }
 
 /** The public host key of a lab host, from the lab's known_hosts. */
@@ -119,7 +128,9 @@ export async function snapshot(name: string): Promise<{ routes: string; iptables
     const routes = await onHost(name, "ip route show table all | grep -v -e 'proto kernel' -e '^local ' -e '^broadcast ' -e '^multicast ' -e 'fe80::' | sort");
     const iptables = await onHost(
         name,
-        "for t in filter nat; do iptables-save -t $t | grep -v '^#' | sed -e 's/\\[[0-9]*:[0-9]*\\]/[0:0]/'; done",
+        // raw too where it is in use (Docker 28+ drops routed traffic there; dockernet's mirror):
+        // listing it where it is not would make it (legacy iptables)
+        "for t in filter nat $(iptables-save | sed -n 's/^[*]raw$/raw/p'); do iptables-save -t $t | grep -v '^#' | sed -e 's/\\[[0-9]*:[0-9]*\\]/[0:0]/'; done",
     );
     const daemonJson = await onHost(name, "cat /etc/docker/daemon.json 2>/dev/null || echo '(none)'");
     // The host's unit files (dockernet-restore.service and its link) and dockernet's own state.

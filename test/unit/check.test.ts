@@ -9,10 +9,14 @@ import { parseArgs } from "../../stacks/cli";
 const ROOT = path.join(__dirname, "..", "..");
 
 /** A fake fleet: answers by what the command is; records every command per host. */
-function fleet(drift: { routes?: boolean; container?: boolean }) {
+function fleet(drift: { routes?: boolean; container?: boolean }, docker: Record<string, string> = { h1: "20.10.24+dfsg1 ", h2: "28.5.2+dfsg4 iptables" }) {
     const sent: { host: string; command: string }[] = [];
     const run: HostRunner = async (host: HostArgs, command: string) => {
         sent.push({ host: host.name, command });
+        if (command.startsWith('echo "dockerversion')) {
+            const [version, backend] = docker[host.name].split(" ");
+            return { code: 0, stdout: `dockerversion ${version}\nfirewallbackend ${backend}\nend\n`, stderr: "" };
+        }
         if (command.includes("routes.sh 'check'")) {
             return drift.routes && host.name === "h1" ? { code: 1, stdout: "differs: no dockernet route to 172.18.0.0/16 via 192.168.100.201\n", stderr: "" } : { code: 0, stdout: "ok\n", stderr: "" };
         }
@@ -60,7 +64,19 @@ describe("npm run check, offline with a stand-in fleet", () => {
             expect.arrayContaining(["h1 bip (daemon.json)", "h2 bip (daemon.json)", "h1 docker0 address", "h1 container api_1", "h2 container web_h2", "h1 check appnet-reaches-docker0", "h1 check h1-reaches-h2-container"]),
         );
         expect(f.sent.filter((s) => /'create'|network (dis)?connect|docker start/.test(s.command))).toEqual([]);
+        expect(rows.filter((r) => r.object === "docker").map((r) => `${r.host}: ${r.seen} ${r.verdict}`)).toEqual(["h1: 20.10.24+dfsg1 ok", "h2: 28.5.2+dfsg4 (iptables) ok"]);
         expect(formatCheck("lab", rows).split("\n")[0]).toBe(`dockernet check: stack lab: ${rows.length} objects, 0 drifted`);
+    });
+
+    test("a host on Docker with the nftables backend, or Docker 29: an error row naming the version and the fix; nothing sent but reads", async () => {
+        const f = fleet({}, { h1: "29.0.1 iptables", h2: "28.5.2+dfsg4 nftables" });
+        const { rows } = await checkStack({ root: ROOT, stack: "lab", run: f.run });
+        const docker = rows.filter((r) => r.object === "docker");
+        expect(docker.map((r) => r.verdict)).toEqual(["error", "error"]);
+        expect(docker[0].seen).toContain("29.0.1 (iptables): runs Docker 29.0.1, which dockernet does not support yet");
+        expect(docker[1].seen).toContain('28.5.2+dfsg4 (nftables): runs Docker 28.5.2+dfsg4 with the nftables firewall backend; Docker then makes no DOCKER-USER chain');
+        expect(formatCheck("lab", rows).split("\n")[0]).toBe(`dockernet check: stack lab: ${rows.length} objects, 2 drifted`);
+        expect(f.sent.filter((s) => /'create'|network (dis)?connect|docker start/.test(s.command))).toEqual([]);
     });
 
     test("drift is reported with what was seen; --repair sends the create and the network connect, then checks again", async () => {

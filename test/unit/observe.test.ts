@@ -1,7 +1,7 @@
 // Drift seen by preview and up (components/host/observe.ts): what a host's answer means, which
 // resources it reaches, and that a healthy host leaves every host script as it is.
-import { CrossHostRoutedPair, CrossHostRoutedPairArgs, HostArgs } from "../../components";
-import { HostObservation, SeenContainer, driftCarrier, driftOf, observeHosts, parseObservation, rememberObservation } from "../../components/host/observe";
+import { CrossHostRoutedPair, CrossHostRoutedPairArgs, CustomBridgeNetwork, HostArgs } from "../../components";
+import { HostObservation, SeenContainer, dockerSupportProblem, driftCarrier, driftOf, observeHosts, parseObservation, rememberObservation } from "../../components/host/observe";
 import { captureRequests, messageOf, recordingWithOptions, settle } from "../support/mocks";
 
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA-test-key\n-----END OPENSSH PRIVATE KEY-----\n";
@@ -181,3 +181,49 @@ describe("adopting hand-made containers (adopt: true): imported when they match,
     });
 });
 
+
+describe("the Docker each host runs: a firewall dockernet cannot manage is refused before anything is made", () => {
+    const { rec } = recordingWithOptions();
+
+    test("parse: the daemon's version and firewall backend; empty where an older Docker has none", () => {
+        const o = parseObservation("bip \ndockerversion 28.5.2+dfsg4\nfirewallbackend iptables\nend\n", "t");
+        expect(o).toMatchObject({ dockerVersion: "28.5.2+dfsg4", firewallBackend: "iptables" });
+        expect(parseObservation("bip \ndockerversion 20.10.24+dfsg1\nfirewallbackend \nend\n", "t")).toMatchObject({ dockerVersion: "20.10.24+dfsg1", firewallBackend: "" });
+    });
+
+    test("20.10, 26.1, 28.x with iptables are supported; nftables (any version) and 29 are refused with the fix", () => {
+        for (const v of ["20.10.24+dfsg1", "26.1.5+dfsg1", "28.0.4", "28.5.2+dfsg4", ""]) {
+            expect(dockerSupportProblem("h1", seen({ dockerVersion: v, firewallBackend: v.startsWith("28") ? "iptables" : "" }))).toBeUndefined();
+        }
+        expect(dockerSupportProblem("h1", seen({ dockerVersion: "28.5.2", firewallBackend: "iptables+firewalld" }))).toBeUndefined();
+        const nft = dockerSupportProblem("h1", seen({ dockerVersion: "28.5.2+dfsg4", firewallBackend: "nftables" }));
+        expect(nft).toContain("runs Docker 28.5.2+dfsg4 with the nftables firewall backend");
+        expect(nft).toContain(`Set "firewall-backend": "iptables" in h1's /etc/docker/daemon.json`);
+        expect(dockerSupportProblem("h1", seen({ dockerVersion: "29.1.0", firewallBackend: "nftables+firewalld" }))).toContain("nftables firewall backend");
+        const v29 = dockerSupportProblem("h2", seen({ dockerVersion: "29.1.0", firewallBackend: "iptables" }));
+        expect(v29).toContain("runs Docker 29.1.0, which dockernet does not support yet (it is proven on Docker 20.10, 26.1, 28.5");
+        expect(v29).toContain("Run Docker 28.5 on h2; nothing was changed");
+    });
+
+    test("a routed pair with one host on Docker 29: one error naming the host's field, and not one resource made", async () => {
+        const a = args();
+        rememberObservation(a.hostA.host, seen({ dockerVersion: "28.5.2+dfsg4", firewallBackend: "iptables" }));
+        rememberObservation(a.hostB.host, seen({ dockerVersion: "29.0.1", firewallBackend: "iptables" }));
+        const m = messageOf(() => new CrossHostRoutedPair("seed", a));
+        expect(m).toContain('Unsupported Docker for CrossHostRoutedPair "seed":');
+        expect(m).toContain(" - hostB.host h2 runs Docker 29.0.1, which dockernet does not support yet");
+        expect(m).not.toContain("h1 runs");
+        await settle();
+        expect(rec.resources.map((r) => r.type)).toEqual(["dockernet:index:CrossHostRoutedPair"]);
+    });
+
+    test("connectTo on a host with the nftables backend is refused; the same network without connectTo is not", async () => {
+        const h = host("h3", "192.168.100.202");
+        rememberObservation(h, seen({ dockerVersion: "28.5.2+dfsg4", firewallBackend: "nftables" }));
+        const m = messageOf(() => new CustomBridgeNetwork("web", { host: h, subnet: "10.50.0.0/24", connectTo: ["docker0"] }));
+        expect(m).toContain('Unsupported Docker for CustomBridgeNetwork "web":\n - host h3 runs Docker 28.5.2+dfsg4 with the nftables firewall backend');
+        expect(() => new CustomBridgeNetwork("plain", { host: h, subnet: "10.51.0.0/24" })).not.toThrow();
+        await settle();
+        expect(rec.resources.filter((r) => r.type === "docker:index/network:Network").map((r) => r.name)).toEqual(["plain-network"]);
+    });
+});
