@@ -202,7 +202,7 @@ export function formatPlan(plan: StackPlan, full = false): string {
             }
         }
         if (h.firewallRules.length > 0) {
-            out.push("  firewall rules (firewall.sh: chains of their own, jumped to from DOCKER-USER and nat POSTROUTING)");
+            out.push("  firewall rules (firewall.sh: chains of their own, jumped to from DOCKER-USER and nat POSTROUTING, and from raw PREROUTING where Docker is 28 or later)");
             for (const r of h.firewallRules) {
                 out.push(`    ${pad(r.chain, 22)} ${ruleText(r.rule)}`);
             }

@@ -403,6 +403,30 @@ bind_docker_build() {
     if [ -e /usr/local/bin/docker ]; then mount --bind "$root/usr/bin/docker" /usr/local/bin/docker || return 1; fi
 }
 
+# Another Docker build on this host, as a package upgrade does it: Docker stops (its containers
+# with it), the binaries are swapped, Docker starts on the same /var/lib/docker and daemon.json, and
+# the units enabled for it run. With "fresh", /var/lib/docker is emptied first (a host whose Docker
+# is older than its data cannot read it: for going back, or a clean start).
+cmd_switch_docker() {
+    local root=$1 version=$2 fresh=$3 f
+    load_env
+    with_lock
+    stop_dockerd || return 1
+    for f in /usr/sbin/dockerd /usr/sbin/docker-proxy /usr/bin/containerd /usr/bin/containerd-shim-runc-v2 /usr/bin/docker /usr/local/bin/docker; do
+        while findmnt -rn --mountpoint "$f" >/dev/null 2>&1; do umount "$f" || return 1; done
+    done
+    if [ "$fresh" = fresh ]; then
+        find /var/lib/docker -mindepth 1 -maxdepth 1 -exec rm -rf {} + || return 1
+        rm -rf /run/docker /run/containerd
+    fi
+    echo "$root" >"$HDIR/docker-root"
+    echo "$version" >"$HDIR/docker-version"
+    bind_docker_build || return 1
+    echo "$(date -Iseconds) docker $version ($fresh)" >>"$HDIR/restarts.log"
+    start_dockerd || { echo "switch-docker: dockerd $version did not start" >&2; return 1; }
+    start_wanted_units
+}
+
 # Runs as the host's holder: net namespace already entered, fresh private mount namespace.
 cmd_init() {
     LAB=$1 HOST=$2
@@ -445,6 +469,7 @@ esac
 case ${1:-} in
     init) shift; [ $# -eq 2 ] || die "usage: hostctl init LAB HOST"; cmd_init "$@" ;;
     reboot) shift; cmd_reboot ;;
+    switch-docker) shift; [ $# -eq 3 ] || die "usage: hostctl switch-docker ROOT VERSION fresh|keep"; cmd_switch_docker "$@" ;;
     systemctl) shift; cmd_systemctl "$@" ;;
     journalctl) shift; cmd_journalctl "$@" ;;
     *) die "usage: hostctl init LAB HOST | reboot | systemctl ... | journalctl ..." ;;

@@ -588,7 +588,7 @@ do_up() {
     for ((i = 1; i <= n; i++)); do import_image "$i" & pids+=($!); done
     for i in "${pids[@]}"; do wait "$i" || failed=1; done
     [ $failed = 0 ] || { warn "docker import failed"; do_down || true; exit 1; }
-    rm -rf "$LAB/img"
+    rm -rf "$LAB/img/rootfs" # the tars stay: lab.sh docker --fresh imports them again
     write_lab_json "$n"
     # end-to-end check over the LAN: ssh in, talk to that host's own dockerd
     for ((i = 1; i <= n; i++)); do
@@ -616,6 +616,8 @@ usage: $PROG up [N]            build (or keep) a lab of N Docker hosts (1..$MAX_
        $PROG status            show whether the lab is up; exit 0 only if healthy
        $PROG exec hN -- cmd... run cmd in host hN's network + mount namespaces
        $PROG reboot hN...      reboot hosts at once (hostctl reboot: kernel state lost, init boots)
+       $PROG docker hN V [--fresh]  switch host hN to Docker line V in place, as an upgrade does
+                               (--fresh: its /var/lib/docker emptied first, the lab image imported again)
 lab dir: \${DOCKERNET_LAB_DIR:-/var/tmp/dockernet-lab} (now $LAB)
 EOF
 }
@@ -654,6 +656,22 @@ main() {
             pid=$(holder_pid "$i") || die "host h$i is not up (no live holder in $(hd "$i")/holder.pid)"
             [ $# -gt 0 ] || set -- /bin/bash
             exec nsenter -t "$pid" --net --mount --uts -- "$@" ;;
+        docker)
+            need_root
+            check_lab_path
+            local h=${1:-} v=${2:-} mode=keep i pid root n
+            if ! [[ $h =~ ^h([1-9])$ ]] || [ -z "$v" ]; then die "usage: $PROG docker hN V [--fresh]"; fi
+            i=${BASH_REMATCH[1]}
+            [ "${3:-}" = --fresh ] && mode=fresh
+            [[ " $(bash "$DOCKERS" versions) " == *" $v "* ]] || die "'$v' is not a Docker line the lab knows ($(bash "$DOCKERS" versions))"
+            pid=$(holder_pid "$i") || die "host h$i is not up"
+            root=$(bash "$DOCKERS" root "$v") || die "Docker $v could not be made ready"
+            lock
+            nsenter -t "$pid" --net --mount --uts -- "$LAB/bin/hostctl" switch-docker "$root" "$v" "$mode" || die "h$i: switching to Docker $v failed (see $(hd "$i")/dockerd.log)"
+            [ "$mode" = keep ] || import_image "$i"
+            n=$(jq -r '.hosts | length' "$LAB/lab.json")
+            write_lab_json "$n"
+            say "h$i runs Docker $v ($(dk "$i" version --format '{{.Server.Version}}'))" ;;
         reboot)
             need_root
             check_lab_path

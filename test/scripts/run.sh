@@ -1087,6 +1087,38 @@ EOF
 	ipt -t raw -D PREROUTING -d 172.17.0.9/32 ! -i docker0 -j DROP
 	$nsx ip link del r0
 
+	# --- Docker 28 with no raw table yet (allow-direct-routing, or before its first container):
+	# the table create makes goes again with the last chain, where nft can remove it
+	local fns=$FNS
+	new_ns fwraw || fail "cannot create a network namespace"
+	FNS=$NEWNS
+	ipt -A INPUT -i lo -j ACCEPT
+	ipt -t nat -A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE
+	s0=$(fw_snap)
+	fw create --chain DN-R2 "${RR[@]}" --docker-version-cmd "echo 28.5.2"
+	expect "  no raw table before: create on 28 makes it" 0 changed
+	t "    and records that it did" test -f "$F/state/firewall.raw-table"
+	fw create --chain DN-R3 accept,-,-,10.40.0.0/16,- --docker-version-cmd "echo 28.5.2"
+	expect "    a second chain in it" 0 changed
+	fw delete --chain DN-R2
+	expect "    delete the first: the table stays for the second" 0 changed
+	t "      raw DN-R3 still there" test -n "$(ipt -t raw -S DN-R3)"
+	fw delete --chain DN-R3
+	expect "    delete the last" 0 changed
+	if [ "$backend" = nft ] && command -v nft >/dev/null 2>&1; then
+		same "    iptables-save exactly as before: the raw table is gone (nft)" "$s0" "$(fw_snap)"
+	else
+		err_has "    the empty raw table stays, and delete says so" "the raw table dockernet made is empty now but stays"
+		same "    the rest exactly as before" "$s0" "$(fw_snap | awk '/^[*]raw$/ { skip = 1 } !skip { print } skip && /^COMMIT$/ { skip = 0 }')"
+	fi
+	t "    the record is gone" test ! -e "$F/state/firewall.raw-table"
+	fw create --chain DN-R2 "${RR[@]}" --docker-version-cmd "echo 28.5.2"
+	ipt -t raw -A PREROUTING -d 172.17.0.2/32 ! -i docker0 -j DROP
+	fw delete --chain DN-R2
+	expect "    Docker's drops came after: delete leaves the table to Docker" 0 changed
+	t "      Docker's drop kept, the record gone" test "$(ipt -t raw -S PREROUTING | sed -n 2p)/$(test -e "$F/state/firewall.raw-table" && echo kept)" = "-A PREROUTING -d 172.17.0.2/32 ! -i docker0 -j DROP/"
+	FNS=$fns
+
 	# --- input rules: a chain jumped to from INPUT (traffic to the host), for hosts that filter it
 	local RI=(input,tcp,2377,192.168.100.201 input,udp,4789,192.168.100.201 input,esp,-,192.168.100.0/24 input,udp-ipsec,4789,192.168.100.202 input,tcp,-,-)
 	ipt -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT

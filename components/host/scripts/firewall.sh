@@ -267,7 +267,10 @@ if [ -s "$DN_TMP/raw.want" ] && [ "$ACTION" != delete ]; then
 	fi
 fi
 TABLES="filter nat"
-if [ -s "$DN_TMP/raw.want" ] || raw_in_use; then TABLES="$TABLES raw"; fi
+RAW_WAS_IN_USE=0
+if raw_in_use; then RAW_WAS_IN_USE=1; fi
+if [ -s "$DN_TMP/raw.want" ] || [ "$RAW_WAS_IN_USE" = 1 ]; then TABLES="$TABLES raw"; fi
+RAW_MARKER=$DN_STATE_DIR/firewall.raw-table
 
 # ---------------------------------------------------------------- helpers
 parent_of() {
@@ -456,6 +459,33 @@ bootstrap_cleanup() {
 	dn_tidy_state_dir
 }
 
+# raw_cleanup: the raw table a create made (no table was in use before it: Docker 28 with
+# allow-direct-routing, or before its first container) is removed again once nothing is in it.
+# While a dockernet chain is there, it waits for the last one; once a rule of someone else's is
+# there (Docker's drops), the table is theirs.  Removing a table takes nft (nf_tables iptables);
+# where there is none, the empty table stays and says so.
+raw_cleanup() {
+	[ -f "$RAW_MARKER" ] || return 0
+	iptables-save -t raw 2>/dev/null | grep -v -e '^#' -e '^[*]raw$' -e '^COMMIT$' >"$DN_TMP/raw.left" || true
+	if grep -v -e '^:PREROUTING ACCEPT' -e '^:OUTPUT ACCEPT' -e '^:DN-' "$DN_TMP/raw.left" | grep -q -v 'dockernet:DN-'; then
+		rm -f -- "$RAW_MARKER"
+		dn_tidy_state_dir
+		return 0
+	fi
+	grep -q 'dockernet:DN-' "$DN_TMP/raw.left" && return 0
+	if command -v nft >/dev/null 2>&1 && iptables -V 2>/dev/null | grep -q nf_tables; then
+		if nft delete table ip raw 2>"$DN_TMP/nft.err"; then
+			DN_CHANGED=1
+		else
+			dn_warn "could not remove the empty raw table dockernet made: $(dn_show "$(tr '\n' ' ' <"$DN_TMP/nft.err")")"
+		fi
+	else
+		dn_warn "the raw table dockernet made is empty now but stays (removing a table takes nft on an nf_tables iptables); it filters nothing"
+	fi
+	rm -f -- "$RAW_MARKER"
+	dn_tidy_state_dir
+}
+
 # ---------------------------------------------------------------- actions
 do_create() {
 	for t in $TABLES; do analyze "$t"; done
@@ -469,6 +499,11 @@ do_create() {
 		for t in $todo; do plan_converge "$t"; done
 		# shellcheck disable=SC2086 # word splitting of the table list is wanted
 		apply_tables $todo
+		if [ "$RAW_WAS_IN_USE" = 0 ] && has_want raw; then
+			if ! mkdir -p -- "$DN_STATE_DIR" || ! printf 'made by firewall.sh create\n' >"$RAW_MARKER"; then
+				dn_warn "could not write $RAW_MARKER; delete will leave the raw table it created"
+			fi
+		fi
 		if [ -f "$DN_TMP/boot.chain" ] || [ -f "$DN_TMP/boot.jump" ]; then
 			{
 				[ ! -f "$DN_TMP/boot.chain" ] || echo chain
@@ -481,6 +516,7 @@ do_create() {
 		fi
 	fi
 	has_want filter || bootstrap_cleanup
+	has_want raw || raw_cleanup
 }
 
 do_delete() {
@@ -500,6 +536,7 @@ do_delete() {
 		apply_tables $todo
 	fi
 	bootstrap_cleanup
+	raw_cleanup
 }
 
 do_check() {
