@@ -75,6 +75,7 @@ async function main(): Promise<void> {
             try {
                 if (!baseline) {
                     await assertEmpty();
+                    await warmUp();
                     baseline = await takeBaseline();
                     log(`live bench: lab ${lab().labDir}, ${reps} rep(s)${sshReuse ? ", SSH multiplexed" : ""}; ${LOCK} held during each repetition`);
                 } else {
@@ -243,6 +244,13 @@ async function assertEmpty(): Promise<void> {
     }
     if (problems.length > 0) {
         throw new Error(`the lab hosts are not in an empty state, so someone may be using them; not touching them:\n - ${problems.join("\n - ")}`);
+    }
+}
+
+/** Docker 28 makes its raw table with a host's first container and keeps it: one run first, so a reset compares dockernet's part alone. */
+async function warmUp(): Promise<void> {
+    for (const h of HOSTS) {
+        await onHost(h, `docker run --rm ${lab().image} true`);
     }
 }
 
