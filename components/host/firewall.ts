@@ -1,5 +1,6 @@
 // Arguments for firewall.sh: rules in a chain dockernet owns, jumped to from DOCKER-USER
-// (filter) and nat POSTROUTING. Docker never flushes DOCKER-USER, unlike its own chains.
+// (filter) and nat POSTROUTING, and, for accept rules where Docker is 28 or later, from raw
+// PREROUTING (its mirror). Docker never flushes DOCKER-USER, unlike its own chains.
 import * as crypto from "crypto";
 
 /**
@@ -11,7 +12,7 @@ export function chainName(kind: string, owner: string): string {
     return `DN-${kind}-${digest}`;
 }
 
-/** `accept,<in-if>,<out-if>,<src>,<dst>` (filter) — `-` means any. */
+/** `accept,<in-if>,<out-if>,<src>,<dst>` (filter, and its raw mirror on Docker 28+) — `-` means any. */
 export function acceptRule(inIf: string, outIf: string, src: string, dst: string): string {
     return `accept,${inIf},${outIf},${src},${dst}`;
 }

@@ -184,10 +184,15 @@ export function dockerSupportProblem(hostName: string, o: HostObservation): stri
     const v = o.dockerVersion ?? "";
     const major = Number(/^(\d+)\./.exec(v)?.[1] ?? NaN);
     if ((o.firewallBackend ?? "").startsWith("nftables")) {
+        // 29 has the daemon.json key; 28 only the environment variable (a 28 dockerd refuses to
+        // start with a daemon.json key it does not know).
+        const fix =
+            major >= 29
+                ? `Set "firewall-backend": "iptables" in ${hostName}'s /etc/docker/daemon.json`
+                : `Remove DOCKER_FIREWALL_BACKEND=nftables from Docker's environment on ${hostName} (its systemd unit or a drop-in, /etc/default/docker)`;
         return (
             `runs Docker ${v || "(version unknown)"} with the nftables firewall backend; Docker then makes no DOCKER-USER chain and filters in its own nftables tables, ` +
-            `so dockernet's iptables rules would never see the traffic. Set "firewall-backend": "iptables" in ${hostName}'s /etc/docker/daemon.json ` +
-            `(or unset DOCKER_FIREWALL_BACKEND in Docker's environment) and restart Docker, then run again; nothing was changed`
+            `so dockernet's iptables rules would never see the traffic. ${fix} and restart Docker, then run again; nothing was changed`
         );
     }
     if (major >= 29) {
@@ -201,8 +206,9 @@ export function dockerSupportProblem(hostName: string, o: HostObservation): stri
 
 /**
  * Looks at the hosts (once per run) and throws, naming each host's field, when a host's Docker is one
- * whose firewall dockernet cannot manage (dockerSupportProblem). A host that could not be looked at
- * is not refused here (its scripts fail on it instead). Called before a component makes anything.
+ * whose firewall dockernet cannot manage (dockerSupportProblem). Called before a component makes
+ * anything. A host that could not be looked at (unreachable, or DOCKERNET_OBSERVE=off) is not judged:
+ * the look's warning says so, and nothing stops its firewall scripts there.
  */
 export function requireSupportedDocker(kind: string, name: string, hosts: { field: string; host: ObservedHost }[]): void {
     observeHosts(hosts.map((h) => h.host)); // nothing when switched off: then only what was remembered counts

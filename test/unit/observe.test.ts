@@ -198,8 +198,12 @@ describe("the Docker each host runs: a firewall dockernet cannot manage is refus
         expect(dockerSupportProblem("h1", seen({ dockerVersion: "28.5.2", firewallBackend: "iptables+firewalld" }))).toBeUndefined();
         const nft = dockerSupportProblem("h1", seen({ dockerVersion: "28.5.2+dfsg4", firewallBackend: "nftables" }));
         expect(nft).toContain("runs Docker 28.5.2+dfsg4 with the nftables firewall backend");
-        expect(nft).toContain(`Set "firewall-backend": "iptables" in h1's /etc/docker/daemon.json`);
-        expect(dockerSupportProblem("h1", seen({ dockerVersion: "29.1.0", firewallBackend: "nftables+firewalld" }))).toContain("nftables firewall backend");
+        // 28 has no daemon.json key for it (a 28 dockerd would refuse to start with one): the environment is the fix there.
+        expect(nft).toContain("Remove DOCKER_FIREWALL_BACKEND=nftables from Docker's environment on h1 (its systemd unit or a drop-in, /etc/default/docker) and restart Docker");
+        expect(nft).not.toContain("daemon.json");
+        const nft29 = dockerSupportProblem("h1", seen({ dockerVersion: "29.1.0", firewallBackend: "nftables+firewalld" }));
+        expect(nft29).toContain("nftables firewall backend");
+        expect(nft29).toContain(`Set "firewall-backend": "iptables" in h1's /etc/docker/daemon.json and restart Docker`);
         const v29 = dockerSupportProblem("h2", seen({ dockerVersion: "29.1.0", firewallBackend: "iptables" }));
         expect(v29).toContain("runs Docker 29.1.0, which dockernet does not support yet (it is proven on Docker 20.10, 26.1, 28.5");
         expect(v29).toContain("Run Docker 28.5 on h2; nothing was changed");

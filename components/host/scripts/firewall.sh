@@ -4,7 +4,7 @@
 # Usage:
 #   sh firewall.sh create|delete|check --chain NAME [--state-dir DIR]
 #       [--lock FILE] [--lock-wait SECONDS] [--init auto|systemd|none]
-#       [--unit-dir DIR] [<rule> ...]
+#       [--unit-dir DIR] [--docker-version-cmd CMD] [<rule> ...]
 #   Options also accept the --opt=VALUE form.  IPv4 (iptables) only.
 #
 #   NAME  ^DN-[A-Z0-9-]{1,20}$ - the chain this resource owns (one per table).
@@ -69,7 +69,8 @@
 #   If DOCKER-USER does not exist (Docker not started yet) it is created, and
 #   `-A FORWARD -j DOCKER-USER` is added if FORWARD has no jump to it (Docker
 #   adopts both); <state-dir>/firewall.docker-user records that.
-# delete: removes the jumps and the chain in every table; nothing else.  It
+# delete: removes the jumps and the chain in every table, and the raw table
+#   itself when create made it and nothing else is in it (raw_cleanup).  It
 #   refuses if a rule dockernet did not make refers to the chain.  The
 #   DOCKER-USER chain/jump that create made are removed when the last
 #   dockernet jump is gone from it, unless Docker has started meanwhile
@@ -234,7 +235,7 @@ while IFS= read -r rule; do
 done <"$DN_TMP/rules"
 [ -n "$FHOOK" ] || FHOOK=DOCKER-USER
 
-for tool in iptables iptables-restore; do
+for tool in iptables iptables-restore iptables-save; do
 	command -v "$tool" >/dev/null 2>&1 || dn_die 3 "$tool is required but was not found"
 done
 RESTORE_WAIT=
