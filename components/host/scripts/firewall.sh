@@ -258,19 +258,23 @@ docker_major() {
 # raw table exists already (a mirror left from before is found and removed).  Listing a table
 # that does not exist would create it (legacy iptables), so its existence is read from
 # iptables-save, which lists only the tables in use.
+# The daemon's version is asked before the lock (it does not change with dockernet's own runs);
+# what the raw table holds is read under it (choose_tables, first thing in each action), since a
+# delete running just before may have removed the table.
 raw_in_use() { iptables-save 2>/dev/null | grep -qx '[*]raw'; }
-if [ -s "$DN_TMP/raw.want" ] && [ "$ACTION" != delete ]; then
-	major=$(docker_major)
-	if [ -n "$major" ]; then
-		[ "$major" -ge 28 ] || : >"$DN_TMP/raw.want"
-	elif ! raw_in_use; then
+DOCKER_MAJOR=
+if [ -s "$DN_TMP/raw.want" ] && [ "$ACTION" != delete ]; then DOCKER_MAJOR=$(docker_major); fi
+choose_tables() {
+	RAW_WAS_IN_USE=0
+	if raw_in_use; then RAW_WAS_IN_USE=1; fi
+	if [ -n "$DOCKER_MAJOR" ]; then
+		[ "$DOCKER_MAJOR" -ge 28 ] || : >"$DN_TMP/raw.want"
+	elif [ "$RAW_WAS_IN_USE" = 0 ]; then
 		: >"$DN_TMP/raw.want"
 	fi
-fi
-TABLES="filter nat"
-RAW_WAS_IN_USE=0
-if raw_in_use; then RAW_WAS_IN_USE=1; fi
-if [ -s "$DN_TMP/raw.want" ] || [ "$RAW_WAS_IN_USE" = 1 ]; then TABLES="$TABLES raw"; fi
+	TABLES="filter nat"
+	if [ -s "$DN_TMP/raw.want" ] || [ "$RAW_WAS_IN_USE" = 1 ]; then TABLES="$TABLES raw"; fi
+}
 RAW_MARKER=$DN_STATE_DIR/firewall.raw-table
 
 # ---------------------------------------------------------------- helpers
@@ -489,6 +493,7 @@ raw_cleanup() {
 
 # ---------------------------------------------------------------- actions
 do_create() {
+	choose_tables
 	for t in $TABLES; do analyze "$t"; done
 	todo=
 	for t in $TABLES; do
@@ -521,6 +526,7 @@ do_create() {
 }
 
 do_delete() {
+	choose_tables
 	: >"$DN_TMP/filter.want"
 	: >"$DN_TMP/nat.want"
 	: >"$DN_TMP/raw.want"
@@ -541,6 +547,7 @@ do_delete() {
 }
 
 do_check() {
+	choose_tables
 	for t in $TABLES; do analyze "$t"; done
 	: >"$DN_TMP/diffs"
 	for t in $TABLES; do
