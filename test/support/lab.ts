@@ -128,9 +128,13 @@ export async function snapshot(name: string): Promise<{ routes: string; iptables
     const routes = await onHost(name, "ip route show table all | grep -v -e 'proto kernel' -e '^local ' -e '^broadcast ' -e '^multicast ' -e 'fe80::' | sort");
     const iptables = await onHost(
         name,
-        // raw too where it is in use (Docker 28+ drops routed traffic there; dockernet's mirror):
-        // listing it where it is not would make it (legacy iptables)
-        "for t in filter nat $(iptables-save | sed -n 's/^[*]raw$/raw/p'); do iptables-save -t $t | grep -v '^#' | sed -e 's/\\[[0-9]*:[0-9]*\\]/[0:0]/'; done",
+        // raw too where anything is in it (Docker 28+ drops routed traffic there; dockernet's
+        // mirror). An empty raw table (its two built-in chains, policy ACCEPT) is left out: Docker 28
+        // makes it with a host's first container and keeps it after the last, and it filters
+        // nothing; what dockernet puts there is chains and rules, which count. (Listing a table that
+        // does not exist would make it on legacy iptables, so it is read from iptables-save.)
+        "raw=$(iptables-save | sed -n '/^[*]raw$/,/^COMMIT$/p' | grep -v -e '^[*]raw$' -e '^COMMIT$' -e '^#' -e '^:PREROUTING ACCEPT' -e '^:OUTPUT ACCEPT'); " +
+            "for t in filter nat ${raw:+raw}; do iptables-save -t $t | grep -v '^#' | sed -e 's/\\[[0-9]*:[0-9]*\\]/[0:0]/'; done",
     );
     const daemonJson = await onHost(name, "cat /etc/docker/daemon.json 2>/dev/null || echo '(none)'");
     // The host's unit files (dockernet-restore.service and its link) and dockernet's own state.
