@@ -6,22 +6,27 @@ import { checkHostAddress } from "./net";
 import { Problems, checkPort, show } from "./validate";
 
 /** What a probe must see. */
-export type Expectation = "reachable" | "isolated";
+export const Expectation = { Reachable: "reachable", Isolated: "isolated" } as const;
+export type Expectation = (typeof Expectation)[keyof typeof Expectation];
 
-/** Arguments of a ConnectivityCheck. */
-export interface ConnectivityCheckArgs {
-    /** The host the `fromContainer` runs on. */
-    host: HostArgs;
-    /** The container (name or id) the probe runs in, e.g. `LinkedContainerPair.consumer.name`. */
-    fromContainer: pulumi.Input<string>;
-    /** The IPv4 address or name to reach, e.g. a peer container's address. */
-    toAddress: pulumi.Input<string>;
+/** What a probe tries and expects, as a topology gives it too. */
+export interface ProbeSettings {
     /** A TCP port that must accept a connection too. Defaults to ping only. */
     port?: number;
     /** `reachable` or `isolated`; a mismatch fails the deployment. Defaults to `reachable`. */
     expect?: Expectation;
     /** How many tries, one second apart, before the outcome counts. Defaults to 5. */
     attempts?: number;
+}
+
+/** Arguments of a ConnectivityCheck. */
+export interface ConnectivityCheckArgs extends ProbeSettings {
+    /** The host the `fromContainer` runs on. */
+    host: HostArgs;
+    /** The container (name or id) the probe runs in, e.g. `LinkedContainerPair.consumer.name`. */
+    fromContainer: pulumi.Input<string>;
+    /** The IPv4 address or name to reach, e.g. a peer container's address. */
+    toAddress: pulumi.Input<string>;
 }
 
 /** Validates the plain arguments. Pure. */

@@ -3,7 +3,10 @@
 // firewall lets that traffic in. The seed's second half, made safe, owned and reversible.
 import * as pulumi from "@pulumi/pulumi";
 import { HostArgs } from "./host/host";
-import { RoutedHosts, RoutedPlan, planRoutedHosts } from "./routedMesh";
+import * as docker from "@pulumi/docker";
+import { DockerHost } from "./host/dockerHost";
+import { registeredArgs } from "./host/host";
+import { HostParts, RoutedPlan, buildRoutedComponent, noHostParts, planRoutedHosts } from "./routedMesh";
 import { ContainerSpec } from "./spec";
 import { problemsFor } from "./validate";
 
@@ -11,16 +14,12 @@ import { problemsFor } from "./validate";
 export { RoutedHostPlan, routesTag } from "./routedMesh";
 export { bipArgs } from "./host/dockerHost";
 
-/** One side of a CrossHostRoutedPair. */
-export interface RoutedHostArgs {
-    /** How to reach the host. */
-    host: HostArgs;
+/** One side of a routed pair but for its host and containers: its LAN address, bip and adoption. */
+export interface RoutedHostSettings {
     /** The host's LAN address with prefix, e.g. `192.168.100.200/24`; the peer routes via it. */
     lanAddress: string;
     /** docker0's own address with prefix (daemon.json `bip`), e.g. `172.17.0.1/16`; never the network address. */
     bip: string;
-    /** Containers on docker0 (network mode bridge) on this host. Defaults to none. */
-    containers?: ContainerSpec[];
     /**
      * Take over what was made by hand for this host, instead of refusing it: a route to the peer's
      * container subnet via the peer's LAN address (the seed's `route add -net ... gw ...`) becomes
@@ -34,10 +33,16 @@ export interface RoutedHostArgs {
     adopt?: boolean;
 }
 
-/** Arguments of a CrossHostRoutedPair. */
-export interface CrossHostRoutedPairArgs {
-    hostA: RoutedHostArgs;
-    hostB: RoutedHostArgs;
+/** One side of a CrossHostRoutedPair. */
+export interface RoutedHostArgs extends RoutedHostSettings {
+    /** How to reach the host. */
+    host: HostArgs;
+    /** Containers on docker0 (network mode bridge) on this host. Defaults to none. */
+    containers?: ContainerSpec[];
+}
+
+/** How a routed pair treats its traffic and proves it, as a topology gives it too. */
+export interface RoutedPairSettings {
     /**
      * Keep the client container's own address as the source between the two container subnets
      * (no masquerade: a nat RETURN before Docker's MASQUERADE, and an ACCEPT for the peer's
@@ -49,6 +54,12 @@ export interface CrossHostRoutedPairArgs {
      * container on each side to the first on the other. Defaults to true when both sides have containers.
      */
     verify?: boolean;
+}
+
+/** Arguments of a CrossHostRoutedPair. */
+export interface CrossHostRoutedPairArgs extends RoutedPairSettings {
+    hostA: RoutedHostArgs;
+    hostB: RoutedHostArgs;
 }
 
 /** A pair's plan: a routed mesh of two (`hosts[0]` is hostA). */
@@ -72,8 +83,36 @@ export function planCrossHostRoutedPair(name: string, args: CrossHostRoutedPairA
  * a route to the peer's container subnet via the peer, and firewall rules in a chain of its own;
  * then the containers; then probes both ways. Resources grow with hosts, not hosts squared.
  */
-export class CrossHostRoutedPair extends RoutedHosts {
+export class CrossHostRoutedPair extends pulumi.ComponentResource {
+    /** Container addresses by container name, both hosts. */
+    public readonly addresses: pulumi.Output<{ [container: string]: string }>;
+    /** Each host's container subnet, by host name. */
+    public readonly subnets: pulumi.Output<{ [host: string]: string }>;
+    /** The probes' reports (empty when verify is off). */
+    public readonly probes: pulumi.Output<string[]>;
+    /** The containers, by name. */
+    public readonly containers: { [name: string]: docker.Container };
+    /**
+     * The host changes (bip, routes, firewall) by host name: other Docker objects on these hosts
+     * should `dependsOn` them, since setting bip restarts Docker. TypeScript only (see HostParts).
+     */
+    get hostChanges(): { [host: string]: pulumi.Resource[] } {
+        return this.hostParts().hostChanges;
+    }
+    /** Each host's DockerHost (its bip), by host name. TypeScript only (see HostParts). */
+    get dockerHosts(): { [host: string]: DockerHost } {
+        return this.hostParts().dockerHosts;
+    }
+    // A method (not a property holding a function) so the analyzer passes over it; the constructor
+    // puts this instance's parts behind it.
+    private hostParts(): HostParts {
+        return noHostParts();
+    }
+
     constructor(name: string, args: CrossHostRoutedPairArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("CrossHostRoutedPair", name, args, opts, () => planCrossHostRoutedPair(name, args), [args?.hostA, args?.hostB]);
+        super("dockernet:index:CrossHostRoutedPair", name, registeredArgs(args), opts);
+        const { outputs } = buildRoutedComponent(this, "CrossHostRoutedPair", name, args, () => planCrossHostRoutedPair(name, args), [args?.hostA, args?.hostB]);
+        ({ addresses: this.addresses, subnets: this.subnets, probes: this.probes, containers: this.containers } = outputs);
+        this.hostParts = () => outputs;
     }
 }

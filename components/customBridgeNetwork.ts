@@ -9,15 +9,8 @@ import { requireSupportedDocker, rethrowAsResourceError } from "./host/observe";
 import { checkHostAddress, checkSubnet, contains, formatIPv4 } from "./net";
 import { problemsFor, checkDockerName, checkInterfaceName, checkPlainText, show } from "./validate";
 
-/** Arguments of a CustomBridgeNetwork (`docker network create --driver bridge --subnet --gateway`). */
-export interface CustomBridgeNetworkArgs {
-    /**
-     * The Docker host. Required when `connectTo` is set (the firewall rules run there). Defaults to
-     * the Docker provider that reaches this component through `providers` (or the ambient one).
-     */
-    host?: HostArgs;
-    /** The Docker network name. Defaults to the component's name. */
-    networkName?: string;
+/** A custom bridge network's addresses, bridge and openings, as a topology gives them too. */
+export interface BridgeSettings {
     /** The subnet, a network address with prefix, e.g. `172.19.0.0/16`. */
     subnet: string;
     /** The bridge's own address inside the subnet, e.g. `172.19.0.1`. Defaults to the subnet's first address. */
@@ -31,14 +24,25 @@ export interface CustomBridgeNetworkArgs {
     bridgeName?: string;
     /** No traffic in or out of the subnet (`--internal`). Defaults to false. */
     internal?: boolean;
-    /** Docker labels on the network. Defaults to none (dockernet adds `dockernet.component`). */
-    labels?: { [key: string]: string };
     /**
      * Linux bridges this network may exchange traffic with, both ways, e.g. `["docker0"]` or another
      * CustomBridgeNetwork's `bridgeName`: the safe form of deleting Docker's isolation DROP rules.
      * Defaults to none (Docker's isolation stays).
      */
     connectTo?: string[];
+}
+
+/** Arguments of a CustomBridgeNetwork (`docker network create --driver bridge --subnet --gateway`). */
+export interface CustomBridgeNetworkArgs extends BridgeSettings {
+    /**
+     * The Docker host. Required when `connectTo` is set (the firewall rules run there). Defaults to
+     * the Docker provider that reaches this component through `providers` (or the ambient one).
+     */
+    host?: HostArgs;
+    /** The Docker network name. Defaults to the component's name. */
+    networkName?: string;
+    /** Docker labels on the network. Defaults to none (dockernet adds `dockernet.component`). */
+    labels?: { [key: string]: string };
 }
 
 /** What a CustomBridgeNetwork resolves to once its defaults are applied. */

@@ -8,13 +8,13 @@ export { SharedNamespaceContainer, SharedNamespaceContainerArgs, validateSharedN
 export { StandaloneContainer, StandaloneContainerArgs, validateStandaloneContainer } from "./standaloneContainer";
 export { CrossHostRoutedPair, CrossHostRoutedPairArgs, CrossHostPlan, RoutedHostArgs, planCrossHostRoutedPair } from "./crossHostRoutedPair";
 export { BipPool, RoutedHostPlan, RoutedMesh, RoutedMeshArgs, RoutedMeshHostArgs, RoutedPlan, planRoutedMesh, poolBip } from "./routedMesh";
-export { SwarmMemberArgs, SwarmOverlayNetwork, SwarmOverlayNetworkArgs, SwarmPlan, planSwarmOverlayNetwork } from "./swarmOverlayNetwork";
+export { SwarmMemberArgs, SwarmOverlayNetwork, SwarmRole, SwarmOverlayNetworkArgs, SwarmPlan, planSwarmOverlayNetwork } from "./swarmOverlayNetwork";
 export { DockerHost, DockerHostArgs, claimDockerHost } from "./host/dockerHost";
 export { ConnectivityCheck, ConnectivityCheckArgs, Expectation, validateConnectivityCheck } from "./connectivityCheck";
 
 // What a container is, and how a host is reached.
 export { ContainerSpec, NetworkAttachmentSpec, NetworkMode, PortSpec, Protocol, RestartPolicy } from "./spec";
-export { HostArgs, LocalHostArgs, SshHostArgs, hostEndpoint, newDockerProvider } from "./host/host";
+export { HostArgs, LocalHostArgs, SshConnectionArgs, SshHostArgs, hostEndpoint, newDockerProvider } from "./host/host";
 
 // A whole stack's topology: its config, its plan (validated across components), its deployment.
 export {

@@ -9,7 +9,8 @@ import { ContainerSpec, checkUniqueNames, effectiveMode, validateContainerSpec }
 import { problemsFor, checkDockerName, checkHostname, show } from "./validate";
 
 /** How a consumer reaches its target: Docker's DNS on a shared network, or an /etc/hosts line as `--link` writes. */
-export type LinkMode = "dns" | "hosts";
+export const LinkMode = { Dns: "dns", Hosts: "hosts" } as const;
+export type LinkMode = (typeof LinkMode)[keyof typeof LinkMode];
 
 /** One more consumer of a link's target. */
 export interface LinkConsumer {
@@ -19,8 +20,24 @@ export interface LinkConsumer {
     alias?: string;
 }
 
+/** How a link's consumers reach its target, as a topology gives it too. */
+export interface LinkSettings {
+    /** The name the consumer uses for the target, e.g. `www`, and the default for each of `consumers`. Defaults to the target's name. */
+    alias?: string;
+    /**
+     * `dns`: both containers join a dedicated user-defined bridge where the target carries `alias` as
+     * a network alias; Docker's DNS keeps answering when the target is recreated with a new address.
+     * `hosts`: the consumer's /etc/hosts gets `<target IP> <alias> <target id12> <target name>`,
+     * what `--link` writes; a recreated target means the consumer is recreated too.
+     * Defaults to `dns` (recommended).
+     */
+    mode?: LinkMode;
+    /** Mode `dns`: the dedicated network's subnet, e.g. `172.20.0.0/24`. Defaults to one Docker picks. */
+    subnet?: string;
+}
+
 /** Arguments of a LinkedContainerPair. */
-export interface LinkedContainerPairArgs {
+export interface LinkedContainerPairArgs extends LinkSettings {
     /** The Docker host. Defaults to the Docker provider that reaches this component through `providers`. */
     host?: HostArgs;
     /** The container linked to (`docker run --name nginx_web1 ...`). */
@@ -33,29 +50,17 @@ export interface LinkedContainerPairArgs {
      * Their resources are `<name>-consumer-<container name>`. Defaults to none.
      */
     consumers?: LinkConsumer[];
-    /** The name the consumer uses for the target, e.g. `www`, and the default for each of `consumers`. Defaults to the target's name. */
-    alias?: string;
-    /**
-     * `dns`: both containers join a dedicated user-defined bridge where the target carries `alias` as
-     * a network alias; Docker's DNS keeps answering when the target is recreated with a new address.
-     * `hosts`: the consumer's /etc/hosts gets `<target IP> <alias> <target id12> <target name>`,
-     * what `--link` writes; a recreated target means the consumer is recreated too.
-     * Defaults to `dns` (recommended).
-     */
-    mode?: LinkMode;
     /**
      * Mode `dns`: the dedicated network's name. Defaults to `<component name>-link`. When target and
      * consumer already share a network (their `networks`) and neither this nor `subnet` is set, the
      * alias goes on that network instead and no network is added.
      */
     networkName?: string;
-    /** Mode `dns`: the dedicated network's subnet, e.g. `172.20.0.0/24`. Defaults to one Docker picks. */
-    subnet?: string;
 }
 
 /** What a LinkedContainerPair resolves to once defaults apply. */
 export interface LinkPlan {
-    mode: "dns" | "hosts";
+    mode: LinkMode;
     /** The first consumer's alias. */
     alias: string;
     /** Every consumer in order (`consumer` first): its resource name, container spec and alias. */
@@ -148,7 +153,7 @@ export function planLinkedContainerPair(name: string, args: LinkedContainerPairA
     }
     problems.throwIfAny("LinkedContainerPair", name);
     return {
-        mode: mode as "dns" | "hosts",
+        mode: mode as LinkMode,
         alias: consumers[0].alias,
         consumers: consumers.map(({ resource, spec, alias }) => ({ resource, spec, alias })),
         networkName,

@@ -20,16 +20,12 @@ import { Cidr, checkInterfaceCidr, checkSubnet, contains, formatCidr, formatIPv4
 import { ContainerSpec, checkUniqueNames, effectiveMode, validateContainerSpec } from "./spec";
 import { Problems, ValidationError, problemsFor, show } from "./validate";
 
-/** One host of a RoutedMesh. */
-export interface RoutedMeshHostArgs {
-    /** How to reach the host. */
-    host: HostArgs;
+/** One host of a mesh but for the host and its containers: its LAN address, bip and adoption. */
+export interface RoutedMeshHostSettings {
     /** The host's LAN address with prefix, e.g. `192.168.100.200/24`; peers route via it. */
     lanAddress: string;
     /** docker0's own address with prefix, e.g. `172.18.0.1/16`. Defaults to a block of `pool`. */
     bip?: string;
-    /** Containers on docker0 (network mode bridge) on this host. Defaults to none. */
-    containers?: ContainerSpec[];
     /**
      * Take over what was made by hand for this host, instead of refusing it: a route to a peer's
      * container subnet via that peer's LAN address (the seed's `route add -net ... gw ...`) becomes
@@ -43,6 +39,14 @@ export interface RoutedMeshHostArgs {
     adopt?: boolean;
 }
 
+/** One host of a RoutedMesh. */
+export interface RoutedMeshHostArgs extends RoutedMeshHostSettings {
+    /** How to reach the host. */
+    host: HostArgs;
+    /** Containers on docker0 (network mode bridge) on this host. Defaults to none. */
+    containers?: ContainerSpec[];
+}
+
 /** Where hosts without a `bip` get one. */
 export interface BipPool {
     /** The pool, e.g. `10.200.0.0/16`. */
@@ -51,10 +55,8 @@ export interface BipPool {
     size?: number;
 }
 
-/** Arguments of a RoutedMesh. */
-export interface RoutedMeshArgs {
-    /** The hosts, all on one LAN (one subnet: a route's next hop must be on-link). */
-    hosts: RoutedMeshHostArgs[];
+/** How a mesh finds bips, treats its traffic and proves it, as a topology gives it too. */
+export interface RoutedMeshSettings {
     /**
      * Where a host without a `bip` gets one: block number N of the pool, N being the host's
      * number on the LAN (192.168.100.201/24 → block 201: 10.200.201.1/24 in 10.200.0.0/16). It
@@ -69,6 +71,12 @@ export interface RoutedMeshArgs {
      * Defaults to true when at least two hosts have containers.
      */
     verify?: boolean;
+}
+
+/** Arguments of a RoutedMesh. */
+export interface RoutedMeshArgs extends RoutedMeshSettings {
+    /** The hosts, all on one LAN (one subnet: a route's next hop must be on-link). */
+    hosts: RoutedMeshHostArgs[];
 }
 
 /** What one host of a mesh (or pair) needs. Pure data; the plan printer and the resources read it. */
@@ -477,10 +485,58 @@ export function buildRouted(
 }
 
 /**
- * What a routed pair and a routed mesh are alike: the component, its plan, its resources
- * (buildRouted) and its outputs. `kind` is the type token's last part.
+ * A routed component's per-host resources, for TypeScript callers only: a resource list and
+ * dockernet's own DockerHost have no type in a Pulumi package schema, so the classes give them as
+ * getters (which Pulumi's component analyzer passes over), not as properties (which it must type).
  */
-export abstract class RoutedHosts extends pulumi.ComponentResource {
+export interface HostParts {
+    hostChanges: { [host: string]: pulumi.Resource[] };
+    dockerHosts: { [host: string]: DockerHost };
+}
+export const noHostParts = (): HostParts => ({ hostChanges: {}, dockerHosts: {} });
+
+/** What a routed pair and a routed mesh both publish. */
+export interface RoutedOutputs extends HostParts {
+    addresses: pulumi.Output<{ [container: string]: string }>;
+    subnets: pulumi.Output<{ [host: string]: string }>;
+    probes: pulumi.Output<string[]>;
+    containers: { [name: string]: docker.Container };
+}
+
+/**
+ * What a routed pair and a routed mesh are alike: the plan, the resources (buildRouted) and the
+ * outputs, for the component `self` (`kind` is its type token's last part). Each class extends
+ * ComponentResource itself, so Pulumi's component analyzer finds it (issue 28).
+ */
+export function buildRoutedComponent(
+    self: pulumi.ComponentResource,
+    kind: "RoutedMesh" | "CrossHostRoutedPair",
+    name: string,
+    args: object,
+    makePlan: () => RoutedPlan,
+    sides: RoutedMeshHostArgs[],
+    extraOutputs: (plan: RoutedPlan) => pulumi.Inputs = () => ({}),
+): { plan: RoutedPlan; outputs: RoutedOutputs } {
+    const plan = planFor(self, args, makePlan);
+    const made = buildRouted(self, kind, name, sides, plan, firewallAfter.get(args));
+    const outputs: RoutedOutputs = {
+        addresses: made.addresses,
+        subnets: made.subnets,
+        probes: made.probes,
+        containers: made.containers,
+        hostChanges: made.hostChanges,
+        dockerHosts: made.daemons,
+    };
+    self["registerOutputs"]({ started: made.started, addresses: made.addresses, subnets: made.subnets, ...extraOutputs(plan), probes: made.probes });
+    return { plan, outputs };
+}
+
+/**
+ * Hosts on one LAN whose containers reach each other by address: per host a bip (given or from the
+ * pool, owned by the host's DockerHost), one route set to every peer's container subnet, one
+ * firewall set; then the containers; then a ring of probes. Resources grow with hosts.
+ */
+export class RoutedMesh extends pulumi.ComponentResource {
     /** Container addresses by container name, all hosts. */
     public readonly addresses: pulumi.Output<{ [container: string]: string }>;
     /** Each host's container subnet, by host name. */
@@ -491,47 +547,30 @@ export abstract class RoutedHosts extends pulumi.ComponentResource {
     public readonly containers: { [name: string]: docker.Container };
     /**
      * The host changes (bip, routes, firewall) by host name: other Docker objects on these hosts
-     * should `dependsOn` them, since setting bip restarts Docker.
+     * should `dependsOn` them, since setting bip restarts Docker. TypeScript only (see HostParts).
      */
-    public readonly hostChanges: { [host: string]: pulumi.Resource[] };
-    /** Each host's DockerHost (its bip), by host name. */
-    public readonly dockerHosts: { [host: string]: DockerHost };
-    protected readonly plan: RoutedPlan;
-
-    protected constructor(
-        kind: "RoutedMesh" | "CrossHostRoutedPair",
-        name: string,
-        args: object,
-        opts: pulumi.ComponentResourceOptions | undefined,
-        makePlan: () => RoutedPlan,
-        sides: RoutedMeshHostArgs[],
-        extraOutputs: (plan: RoutedPlan) => pulumi.Inputs = () => ({}),
-    ) {
-        super(`dockernet:index:${kind}`, name, registeredArgs(args), opts);
-        this.plan = planFor(this, args, makePlan);
-        const made = buildRouted(this, kind, name, sides, this.plan, firewallAfter.get(args));
-        this.dockerHosts = made.daemons;
-        this.containers = made.containers;
-        this.hostChanges = made.hostChanges;
-        this.addresses = made.addresses;
-        this.subnets = made.subnets;
-        this.probes = made.probes;
-        this.registerOutputs({ started: made.started, addresses: this.addresses, subnets: this.subnets, ...extraOutputs(this.plan), probes: this.probes });
+    get hostChanges(): { [host: string]: pulumi.Resource[] } {
+        return this.hostParts().hostChanges;
     }
-}
-
-/**
- * Hosts on one LAN whose containers reach each other by address: per host a bip (given or from the
- * pool, owned by the host's DockerHost), one route set to every peer's container subnet, one
- * firewall set; then the containers; then a ring of probes. Resources grow with hosts.
- */
-export class RoutedMesh extends RoutedHosts {
+    /** Each host's DockerHost (its bip), by host name. TypeScript only (see HostParts). */
+    get dockerHosts(): { [host: string]: DockerHost } {
+        return this.hostParts().dockerHosts;
+    }
+    // A method (not a property holding a function) so the analyzer passes over it; the constructor
+    // puts this instance's parts behind it.
+    private hostParts(): HostParts {
+        return noHostParts();
+    }
     /** Each host's bip (given or allocated), by host name. */
     public readonly bips: { [host: string]: string };
 
     constructor(name: string, args: RoutedMeshArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("RoutedMesh", name, args, opts, () => planRoutedMesh(name, args), args?.hosts, (plan) => ({ bips: Object.fromEntries(plan.hosts.map((h) => [h.hostName, h.bip])) }));
-        this.bips = Object.fromEntries(this.plan.hosts.map((h) => [h.hostName, h.bip]));
+        super("dockernet:index:RoutedMesh", name, registeredArgs(args), opts);
+        const bipsOf = (plan: RoutedPlan) => Object.fromEntries(plan.hosts.map((h) => [h.hostName, h.bip]));
+        const { plan, outputs } = buildRoutedComponent(this, "RoutedMesh", name, args, () => planRoutedMesh(name, args), args?.hosts, (p) => ({ bips: bipsOf(p) }));
+        ({ addresses: this.addresses, subnets: this.subnets, probes: this.probes, containers: this.containers } = outputs);
+        this.hostParts = () => outputs;
+        this.bips = bipsOf(plan);
     }
 }
 

@@ -10,12 +10,19 @@ import {
     show,
 } from "./validate";
 
+// The choices below are each an object of constants and a type of its values: TypeScript callers
+// write the plain string ("tcp") with completion, and Pulumi's component analyzer reads them as
+// enums for the other languages (issue 28).
+
 /** A port's protocol. */
-export type Protocol = "tcp" | "udp";
+export const Protocol = { Tcp: "tcp", Udp: "udp" } as const;
+export type Protocol = (typeof Protocol)[keyof typeof Protocol];
 /** A container's restart policy (`docker run --restart`). */
-export type RestartPolicy = "no" | "on-failure" | "always" | "unless-stopped";
+export const RestartPolicy = { No: "no", OnFailure: "on-failure", Always: "always", UnlessStopped: "unless-stopped" } as const;
+export type RestartPolicy = (typeof RestartPolicy)[keyof typeof RestartPolicy];
 /** How a container is networked: docker0, the host's own stack, loopback only, or only its `networks`. */
-export type NetworkMode = "bridge" | "host" | "none" | "custom";
+export const NetworkMode = { Bridge: "bridge", Host: "host", None: "none", Custom: "custom" } as const;
+export type NetworkMode = (typeof NetworkMode)[keyof typeof NetworkMode];
 
 /** A port a container listens on, and optionally publishes on the host (`docker run -p`). */
 export interface PortSpec {
@@ -29,18 +36,22 @@ export interface PortSpec {
     ip?: string;
 }
 
-/** A user-defined network a container joins (`docker run --network NAME --network-alias ALIAS`). */
-export interface NetworkAttachmentSpec {
-    /** The Docker network's name, e.g. `CustomBridgeNetwork.name`. */
-    name: pulumi.Input<string>;
+/** How a container sits on a user-defined network it joins: its aliases and its address there. */
+export interface NetworkAttachmentOptions {
     /** DNS names other containers on that network resolve to this one. Defaults to none. */
     aliases?: string[];
     /** A fixed address inside the network's subnet (`--ip`). Defaults to one Docker assigns. */
     ipv4Address?: string;
 }
 
-/** A container, in `docker run` terms. Shared by every dockernet component. */
-export interface ContainerSpec {
+/** A user-defined network a container joins (`docker run --network NAME --network-alias ALIAS`). */
+export interface NetworkAttachmentSpec extends NetworkAttachmentOptions {
+    /** The Docker network's name, e.g. `CustomBridgeNetwork.name`. */
+    name: pulumi.Input<string>;
+}
+
+/** A container in `docker run` terms, but for the user-defined networks it joins. */
+export interface ContainerSettings {
     /** The container name (`--name`); Docker's rule `[a-zA-Z0-9][a-zA-Z0-9_.-]*`, e.g. `nginx_web1`. */
     name: string;
     /** An image present on (or pullable by) the host, e.g. `nginx:1.27`. */
@@ -60,14 +71,18 @@ export interface ContainerSpec {
      * (only the networks in `networks`). Defaults to `bridge`, or `custom` when `networks` is set.
      */
     networkMode?: NetworkMode;
-    /** User-defined networks to join (network mode `custom`). Defaults to none. */
-    networks?: NetworkAttachmentSpec[];
     /** The container's hostname (`--hostname`). Defaults to Docker's (the short id). */
     hostname?: string;
 }
 
-export const NETWORK_MODES = ["bridge", "host", "none", "custom"];
-const RESTART_POLICIES = ["no", "on-failure", "always", "unless-stopped"];
+/** A container, in `docker run` terms. Shared by every dockernet component. */
+export interface ContainerSpec extends ContainerSettings {
+    /** User-defined networks to join (network mode `custom`). Defaults to none. */
+    networks?: NetworkAttachmentSpec[];
+}
+
+export const NETWORK_MODES: string[] = Object.values(NetworkMode);
+const RESTART_POLICIES: string[] = Object.values(RestartPolicy);
 
 /** Validates one container spec; `sidecar` applies the shared-namespace rules. */
 export function validateContainerSpec(

@@ -15,10 +15,12 @@ import { checkHostAddress, checkSubnet, contains, formatIPv4, overlaps, parseCid
 import { ContainerSpec, checkUniqueNames, validateContainerSpec } from "./spec";
 import { checkDockerName, problemsFor, show } from "./validate";
 
-/** One host of the swarm. */
-export interface SwarmMemberArgs {
-    /** How to reach the host. */
-    host: HostArgs;
+/** A swarm member's role. */
+export const SwarmRole = { Manager: "manager", Worker: "worker" } as const;
+export type SwarmRole = (typeof SwarmRole)[keyof typeof SwarmRole];
+
+/** A swarm member but for its host and containers: its address and role. */
+export interface SwarmMemberSettings {
     /** The host's address for swarm traffic between hosts (advertised, and listened on at 2377), e.g. its LAN address `192.168.100.200`. */
     address: string;
     /**
@@ -26,7 +28,13 @@ export interface SwarmMemberArgs {
      * managers (Raft keeps working while a majority of them is up: 3 ride out one down, 5 two). The
      * first manager makes the swarm; the others join it as managers.
      */
-    role?: "manager" | "worker";
+    role?: SwarmRole;
+}
+
+/** One host of the swarm. */
+export interface SwarmMemberArgs extends SwarmMemberSettings {
+    /** How to reach the host. */
+    host: HostArgs;
     /**
      * Containers on this host, each on the overlay network (by name across every member host, and
      * by the aliases of a `networks` entry naming the overlay). Leave networkMode and networks out,
@@ -35,10 +43,8 @@ export interface SwarmMemberArgs {
     containers?: ContainerSpec[];
 }
 
-/** Arguments of a SwarmOverlayNetwork. */
-export interface SwarmOverlayNetworkArgs {
-    /** The member hosts. */
-    hosts: SwarmMemberArgs[];
+/** A swarm overlay network but for its hosts: the network, its subnet and the member ports. */
+export interface SwarmSettings {
     /** The overlay network's Docker name. Defaults to the component's name. */
     networkName?: string;
     /** The overlay's subnet, e.g. `10.30.0.0/24`. */
@@ -70,6 +76,12 @@ export interface SwarmOverlayNetworkArgs {
     gwbridgeSubnet?: string;
 }
 
+/** Arguments of a SwarmOverlayNetwork. */
+export interface SwarmOverlayNetworkArgs extends SwarmSettings {
+    /** The member hosts. */
+    hosts: SwarmMemberArgs[];
+}
+
 /** What a SwarmOverlayNetwork resolves to. */
 export interface SwarmPlan {
     networkName: string;
@@ -80,7 +92,7 @@ export interface SwarmPlan {
     manager: number;
     /** Indexes of all managers, the first one first. */
     managers: number[];
-    roles: ("manager" | "worker")[];
+    roles: SwarmRole[];
     openPorts: boolean;
     gwbridgeSubnet?: string;
     containers: { host: number; spec: ContainerSpec }[];
@@ -128,7 +140,7 @@ export function planSwarmOverlayNetwork(name: string, args: SwarmOverlayNetworkA
         );
     }
     const manager = managers[0];
-    const roles = hosts.map((_, i) => (managers.includes(i) ? "manager" : "worker") as "manager" | "worker");
+    const roles = hosts.map((_, i) => (managers.includes(i) ? "manager" : "worker") as SwarmRole);
 
     const subnet = checkSubnet(args.subnet);
     let gateway = args.gateway ?? "";
@@ -358,7 +370,14 @@ export class SwarmOverlayNetwork extends pulumi.ComponentResource {
     /** Each container's address on the overlay, by name. */
     public readonly addresses: pulumi.Output<{ [name: string]: string }>;
     /** What makes and keeps each member in the swarm: depend on these for anything that needs the swarm. */
-    public readonly members: pulumi.Resource[];
+    get members(): pulumi.Resource[] {
+        return this.memberResources();
+    }
+    // A method the constructor points at this instance's members: a resource list has no type in a
+    // Pulumi package schema, and the component analyzer passes over getters and methods (issue 28).
+    private memberResources(): pulumi.Resource[] {
+        return [];
+    }
 
     constructor(name: string, args: SwarmOverlayNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dockernet:index:SwarmOverlayNetwork", name, registeredArgs(args), opts);
@@ -440,7 +459,7 @@ export class SwarmOverlayNetwork extends pulumi.ComponentResource {
             }
         }
         const managerSwarm = memberOf[plan.manager];
-        this.members = memberOf;
+        this.memberResources = () => memberOf;
 
         const providers = hosts.map((m, i) =>
             i === plan.manager || (m.containers ?? []).length > 0 ? dockerProvider(`${name}-${m.host.name}-provider`, m.host, this) : undefined,

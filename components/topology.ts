@@ -44,17 +44,49 @@ export interface DeployedTopology {
  * when deployTopology declared them at the top level (dockernet 0.1), so nothing is replaced.
  */
 export class Topology extends pulumi.ComponentResource implements DeployedTopology {
-    public readonly bridges: { [name: string]: CustomBridgeNetwork } = {};
-    public readonly links: { [name: string]: LinkedContainerPair } = {};
-    public readonly sharedNamespaces: { [name: string]: SharedNamespaceContainer } = {};
-    public readonly containers: { [name: string]: StandaloneContainer } = {};
-    public readonly routedPairs: { [name: string]: CrossHostRoutedPair } = {};
-    public readonly meshes: { [name: string]: RoutedMesh } = {};
-    public readonly swarms: { [name: string]: SwarmOverlayNetwork } = {};
-    public readonly checks: { [name: string]: ConnectivityCheck } = {};
+    /** The custom bridge networks, by name. */
+    get bridges(): { [name: string]: CustomBridgeNetwork } {
+        return this.deployed().bridges;
+    }
+    /** The linked container pairs, by name. */
+    get links(): { [name: string]: LinkedContainerPair } {
+        return this.deployed().links;
+    }
+    /** The shared-namespace containers, by name. */
+    get sharedNamespaces(): { [name: string]: SharedNamespaceContainer } {
+        return this.deployed().sharedNamespaces;
+    }
+    /** The standalone containers, by name. */
+    get containers(): { [name: string]: StandaloneContainer } {
+        return this.deployed().containers;
+    }
+    /** The routed pairs, by name. */
+    get routedPairs(): { [name: string]: CrossHostRoutedPair } {
+        return this.deployed().routedPairs;
+    }
+    /** The routed meshes, by name. */
+    get meshes(): { [name: string]: RoutedMesh } {
+        return this.deployed().meshes;
+    }
+    /** The swarm overlay networks, by name. */
+    get swarms(): { [name: string]: SwarmOverlayNetwork } {
+        return this.deployed().swarms;
+    }
+    /** The connectivity checks, by name. */
+    get checks(): { [name: string]: ConnectivityCheck } {
+        return this.deployed().checks;
+    }
+    // The components are TypeScript objects with no type in a Pulumi package schema: getters (which
+    // Pulumi's component analyzer passes over) read them from this method, which the constructor
+    // points at this instance's own (issue 28).
+    private deployed(): DeployedTopology {
+        return { bridges: {}, links: {}, sharedNamespaces: {}, containers: {}, routedPairs: {}, meshes: {}, swarms: {}, checks: {} };
+    }
 
     constructor(name: string, args: TopologyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dockernet:index:Topology", name, registeredArgs(args), opts);
+        const parts: DeployedTopology = this.deployed();
+        this.deployed = () => parts;
         const t = args.spec;
         const privateKey = args.sshPrivateKey;
         const plan: TopologyPlan = planFor(this, args, () => {
@@ -88,7 +120,7 @@ export class Topology extends pulumi.ComponentResource implements DeployedTopolo
         const host = (name: string) => hosts.get(name)!;
         const spec = (c: TopologyContainer): ContainerSpec => ({
             ...c,
-            networks: c.networks?.map((n): NetworkAttachmentSpec => ({ ...n, name: this.bridges[n.name].name })),
+            networks: c.networks?.map((n): NetworkAttachmentSpec => ({ ...n, name: parts.bridges[n.name].name })),
         });
         // A routed host's firewall sets wait for the Docker networks declared on that host (Docker puts
         // each new network's MASQUERADE at the top of nat POSTROUTING, above rules made before it):
@@ -104,59 +136,59 @@ export class Topology extends pulumi.ComponentResource implements DeployedTopolo
         };
         for (const r of t.routedPairs ?? []) {
             const side = (s: TopologyRoutedSide): RoutedHostArgs => ({ ...s, host: host(s.host), containers: s.containers?.map(spec) });
-            this.routedPairs[r.name] = new CrossHostRoutedPair(r.name, ordered(planned(r.name, { ...r, hostA: side(r.hostA), hostB: side(r.hostB) })), { ...moved, dependsOn: given });
+            parts.routedPairs[r.name] = new CrossHostRoutedPair(r.name, ordered(planned(r.name, { ...r, hostA: side(r.hostA), hostB: side(r.hostB) })), { ...moved, dependsOn: given });
         }
         for (const m of t.meshes ?? []) {
             const side = (s: TopologyMeshHost): RoutedMeshHostArgs => ({ ...s, host: host(s.host), containers: s.containers?.map(spec) });
-            this.meshes[m.name] = new RoutedMesh(m.name, ordered(planned(m.name, { ...m, hosts: m.hosts.map(side) })), { ...moved, dependsOn: given });
+            parts.meshes[m.name] = new RoutedMesh(m.name, ordered(planned(m.name, { ...m, hosts: m.hosts.map(side) })), { ...moved, dependsOn: given });
         }
         // Everything else on a host waits for that host's daemon settings (bip restarts Docker).
-        const daemonChanges = (hostName: string) => [...Object.values(this.routedPairs), ...Object.values(this.meshes)].flatMap((r) => r.dockerHosts[hostName]?.changes ?? []);
+        const daemonChanges = (hostName: string) => [...Object.values(parts.routedPairs), ...Object.values(parts.meshes)].flatMap((r) => r.dockerHosts[hostName]?.changes ?? []);
         const after = (hostName: string, more: pulumi.Resource[] = []) => ({ ...moved, dependsOn: [...given, ...more, ...daemonChanges(hostName)] });
         for (const w of t.swarms ?? []) {
             const member = (m: TopologySwarmHost): SwarmMemberArgs => ({ ...m, host: host(m.host), containers: m.containers?.map(spec) });
             // After every member host's daemon settings (a bip restarts Docker).
-            this.swarms[w.name] = new SwarmOverlayNetwork(w.name, planned(w.name, { ...w, hosts: w.hosts.map(member) }), {
+            parts.swarms[w.name] = new SwarmOverlayNetwork(w.name, planned(w.name, { ...w, hosts: w.hosts.map(member) }), {
                 ...moved,
                 dependsOn: [...given, ...w.hosts.flatMap((m) => daemonChanges(m.host))],
             });
         }
         for (const b of t.bridges ?? []) {
-            this.bridges[b.name] = new CustomBridgeNetwork(b.name, planned(b.name, { ...b, host: host(b.host), networkName: b.name }), after(b.host));
+            parts.bridges[b.name] = new CustomBridgeNetwork(b.name, planned(b.name, { ...b, host: host(b.host), networkName: b.name }), after(b.host));
         }
         for (const l of t.links ?? []) {
-            this.links[l.name] = new LinkedContainerPair(
+            parts.links[l.name] = new LinkedContainerPair(
                 l.name,
                 planned(l.name, { ...l, host: host(l.host), target: spec(l.target), consumer: l.consumer && spec(l.consumer), consumers: l.consumers?.map((c) => ({ ...c, container: spec(c.container) })) }),
                 after(l.host),
             );
         }
         for (const s of t.sharedNamespaces ?? []) {
-            this.sharedNamespaces[s.name] = new SharedNamespaceContainer(s.name, planned(s.name, { host: host(s.host), primary: spec(s.primary), sidecars: s.sidecars.map(spec) }), after(s.host));
+            parts.sharedNamespaces[s.name] = new SharedNamespaceContainer(s.name, planned(s.name, { host: host(s.host), primary: spec(s.primary), sidecars: s.sidecars.map(spec) }), after(s.host));
         }
         for (const c of t.containers ?? []) {
-            this.containers[c.name] = new StandaloneContainer(c.name, planned(c.name, { host: host(c.host), container: spec(standaloneSpec(c)) }), after(c.host));
+            parts.containers[c.name] = new StandaloneContainer(c.name, planned(c.name, { host: host(c.host), container: spec(standaloneSpec(c)) }), after(c.host));
         }
         for (const [hostName, n] of networksOn) {
-            n.resolve([...(t.bridges ?? []).filter((b) => b.host === hostName).map((b) => this.bridges[b.name]), ...(t.links ?? []).filter((l) => l.host === hostName && (l.mode ?? "dns") === "dns").map((l) => this.links[l.name])]);
+            n.resolve([...(t.bridges ?? []).filter((b) => b.host === hostName).map((b) => parts.bridges[b.name]), ...(t.links ?? []).filter((l) => l.host === hostName && (l.mode ?? "dns") === "dns").map((l) => parts.links[l.name])]);
         }
         // A check may name a container of this topology instead of an address (the plan says which host's).
         const addresses = new Map<string, pulumi.Output<string>>();
-        for (const [l, pair] of (t.links ?? []).map((l) => [l, this.links[l.name]] as const)) {
+        for (const [l, pair] of (t.links ?? []).map((l) => [l, parts.links[l.name]] as const)) {
             addresses.set(`${l.host}/${l.target.name}`, pair.targetAddress);
             for (const [consumer, address] of Object.entries(pair.consumerAddresses)) {
                 addresses.set(`${l.host}/${consumer}`, address);
             }
         }
         for (const s of t.sharedNamespaces ?? []) {
-            addresses.set(`${s.host}/${s.primary.name}`, this.sharedNamespaces[s.name].address);
+            addresses.set(`${s.host}/${s.primary.name}`, parts.sharedNamespaces[s.name].address);
         }
         for (const c of t.containers ?? []) {
-            addresses.set(`${c.host}/${c.name}`, this.containers[c.name].address);
+            addresses.set(`${c.host}/${c.name}`, parts.containers[c.name].address);
         }
         const routedSides = [
-            ...(t.routedPairs ?? []).flatMap((r) => [r.hostA, r.hostB].map((side) => ({ side, c: this.routedPairs[r.name] as CrossHostRoutedPair | RoutedMesh }))),
-            ...(t.meshes ?? []).flatMap((m) => m.hosts.map((side) => ({ side, c: this.meshes[m.name] as CrossHostRoutedPair | RoutedMesh }))),
+            ...(t.routedPairs ?? []).flatMap((r) => [r.hostA, r.hostB].map((side) => ({ side, c: parts.routedPairs[r.name] as CrossHostRoutedPair | RoutedMesh }))),
+            ...(t.meshes ?? []).flatMap((m) => m.hosts.map((side) => ({ side, c: parts.meshes[m.name] as CrossHostRoutedPair | RoutedMesh }))),
         ];
         for (const { side, c: owner } of routedSides) {
             for (const c of side.containers ?? []) {
@@ -166,14 +198,14 @@ export class Topology extends pulumi.ComponentResource implements DeployedTopolo
         for (const w of t.swarms ?? []) {
             for (const m of w.hosts) {
                 for (const c of m.containers ?? []) {
-                    addresses.set(`${m.host}/${c.name}`, this.swarms[w.name].addresses.apply((a) => a[c.name]));
+                    addresses.set(`${m.host}/${c.name}`, parts.swarms[w.name].addresses.apply((a) => a[c.name]));
                 }
             }
         }
-        const allComponents = () => [...Object.values(this.swarms), ...Object.values(this.links), ...Object.values(this.sharedNamespaces), ...Object.values(this.containers), ...Object.values(this.routedPairs), ...Object.values(this.meshes), ...Object.values(this.bridges)];
+        const allComponents = () => [...Object.values(parts.swarms), ...Object.values(parts.links), ...Object.values(parts.sharedNamespaces), ...Object.values(parts.containers), ...Object.values(parts.routedPairs), ...Object.values(parts.meshes), ...Object.values(parts.bridges)];
         for (const c of t.checks ?? []) {
             const to = plan.checks.find((x) => x.name === c.name)?.toContainerOn;
-            this.checks[c.name] = new ConnectivityCheck(
+            parts.checks[c.name] = new ConnectivityCheck(
                 c.name,
                 planned(c.name, { host: host(c.host), fromContainer: c.from, toAddress: to ? addresses.get(`${to}/${c.to}`)! : c.to, port: c.port, expect: c.expect, attempts: c.attempts }),
                 after(c.host, allComponents()),

@@ -103,6 +103,48 @@ export const TOPOLOGY_SCHEMA = {
             ],
             "type": "string"
         },
+        "SshConnectionArgs": {
+            "additionalProperties": false,
+            "description": "How a host is reached over SSH, but for the key: a topology's hosts share the stack's key.",
+            "properties": {
+                "address": {
+                    "description": "The address sshd listens on, e.g. `192.168.100.200`.",
+                    "type": "string"
+                },
+                "hostKey": {
+                    "description": "The host's public key (`ssh-ed25519 AAAA...`), checked on every host-script connection. Defaults to not checked.",
+                    "type": "string"
+                },
+                "knownHostsPath": {
+                    "description": "A known_hosts file for the Docker provider's ssh client. Defaults to the client's own.",
+                    "type": "string"
+                },
+                "port": {
+                    "description": "The SSH port. Defaults to 22.",
+                    "type": "number"
+                },
+                "privateKeyPath": {
+                    "description": "The same key as a file, for the Docker provider (which runs the `ssh` client and takes no key text). Defaults to the ssh agent and ~/.ssh/config of whoever runs Pulumi.",
+                    "type": "string"
+                },
+                "user": {
+                    "description": "The login user; it must be root or able to run docker, ip and iptables. Defaults to `root`.",
+                    "type": "string"
+                }
+            },
+            "required": [
+                "address"
+            ],
+            "type": "object"
+        },
+        "SwarmRole": {
+            "description": "A swarm member's role.",
+            "enum": [
+                "manager",
+                "worker"
+            ],
+            "type": "string"
+        },
         "TopologyBridge": {
             "additionalProperties": false,
             "description": "A custom bridge network (CustomBridgeNetwork) on one host.",
@@ -278,38 +320,8 @@ export const TOPOLOGY_SCHEMA = {
                     "type": "string"
                 },
                 "ssh": {
-                    "additionalProperties": false,
-                    "description": "Reach the host over SSH.",
-                    "properties": {
-                        "address": {
-                            "description": "The address sshd listens on, e.g. `192.168.100.200`.",
-                            "type": "string"
-                        },
-                        "hostKey": {
-                            "description": "The host's public key (`ssh-ed25519 AAAA...`), checked on every host-script connection. Defaults to not checked.",
-                            "type": "string"
-                        },
-                        "knownHostsPath": {
-                            "description": "A known_hosts file for the Docker provider's ssh client. Defaults to the client's own.",
-                            "type": "string"
-                        },
-                        "port": {
-                            "description": "The SSH port. Defaults to 22.",
-                            "type": "number"
-                        },
-                        "privateKeyPath": {
-                            "description": "The same key as a file, for the Docker provider (which runs the `ssh` client and takes no key text). Defaults to the ssh agent and ~/.ssh/config of whoever runs Pulumi.",
-                            "type": "string"
-                        },
-                        "user": {
-                            "description": "The login user; it must be root or able to run docker, ip and iptables. Defaults to `root`.",
-                            "type": "string"
-                        }
-                    },
-                    "required": [
-                        "address"
-                    ],
-                    "type": "object"
+                    "$ref": "#/definitions/SshConnectionArgs",
+                    "description": "Reach the host over SSH."
                 }
             },
             "required": [
@@ -710,12 +722,8 @@ export const TOPOLOGY_SCHEMA = {
                     "type": "string"
                 },
                 "role": {
-                    "description": "`manager` or `worker`. Defaults: the first host manages, the others work. Give 1, 3 or 5 managers (Raft keeps working while a majority of them is up: 3 ride out one down, 5 two). The first manager makes the swarm; the others join it as managers.",
-                    "enum": [
-                        "manager",
-                        "worker"
-                    ],
-                    "type": "string"
+                    "$ref": "#/definitions/SwarmRole",
+                    "description": "`manager` or `worker`. Defaults: the first host manages, the others work. Give 1, 3 or 5 managers (Raft keeps working while a majority of them is up: 3 ride out one down, 5 two). The first manager makes the swarm; the others join it as managers."
                 }
             },
             "required": [

@@ -2,39 +2,39 @@
 // wrong key reported at once. topologyPlan.ts validates and plans it; topology.ts deploys it.
 import * as os from "os";
 import * as pulumi from "@pulumi/pulumi";
-import type { ConnectivityCheckArgs } from "./connectivityCheck";
-import type { CrossHostRoutedPairArgs, RoutedHostArgs } from "./crossHostRoutedPair";
-import type { CustomBridgeNetworkArgs } from "./customBridgeNetwork";
-import type { HostArgs, LocalHostArgs, SshHostArgs } from "./host/host";
-import type { LinkedContainerPairArgs } from "./linkedContainerPair";
-import type { RoutedMeshArgs, RoutedMeshHostArgs } from "./routedMesh";
-import type { SwarmMemberArgs, SwarmOverlayNetworkArgs } from "./swarmOverlayNetwork";
-import type { ContainerSpec, NetworkAttachmentSpec } from "./spec";
+import type { ProbeSettings } from "./connectivityCheck";
+import type { RoutedHostSettings, RoutedPairSettings } from "./crossHostRoutedPair";
+import type { BridgeSettings } from "./customBridgeNetwork";
+import type { HostBase, LocalHostArgs, SshConnectionArgs } from "./host/host";
+import type { LinkSettings } from "./linkedContainerPair";
+import type { RoutedMeshHostSettings, RoutedMeshSettings } from "./routedMesh";
+import type { SwarmMemberSettings, SwarmSettings } from "./swarmOverlayNetwork";
+import type { ContainerSettings, NetworkAttachmentOptions } from "./spec";
 import { nearest, topologyKeys } from "./configShape";
 import { Problems, show } from "./validate";
 
 /** A host in config: HostArgs without the key text, which comes from one secret (dockernet:sshPrivateKey). */
-export interface TopologyHost extends Pick<HostArgs, "name" | "restartCommand" | "logCommand"> {
+export interface TopologyHost extends HostBase {
     /** Reach the host over SSH. */
-    ssh?: Omit<SshHostArgs, "privateKey">;
+    ssh?: SshConnectionArgs;
     /** The host is the machine running Pulumi. */
     local?: LocalHostArgs;
 }
 
 /** A user-defined network a container joins, named by the bridge's `name` in this topology. */
-export interface TopologyNetworkAttachment extends Omit<NetworkAttachmentSpec, "name"> {
+export interface TopologyNetworkAttachment extends NetworkAttachmentOptions {
     /** The `name` of one of this topology's bridges on the same host. */
     name: string;
 }
 
 /** A container in config: networks are named by the bridge's `name` in the topology. */
-export interface TopologyContainer extends Omit<ContainerSpec, "networks"> {
+export interface TopologyContainer extends ContainerSettings {
     /** User-defined networks to join, by the `name` of a bridge of this topology on the same host. Defaults to none. */
     networks?: TopologyNetworkAttachment[];
 }
 
 /** A custom bridge network (CustomBridgeNetwork) on one host. */
-export interface TopologyBridge extends Pick<CustomBridgeNetworkArgs, "subnet" | "gateway" | "ipRange" | "bridgeName" | "internal" | "connectTo"> {
+export interface TopologyBridge extends BridgeSettings {
     /** The component's name, which is also the Docker network's name; containers join it by this name. */
     name: string;
     /** The `name` of the host (in dockernet:hosts) it is on. */
@@ -42,7 +42,7 @@ export interface TopologyBridge extends Pick<CustomBridgeNetworkArgs, "subnet" |
 }
 
 /** A target and a consumer reaching it by an alias (LinkedContainerPair) on one host. */
-export interface TopologyLink extends Pick<LinkedContainerPairArgs, "alias" | "mode" | "subnet"> {
+export interface TopologyLink extends LinkSettings {
     /** The component's name. */
     name: string;
     /** The `name` of the host (in dockernet:hosts) it is on. */
@@ -82,7 +82,7 @@ export interface TopologyStandalone extends TopologyContainer {
 }
 
 /** One side of a routed pair: RoutedHostArgs with the host by name. */
-export interface TopologyRoutedSide extends Omit<RoutedHostArgs, "host" | "containers"> {
+export interface TopologyRoutedSide extends RoutedHostSettings {
     /** The `name` of the host (in dockernet:hosts). */
     host: string;
     /** Containers on docker0 (network mode bridge) on this host. Defaults to none. */
@@ -90,7 +90,7 @@ export interface TopologyRoutedSide extends Omit<RoutedHostArgs, "host" | "conta
 }
 
 /** Two hosts whose containers reach each other through routes (CrossHostRoutedPair). */
-export interface TopologyRoutedPair extends Pick<CrossHostRoutedPairArgs, "preserveSourceIp" | "verify"> {
+export interface TopologyRoutedPair extends RoutedPairSettings {
     /** The component's name. */
     name: string;
     hostA: TopologyRoutedSide;
@@ -98,7 +98,7 @@ export interface TopologyRoutedPair extends Pick<CrossHostRoutedPairArgs, "prese
 }
 
 /** One host of a mesh: RoutedMeshHostArgs with the host by name. */
-export interface TopologyMeshHost extends Omit<RoutedMeshHostArgs, "host" | "containers"> {
+export interface TopologyMeshHost extends RoutedMeshHostSettings {
     /** The `name` of the host (in dockernet:hosts). */
     host: string;
     /** Containers on docker0 (network mode bridge) on this host. Defaults to none. */
@@ -106,7 +106,7 @@ export interface TopologyMeshHost extends Omit<RoutedMeshHostArgs, "host" | "con
 }
 
 /** Hosts on one LAN whose containers all reach each other through routes (RoutedMesh). */
-export interface TopologyMesh extends Pick<RoutedMeshArgs, "pool" | "preserveSourceIp" | "verify"> {
+export interface TopologyMesh extends RoutedMeshSettings {
     /** The component's name. */
     name: string;
     /** The hosts, all on one LAN subnet. */
@@ -114,7 +114,7 @@ export interface TopologyMesh extends Pick<RoutedMeshArgs, "pool" | "preserveSou
 }
 
 /** One host of a swarm: SwarmMemberArgs with the host by name. */
-export interface TopologySwarmHost extends Omit<SwarmMemberArgs, "host" | "containers"> {
+export interface TopologySwarmHost extends SwarmMemberSettings {
     /** The `name` of the host (in dockernet:hosts). */
     host: string;
     /** Containers on this host, on the overlay (by name across every member host). Defaults to none. */
@@ -122,7 +122,7 @@ export interface TopologySwarmHost extends Omit<SwarmMemberArgs, "host" | "conta
 }
 
 /** Hosts in a Docker Swarm whose containers reach each other by name on an attachable overlay (SwarmOverlayNetwork). */
-export interface TopologySwarm extends Omit<SwarmOverlayNetworkArgs, "hosts"> {
+export interface TopologySwarm extends SwarmSettings {
     /** The component's name (and the overlay network's, unless networkName is given). */
     name: string;
     /** The member hosts; the first manages unless one has role manager. */
@@ -130,7 +130,7 @@ export interface TopologySwarm extends Omit<SwarmOverlayNetworkArgs, "hosts"> {
 }
 
 /** A deployment-time probe (ConnectivityCheck) from a container of this topology. */
-export interface TopologyCheck extends Pick<ConnectivityCheckArgs, "port" | "expect" | "attempts"> {
+export interface TopologyCheck extends ProbeSettings {
     /** The component's name. */
     name: string;
     /** The `name` of the host the probe runs on. */

@@ -9,15 +9,19 @@ import { dockerSupportProblem, driftCarrier, driftOf, observationOf, observeHost
 import { scriptCommand } from "./scripts";
 
 /** A host reached over SSH (`docker -H ssh://user@address:port`, host scripts via SSH). */
-export interface SshHostArgs {
+export interface SshHostArgs extends SshConnectionArgs {
+    /** The private key (OpenSSH PEM text) for host scripts. Pass it as a Pulumi secret. */
+    privateKey: pulumi.Input<string>;
+}
+
+/** How a host is reached over SSH, but for the key: a topology's hosts share the stack's key. */
+export interface SshConnectionArgs {
     /** The address sshd listens on, e.g. `192.168.100.200`. */
     address: string;
     /** The SSH port. Defaults to 22. */
     port?: number;
     /** The login user; it must be root or able to run docker, ip and iptables. Defaults to `root`. */
     user?: string;
-    /** The private key (OpenSSH PEM text) for host scripts. Pass it as a Pulumi secret. */
-    privateKey: pulumi.Input<string>;
     /**
      * The same key as a file, for the Docker provider (which runs the `ssh` client and takes no key
      * text). Defaults to the ssh agent and ~/.ssh/config of whoever runs Pulumi.
@@ -35,18 +39,22 @@ export interface LocalHostArgs {
     dockerHost?: string;
 }
 
-/** A Docker host, reached either over SSH or locally. Exactly one of `ssh` and `local` is set. */
-export interface HostArgs {
+/** What every Docker host has, however it is reached: its name and the commands for its Docker. */
+export interface HostBase {
     /** A short stable name for the host, used in resource names, e.g. `h1`. */
     name: string;
-    /** Reach the host over SSH. */
-    ssh?: SshHostArgs;
-    /** The host is the machine running Pulumi. */
-    local?: LocalHostArgs;
     /** The command that restarts Docker on this host. Defaults to `systemctl restart docker`. */
     restartCommand?: string;
     /** The command that prints the Docker daemon's recent log. Defaults to `journalctl -u docker -n 20 --no-pager`. */
     logCommand?: string;
+}
+
+/** A Docker host, reached either over SSH or locally. Exactly one of `ssh` and `local` is set. */
+export interface HostArgs extends HostBase {
+    /** Reach the host over SSH. */
+    ssh?: SshHostArgs;
+    /** The host is the machine running Pulumi. */
+    local?: LocalHostArgs;
     /**
      * The Docker provider for this host's Docker objects, e.g. one shared by every component on the
      * host (deployTopology makes one per host, `dockernet-<host name>`), so the daemon is reached

@@ -16,12 +16,12 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { perProgramRun } from "../component";
 import { expandHome } from "../topologySpec";
-import { HostArgs, LocalHostArgs, SshHostArgs, hostEndpoint } from "./host";
+import { HostArgs, LocalHostArgs, SshConnectionArgs, hostEndpoint } from "./host";
 
 /** A host as observation needs it (no key text: the ssh client reads the key file). */
 export interface ObservedHost {
     name: string;
-    ssh?: Omit<SshHostArgs, "privateKey">;
+    ssh?: SshConnectionArgs;
     local?: LocalHostArgs;
 }
 const endpoint = (h: ObservedHost) => hostEndpoint(h as HostArgs);
@@ -332,7 +332,7 @@ function observeArgv(h: ObservedHost, keyPath?: string): string[] {
  * The ssh client's argv that runs `command` on a host the way the Docker provider reaches it (the
  * key file, known_hosts), never asking anything (BatchMode): for the drift look and `npm run check`.
  */
-export function sshArgv(s: Omit<SshHostArgs, "privateKey">, keyPath: string | undefined, command: string): string[] {
+export function sshArgv(s: SshConnectionArgs, keyPath: string | undefined, command: string): string[] {
     const key = s.privateKeyPath ?? keyPath;
     return [
         "ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR",
