@@ -169,7 +169,7 @@ export function parseObservation(stdout: string, at: string): HostObservation {
     return o;
 }
 
-/** The Docker lines dockernet is proven on (README, "Docker versions"), oldest first. */
+/** The Docker lines dockernet is proven on (docs/docker-versions.md), oldest first. */
 export const TESTED_DOCKER = ["20.10", "26.1", "28.5"];
 
 /**
@@ -198,7 +198,7 @@ export function dockerSupportProblem(hostName: string, o: HostObservation): stri
     if (major >= 29) {
         return (
             `runs Docker ${v}, which dockernet does not support yet (it is proven on Docker ${TESTED_DOCKER.join(", ")}; ` +
-            `see the README's "Docker versions" for what Docker 29 support needs). Run Docker 28.5 on ${hostName}; nothing was changed`
+            `see docs/docker-versions.md in dockernet for what Docker 29 support needs). Run Docker 28.5 on ${hostName}; nothing was changed`
         );
     }
     return undefined;
