@@ -95,7 +95,9 @@ describe("a host upgraded from Docker 20.10 to the newest line under a running r
     test("20.10 and the newest line side by side: up, ping and HTTP both ways; only the newer host gets a raw chain", async () => {
         await engine.up(() => new CrossHostRoutedPair("up", pairArgs()));
         expect(await bothWays()).toEqual(REACHABLE);
-        expect(await onHost("h3", "iptables-save | grep -c '^[*]raw' || true")).toBe("0\n");
+        // No dockernet chain in h3's raw table (the table itself may be there: an earlier test's
+        // containers on h3's Docker 28 made it, and a Docker downgrade leaves the kernel's tables).
+        expect(await onHost("h3", "iptables-save | sed -n '/^[*]raw/,/^COMMIT/p' | grep -c DN- || true")).toBe("0\n");
         expect((await onHost("h4", "iptables -w -t raw -S PREROUTING | sed -n 2p")).trim()).toMatch(/^-A PREROUTING -m comment --comment "?dockernet:DN-X-[0-9A-F]{10}"? -j DN-X-[0-9A-F]{10}$/);
     }, 300000);
 
