@@ -79,7 +79,10 @@ function check(problems: Problems, path: string, value: unknown, raw: Schema, wh
         if (!schema.enum.includes(value as string)) {
             const choices = schema.enum.map(String);
             const near = typeof value === "string" ? nearest(value, choices) : undefined;
-            problems.add(path, `${show(value)} is not one of ${choices.join(", ")}; use one of them${near ? ` (did you mean ${near}?)` : ""}`);
+            problems.add(
+                path,
+                `${show(value)} is not one of ${choices.join(", ")}; use one of them${near ? ` (did you mean ${near}?)` : ""}`,
+            );
         }
         return;
     }
@@ -92,12 +95,18 @@ function check(problems: Problems, path: string, value: unknown, raw: Schema, wh
         case "number":
         case "integer":
             if (typeof value !== "number" || !Number.isFinite(value)) {
-                problems.add(path, `is ${kind(value)}; give a number, e.g. ${example(schema, 0, lastKey(path))}${typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value)) ? ` (${value} without quotes)` : ""}`);
+                problems.add(
+                    path,
+                    `is ${kind(value)}; give a number, e.g. ${example(schema, 0, lastKey(path))}${typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value)) ? ` (${value} without quotes)` : ""}`,
+                );
             }
             return;
         case "boolean":
             if (typeof value !== "boolean") {
-                problems.add(path, `is ${kind(value)}; give true or false${value === "true" || value === "false" ? ` (${value} without quotes)` : ""}`);
+                problems.add(
+                    path,
+                    `is ${kind(value)}; give true or false${value === "true" || value === "false" ? ` (${value} without quotes)` : ""}`,
+                );
             }
             return;
         case "array":
@@ -109,7 +118,10 @@ function check(problems: Problems, path: string, value: unknown, raw: Schema, wh
             return;
         case "object":
             if (value === null || typeof value !== "object" || Array.isArray(value)) {
-                problems.add(path, `is ${kind(value)}; give ${here === what && !name ? "an object" : here}, e.g. ${example(schema)}`);
+                problems.add(
+                    path,
+                    `is ${kind(value)}; give ${here === what && !name ? "an object" : here}, e.g. ${example(schema)}`,
+                );
                 return;
             }
             checkObject(problems, path, value as Record<string, unknown>, schema, here);
@@ -119,7 +131,13 @@ function check(problems: Problems, path: string, value: unknown, raw: Schema, wh
     }
 }
 
-function checkObject(problems: Problems, path: string, value: Record<string, unknown>, schema: Schema, what: string): void {
+function checkObject(
+    problems: Problems,
+    path: string,
+    value: Record<string, unknown>,
+    schema: Schema,
+    what: string,
+): void {
     const props = schema.properties ?? {};
     const known = Object.keys(props);
     const at = (key: string) => (path ? `${path}.${key}` : key);
@@ -132,8 +150,14 @@ function checkObject(problems: Problems, path: string, value: Record<string, unk
         for (const k of missing) {
             const inner = resolve(props[k] ?? {}).schema;
             if (inner.type === "object" && inner.properties && unknown.every((u) => inner.properties![u])) {
-                const others = known.filter((x) => x !== k && value[x] !== undefined).map((x) => `, ${x}`).join("");
-                problems.add(path, `has ${unknown.join(", ")}, which belong inside ${k}; write { ${k}: { ${unknown.join(", ")} }${others} }`);
+                const others = known
+                    .filter((x) => x !== k && value[x] !== undefined)
+                    .map((x) => `, ${x}`)
+                    .join("");
+                problems.add(
+                    path,
+                    `has ${unknown.join(", ")}, which belong inside ${k}; write { ${k}: { ${unknown.join(", ")} }${others} }`,
+                );
                 return;
             }
         }
@@ -154,14 +178,23 @@ function checkObject(problems: Problems, path: string, value: Record<string, unk
         if (near && missing.includes(near)) {
             // One mistake, one message: the misspelling of a required key says both.
             claimed.add(near);
-            problems.add(at(key), `is not a setting of ${what}; did you mean ${near}? (${near} is required and missing)`);
+            problems.add(
+                at(key),
+                `is not a setting of ${what}; did you mean ${near}? (${near} is required and missing)`,
+            );
         } else {
-            problems.add(at(key), `is not a setting of ${what}; ${near ? `did you mean ${near}? ` : ""}remove it or use one of: ${known.join(", ")}`);
+            problems.add(
+                at(key),
+                `is not a setting of ${what}; ${near ? `did you mean ${near}? ` : ""}remove it or use one of: ${known.join(", ")}`,
+            );
         }
     }
     for (const key of missing.filter((k) => !claimed.has(k))) {
         const doc = props[key]?.description ?? resolve(props[key] ?? {}).schema.description;
-        problems.add(at(key), `is missing; give it${doc ? ` (${firstSentence(doc)})` : ""}, e.g. ${example(props[key] ?? {}, 0, key)}`);
+        problems.add(
+            at(key),
+            `is missing; give it${doc ? ` (${firstSentence(doc)})` : ""}, e.g. ${example(props[key] ?? {}, 0, key)}`,
+        );
     }
 }
 
@@ -177,7 +210,12 @@ export function nearest(word: string, choices: readonly string[]): string | unde
     for (const c of choices) {
         const cl = c.toLowerCase();
         let d = cl === lower ? 0 : distance(lower, cl);
-        if (d > 0 && lower.length >= 3 && (cl.startsWith(lower) || lower.startsWith(cl)) && Math.abs(cl.length - lower.length) <= 3) {
+        if (
+            d > 0 &&
+            lower.length >= 3 &&
+            (cl.startsWith(lower) || lower.startsWith(cl)) &&
+            Math.abs(cl.length - lower.length) <= 3
+        ) {
             d = Math.min(d, 1);
         }
         if (d < bestD) {
@@ -190,7 +228,9 @@ export function nearest(word: string, choices: readonly string[]): string | unde
 
 /** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps. */
 function distance(a: string, b: string): number {
-    const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+    const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+        Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+    );
     for (let i = 1; i <= a.length; i++) {
         for (let j = 1; j <= b.length; j++) {
             const cost = a[i - 1] === b[j - 1] ? 0 : 1;

@@ -40,7 +40,10 @@ export function validateConnectivityCheck(name: string, args: ConnectivityCheckA
         }
     }
     if (typeof args?.fromContainer === "string" && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(args.fromContainer)) {
-        problems.add("fromContainer", `${show(args.fromContainer)} is not a container name or id; use the container's name, e.g. "nginx_web1"`);
+        problems.add(
+            "fromContainer",
+            `${show(args.fromContainer)} is not a container name or id; use the container's name, e.g. "nginx_web1"`,
+        );
     }
     if (args?.port !== undefined) {
         checkPort(problems, "port", args.port);
@@ -48,7 +51,10 @@ export function validateConnectivityCheck(name: string, args: ConnectivityCheckA
     if (args?.expect !== undefined && args.expect !== "reachable" && args.expect !== "isolated") {
         problems.add("expect", `${show(args.expect)} is not an expectation; use "reachable" or "isolated"`);
     }
-    if (args?.attempts !== undefined && !(Number.isInteger(args.attempts) && args.attempts >= 1 && args.attempts <= 120)) {
+    if (
+        args?.attempts !== undefined &&
+        !(Number.isInteger(args.attempts) && args.attempts >= 1 && args.attempts <= 120)
+    ) {
         problems.add("attempts", `${show(args.attempts)} is not a number of tries; use 1 to 120`);
     }
     problems.throwIfAny("ConnectivityCheck", name);
@@ -67,7 +73,13 @@ export class ConnectivityCheck extends pulumi.ComponentResource {
         planFor(this, args, () => validateConnectivityCheck(name, args));
         const createArgs = pulumi
             .all([args.fromContainer, args.toAddress])
-            .apply(([from, to]) => [from, to, args.port === undefined ? "-" : String(args.port), args.expect ?? "reachable", String(args.attempts ?? 5)]);
+            .apply(([from, to]) => [
+                from,
+                to,
+                args.port === undefined ? "-" : String(args.port),
+                args.expect ?? "reachable",
+                String(args.attempts ?? 5),
+            ]);
         const probe = hostScript(`${name}-probe`, args.host, { script: "probe", create: createArgs }, { parent: this });
         this.result = probe.stdout;
         this.registerOutputs({ result: this.result });

@@ -29,7 +29,14 @@ export function images(
     const result = new Map<string, docker.RemoteImage>();
     for (const spec of specs) {
         if (!result.has(spec.image)) {
-            result.set(spec.image, new docker.RemoteImage(imageResourceName(prefix, spec.image), { name: spec.image, keepLocally: true }, opts));
+            result.set(
+                spec.image,
+                new docker.RemoteImage(
+                    imageResourceName(prefix, spec.image),
+                    { name: spec.image, keepLocally: true },
+                    opts,
+                ),
+            );
         }
     }
     return result;
@@ -64,7 +71,12 @@ export function container(
     const ports = publishes
         ? (spec.ports ?? [])
               .filter((p) => p.external !== undefined)
-              .map((p) => ({ internal: p.internal, external: p.external, protocol: p.protocol ?? "tcp", ip: p.ip ?? "0.0.0.0" }))
+              .map((p) => ({
+                  internal: p.internal,
+                  external: p.external,
+                  protocol: p.protocol ?? "tcp",
+                  ip: p.ip ?? "0.0.0.0",
+              }))
         : [];
     const labels = { ...(spec.labels ?? {}), "dockernet.component": component };
     const adopted = wiring.adopted;
@@ -82,7 +94,13 @@ export function container(
                 networkMode: adopted.networkMode,
                 mustRun: true,
             },
-            { deleteBeforeReplace: true, ...opts, dependsOn: [image, ...dependsOnList(opts.dependsOn)], import: adopted.id, retainOnDelete: true },
+            {
+                deleteBeforeReplace: true,
+                ...opts,
+                dependsOn: [image, ...dependsOnList(opts.dependsOn)],
+                import: adopted.id,
+                retainOnDelete: true,
+            },
         );
     }
     return new docker.Container(
@@ -121,7 +139,12 @@ function dependsOnList(d: pulumi.CustomResourceOptions["dependsOn"]): pulumi.Inp
  * have to replace it (kreuzwerker/terraform-provider-docker resourceDockerContainerRead; all of
  * them ForceNew).
  */
-export function adoptionProblems(field: string, host: string, spec: ContainerSpec, seen: SeenContainer): { field: string; message: string }[] {
+export function adoptionProblems(
+    field: string,
+    host: string,
+    spec: ContainerSpec,
+    seen: SeenContainer,
+): { field: string; message: string }[] {
     const out: { field: string; message: string }[] = [];
     const it = `the container ${spec.name} on ${host} (made by hand)`;
     const add = (f: string, message: string) => out.push({ field: `${field}.${f}`, message });
@@ -129,16 +152,28 @@ export function adoptionProblems(field: string, host: string, spec: ContainerSpe
         add("image", `is ${show(spec.image)}, but ${it} runs ${show(seen.image)}; declare that image`);
     }
     const mode = effectiveMode(spec);
-    const onBridge = (seen.networkMode === "default" || seen.networkMode === "bridge") && seen.networks.length === 1 && seen.networks[0] === "bridge";
+    const onBridge =
+        (seen.networkMode === "default" || seen.networkMode === "bridge") &&
+        seen.networks.length === 1 &&
+        seen.networks[0] === "bridge";
     if (mode !== "bridge" || !onBridge) {
-        add("networkMode", `is ${show(mode)}, but ${it} has network mode ${show(seen.networkMode)} on ${seen.networks.length > 0 ? seen.networks.join(", ") : "no network"}; adoption takes containers on docker0 (bridge) only`);
+        add(
+            "networkMode",
+            `is ${show(mode)}, but ${it} has network mode ${show(seen.networkMode)} on ${seen.networks.length > 0 ? seen.networks.join(", ") : "no network"}; adoption takes containers on docker0 (bridge) only`,
+        );
     }
     const restart = spec.restart ?? "unless-stopped";
     if (seen.restart !== restart) {
-        add("restart", `is ${show(restart)}${spec.restart === undefined ? " (the default)" : ""}, but ${it} has ${show(seen.restart)}; declare restart ${show(seen.restart)}`);
+        add(
+            "restart",
+            `is ${show(restart)}${spec.restart === undefined ? " (the default)" : ""}, but ${it} has ${show(seen.restart)}; declare restart ${show(seen.restart)}`,
+        );
     }
     if (spec.command !== undefined && JSON.stringify(spec.command) !== JSON.stringify(seen.command)) {
-        add("command", `is ${show(spec.command)}, but ${it} runs ${show(seen.command)}; declare that command or leave command out`);
+        add(
+            "command",
+            `is ${show(spec.command)}, but ${it} runs ${show(seen.command)}; declare that command or leave command out`,
+        );
     }
     if (!seen.running) {
         add("name", `${it} is not running; start it (docker start ${spec.name}) before adopting it`);
@@ -151,11 +186,17 @@ export function adoptionProblems(field: string, host: string, spec: ContainerSpe
     for (const [k, f] of unread) {
         const v = spec[k];
         if (v !== undefined && !(typeof v === "object" && Object.keys(v as object).length === 0)) {
-            add(f, `is set, but the Docker provider does not read ${f} back when it imports ${it}, so Pulumi would replace it; leave ${f} out to adopt it`);
+            add(
+                f,
+                `is set, but the Docker provider does not read ${f} back when it imports ${it}, so Pulumi would replace it; leave ${f} out to adopt it`,
+            );
         }
     }
     if ((spec.ports ?? []).some((p) => p.external !== undefined)) {
-        add("ports", `publishes a port, but the Docker provider does not read ports back when it imports ${it}, so Pulumi would replace it; leave the external ports out to adopt it`);
+        add(
+            "ports",
+            `publishes a port, but the Docker provider does not read ports back when it imports ${it}, so Pulumi would replace it; leave the external ports out to adopt it`,
+        );
     }
     return out;
 }
@@ -201,7 +242,11 @@ export function started(c: docker.Container, spec: ContainerSpec): pulumi.Output
 }
 
 /** What `started` says of a container the provider read back as stopped; undefined when it ran. */
-export function stoppedAtReadBack(name: string, mustRun: boolean | undefined, exitCode: number | undefined): string | undefined {
+export function stoppedAtReadBack(
+    name: string,
+    mustRun: boolean | undefined,
+    exitCode: number | undefined,
+): string | undefined {
     return mustRun === false
         ? `container ${name} exited right after it started (exit code ${exitCode ?? "unknown"}); ` +
               `\`docker logs ${name}\` on its host says why. Fix its command or image; the next up starts it again`

@@ -111,8 +111,20 @@ export class CrossHostRoutedPair extends pulumi.ComponentResource {
 
     constructor(name: string, args: CrossHostRoutedPairArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dockernet:index:CrossHostRoutedPair", name, registeredArgs(args), opts);
-        const { outputs } = buildRoutedComponent(this, "CrossHostRoutedPair", name, args, () => planCrossHostRoutedPair(name, args), [args?.hostA, args?.hostB]);
-        ({ addresses: this.addresses, subnets: this.subnets, probes: this.probes, containers: this.containers } = outputs);
+        const { outputs } = buildRoutedComponent(
+            this,
+            "CrossHostRoutedPair",
+            name,
+            args,
+            () => planCrossHostRoutedPair(name, args),
+            [args?.hostA, args?.hostB],
+        );
+        ({
+            addresses: this.addresses,
+            subnets: this.subnets,
+            probes: this.probes,
+            containers: this.containers,
+        } = outputs);
         this.hostParts = () => outputs;
     }
 }

@@ -62,7 +62,11 @@ export interface BridgePlan {
 export function planCustomBridgeNetwork(name: string, args: CustomBridgeNetworkArgs): BridgePlan {
     const problems = problemsFor("CustomBridgeNetwork", name, args, `at least { subnet: "172.19.0.0/16" }`);
     const networkName = args.networkName ?? name;
-    checkDockerName(problems, args.networkName === undefined ? "name (used as networkName)" : "networkName", networkName);
+    checkDockerName(
+        problems,
+        args.networkName === undefined ? "name (used as networkName)" : "networkName",
+        networkName,
+    );
     if (args.host !== undefined) {
         validateHost(problems, "host", args.host);
     }
@@ -80,25 +84,39 @@ export function planCustomBridgeNetwork(name: string, args: CustomBridgeNetworkA
             if (!gw.ok) {
                 problems.add("gateway", gw.problem);
             } else if (!contains(subnet.value, gw.value)) {
-                problems.add("gateway", `${show(gateway)} is outside subnet ${subnet.value.text}; use an address inside it, e.g. ${formatIPv4(subnet.value.network + 1)}`);
+                problems.add(
+                    "gateway",
+                    `${show(gateway)} is outside subnet ${subnet.value.text}; use an address inside it, e.g. ${formatIPv4(subnet.value.network + 1)}`,
+                );
             } else if (gw.value === subnet.value.network || gw.value === subnet.value.broadcast) {
                 const which = gw.value === subnet.value.network ? "network" : "broadcast";
-                problems.add("gateway", `${show(gateway)} is the ${which} address of ${subnet.value.text}; use ${formatIPv4(subnet.value.network + 1)}`);
+                problems.add(
+                    "gateway",
+                    `${show(gateway)} is the ${which} address of ${subnet.value.text}; use ${formatIPv4(subnet.value.network + 1)}`,
+                );
             }
         }
         if (args.ipRange !== undefined) {
             const range = checkSubnet(args.ipRange);
             if (!range.ok) {
                 problems.add("ipRange", range.problem);
-            } else if (!(contains(subnet.value, range.value.network) && contains(subnet.value, range.value.broadcast))) {
-                problems.add("ipRange", `${show(args.ipRange)} is not inside subnet ${subnet.value.text}; use a range inside it`);
+            } else if (!(
+                contains(subnet.value, range.value.network) && contains(subnet.value, range.value.broadcast)
+            )) {
+                problems.add(
+                    "ipRange",
+                    `${show(args.ipRange)} is not inside subnet ${subnet.value.text}; use a range inside it`,
+                );
             }
         }
     }
 
     const bridgeName = args.bridgeName ?? defaultBridgeName(networkName);
     if (checkInterfaceName(problems, "bridgeName", bridgeName) && ["docker0", "lo"].includes(bridgeName)) {
-        problems.add("bridgeName", `${show(bridgeName)} belongs to ${bridgeName === "lo" ? "the loopback interface" : "Docker's default bridge"}; choose another name, e.g. "br-${networkName.slice(0, 12)}"`);
+        problems.add(
+            "bridgeName",
+            `${show(bridgeName)} belongs to ${bridgeName === "lo" ? "the loopback interface" : "Docker's default bridge"}; choose another name, e.g. "br-${networkName.slice(0, 12)}"`,
+        );
     }
     for (const [key, value] of Object.entries(args.labels ?? {})) {
         checkPlainText(problems, `labels.${key}`, value);
@@ -111,7 +129,10 @@ export function planCustomBridgeNetwork(name: string, args: CustomBridgeNetworkA
             return;
         }
         if (peer === "lo") {
-            problems.add(`connectTo[${i}]`, `"lo" is the loopback interface, not a bridge; name a Docker bridge such as "docker0"`);
+            problems.add(
+                `connectTo[${i}]`,
+                `"lo" is the loopback interface, not a bridge; name a Docker bridge such as "docker0"`,
+            );
         } else if (peer === bridgeName) {
             problems.add(`connectTo[${i}]`, `${show(peer)} is this network's own bridge; name another bridge`);
         } else if (seen.has(peer)) {
@@ -120,10 +141,16 @@ export function planCustomBridgeNetwork(name: string, args: CustomBridgeNetworkA
         seen.add(peer);
     });
     if (connectTo.length > 0 && args.internal) {
-        problems.add("connectTo", `is set on an internal network; an internal network is cut off by design, drop internal or connectTo`);
+        problems.add(
+            "connectTo",
+            `is set on an internal network; an internal network is cut off by design, drop internal or connectTo`,
+        );
     }
     if (connectTo.length > 0 && args.host === undefined) {
-        problems.add("host", `is missing; connectTo changes the host's firewall, so give the host ({ name, ssh } or { name, local })`);
+        problems.add(
+            "host",
+            `is missing; connectTo changes the host's firewall, so give the host ({ name, ssh } or { name, local })`,
+        );
     }
     problems.throwIfAny("CustomBridgeNetwork", name);
 
@@ -166,7 +193,9 @@ export class CustomBridgeNetwork extends pulumi.ComponentResource {
         const plan = planFor(this, args, () => planCustomBridgeNetwork(name, args));
         if (plan.connectTo.length > 0 && args.host) {
             // connectTo's rules are firewall.sh's: a Docker whose firewall it cannot manage is refused first.
-            rethrowAsResourceError(this, () => requireSupportedDocker("CustomBridgeNetwork", name, [{ field: "host", host: args.host! }]));
+            rethrowAsResourceError(this, () =>
+                requireSupportedDocker("CustomBridgeNetwork", name, [{ field: "host", host: args.host! }]),
+            );
         }
         const provider = args.host ? dockerProvider(`${name}-provider`, args.host, this) : undefined;
         const options = { "com.docker.network.bridge.name": plan.bridgeName };
@@ -207,7 +236,13 @@ export class CustomBridgeNetwork extends pulumi.ComponentResource {
         this.bridgeName = pulumi.output(plan.bridgeName);
         this.subnet = pulumi.output(plan.subnet);
         this.gateway = pulumi.output(plan.gateway);
-        this.registerOutputs({ id: this.id, name: this.name, bridgeName: this.bridgeName, subnet: this.subnet, gateway: this.gateway });
+        this.registerOutputs({
+            id: this.id,
+            name: this.name,
+            bridgeName: this.bridgeName,
+            subnet: this.subnet,
+            gateway: this.gateway,
+        });
     }
 }
 

@@ -2,13 +2,51 @@
 
 // The components, their arguments, and the pure functions that validate and plan them (every
 // problem at once, before any resource exists).
-export { CustomBridgeNetwork, CustomBridgeNetworkArgs, BridgePlan, planCustomBridgeNetwork } from "./customBridgeNetwork";
-export { LinkConsumer, LinkMode, LinkedContainerPair, LinkedContainerPairArgs, LinkPlan, planLinkedContainerPair } from "./linkedContainerPair";
-export { SharedNamespaceContainer, SharedNamespaceContainerArgs, validateSharedNamespaceContainer } from "./sharedNamespaceContainer";
+export {
+    CustomBridgeNetwork,
+    CustomBridgeNetworkArgs,
+    BridgePlan,
+    planCustomBridgeNetwork,
+} from "./customBridgeNetwork";
+export {
+    LinkConsumer,
+    LinkMode,
+    LinkedContainerPair,
+    LinkedContainerPairArgs,
+    LinkPlan,
+    planLinkedContainerPair,
+} from "./linkedContainerPair";
+export {
+    SharedNamespaceContainer,
+    SharedNamespaceContainerArgs,
+    validateSharedNamespaceContainer,
+} from "./sharedNamespaceContainer";
 export { StandaloneContainer, StandaloneContainerArgs, validateStandaloneContainer } from "./standaloneContainer";
-export { CrossHostRoutedPair, CrossHostRoutedPairArgs, CrossHostPlan, RoutedHostArgs, planCrossHostRoutedPair } from "./crossHostRoutedPair";
-export { BipPool, RoutedHostPlan, RoutedMesh, RoutedMeshArgs, RoutedMeshHostArgs, RoutedPlan, planRoutedMesh, poolBip } from "./routedMesh";
-export { SwarmMemberArgs, SwarmOverlayNetwork, SwarmRole, SwarmOverlayNetworkArgs, SwarmPlan, planSwarmOverlayNetwork } from "./swarmOverlayNetwork";
+export {
+    CrossHostRoutedPair,
+    CrossHostRoutedPairArgs,
+    CrossHostPlan,
+    RoutedHostArgs,
+    planCrossHostRoutedPair,
+} from "./crossHostRoutedPair";
+export {
+    BipPool,
+    RoutedHostPlan,
+    RoutedMesh,
+    RoutedMeshArgs,
+    RoutedMeshHostArgs,
+    RoutedPlan,
+    planRoutedMesh,
+    poolBip,
+} from "./routedMesh";
+export {
+    SwarmMemberArgs,
+    SwarmOverlayNetwork,
+    SwarmRole,
+    SwarmOverlayNetworkArgs,
+    SwarmPlan,
+    planSwarmOverlayNetwork,
+} from "./swarmOverlayNetwork";
 export { DockerHost, DockerHostArgs, claimDockerHost } from "./host/dockerHost";
 export { ConnectivityCheck, ConnectivityCheckArgs, Expectation, validateConnectivityCheck } from "./connectivityCheck";
 
@@ -33,7 +71,15 @@ export {
     TopologySpec,
     topologyFromConfig,
 } from "./topologySpec";
-export { HostPlan, PlannedContainer, PlannedNetwork, PlannedResource, PlannedScript, TopologyPlan, planTopology } from "./topologyPlan";
+export {
+    HostPlan,
+    PlannedContainer,
+    PlannedNetwork,
+    PlannedResource,
+    PlannedScript,
+    TopologyPlan,
+    planTopology,
+} from "./topologyPlan";
 export { DeployedTopology, Topology, TopologyArgs, deployTopology } from "./topology";
 
 // Errors, and the IPv4 math the components validate with.

@@ -81,7 +81,10 @@ export function planLinkedContainerPair(name: string, args: LinkedContainerPairA
     validateContainerSpec(problems, "target", args.target);
     const mode = args.mode ?? "dns";
     if (mode !== "dns" && mode !== "hosts") {
-        problems.add("mode", `${show(args.mode)} is not a link mode; use "dns" (survives the target's recreation) or "hosts" (like --link)`);
+        problems.add(
+            "mode",
+            `${show(args.mode)} is not a link mode; use "dns" (survives the target's recreation) or "hosts" (like --link)`,
+        );
     }
     if (args.alias !== undefined) {
         checkHostname(problems, "alias", args.alias);
@@ -89,10 +92,19 @@ export function planLinkedContainerPair(name: string, args: LinkedContainerPairA
     // Every consumer, `consumer` first, with where it sits in the args.
     const given: { field: string; spec: ContainerSpec; alias?: string; aliasField: string; resource: string }[] = [];
     if (args.consumer !== undefined) {
-        given.push({ field: "consumer", spec: args.consumer, alias: args.alias, aliasField: "alias", resource: `${name}-consumer` });
+        given.push({
+            field: "consumer",
+            spec: args.consumer,
+            alias: args.alias,
+            aliasField: "alias",
+            resource: `${name}-consumer`,
+        });
     }
     if (args.consumers !== undefined && !Array.isArray(args.consumers)) {
-        problems.add("consumers", `is ${show(args.consumers)}; give a list such as [{ container: { name: "nginx_web2", image: "nginx:1.27" } }]`);
+        problems.add(
+            "consumers",
+            `is ${show(args.consumers)}; give a list such as [{ container: { name: "nginx_web2", image: "nginx:1.27" } }]`,
+        );
     }
     (Array.isArray(args.consumers) ? args.consumers : []).forEach((c, i) => {
         if (c === null || typeof c !== "object" || c.container === undefined) {
@@ -102,20 +114,41 @@ export function planLinkedContainerPair(name: string, args: LinkedContainerPairA
         if (c.alias !== undefined) {
             checkHostname(problems, `consumers[${i}].alias`, c.alias);
         }
-        given.push({ field: `consumers[${i}].container`, spec: c.container, alias: c.alias ?? args.alias, aliasField: c.alias !== undefined ? `consumers[${i}].alias` : "alias", resource: `${name}-consumer-${c.container?.name}` });
+        given.push({
+            field: `consumers[${i}].container`,
+            spec: c.container,
+            alias: c.alias ?? args.alias,
+            aliasField: c.alias !== undefined ? `consumers[${i}].alias` : "alias",
+            resource: `${name}-consumer-${c.container?.name}`,
+        });
     });
     if (given.length === 0) {
-        problems.add("consumer", `is missing; give the container that reaches the target (consumer), or several (consumers)`);
+        problems.add(
+            "consumer",
+            `is missing; give the container that reaches the target (consumer), or several (consumers)`,
+        );
     }
     for (const g of given) {
         validateContainerSpec(problems, g.field, g.spec);
     }
-    checkUniqueNames(problems, [{ field: "target.name", name: args.target?.name }, ...given.map((g) => ({ field: `${g.field}.name`, name: g.spec?.name }))]);
-    const consumers = given.map((g) => ({ resource: g.resource, spec: g.spec, alias: (g.alias ?? args.target?.name) as string, aliasField: g.aliasField, explicit: g.alias !== undefined }));
+    checkUniqueNames(problems, [
+        { field: "target.name", name: args.target?.name },
+        ...given.map((g) => ({ field: `${g.field}.name`, name: g.spec?.name })),
+    ]);
+    const consumers = given.map((g) => ({
+        resource: g.resource,
+        spec: g.spec,
+        alias: (g.alias ?? args.target?.name) as string,
+        aliasField: g.aliasField,
+        explicit: g.alias !== undefined,
+    }));
     for (const c of consumers) {
         if (!c.explicit && typeof c.alias === "string" && mode === "dns" && !/^[a-zA-Z0-9.-]+$/.test(c.alias)) {
             // The target's name becomes a DNS alias; an underscore is fine for /etc/hosts, not for DNS.
-            problems.add(c.aliasField, `is unset, so the target's name ${show(c.alias)} would be the DNS alias, and it is not a valid hostname; set alias, e.g. ${show(c.alias.replace(/[^a-zA-Z0-9.-]/g, "-"))}`);
+            problems.add(
+                c.aliasField,
+                `is unset, so the target's name ${show(c.alias)} would be the DNS alias, and it is not a valid hostname; set alias, e.g. ${show(c.alias.replace(/[^a-zA-Z0-9.-]/g, "-"))}`,
+            );
             break;
         }
     }
@@ -123,7 +156,10 @@ export function planLinkedContainerPair(name: string, args: LinkedContainerPairA
         if (spec && typeof spec === "object") {
             const m = effectiveMode(spec);
             if (m === "host" || m === "none") {
-                problems.add(`${role}.networkMode`, `is ${show(m)}; a link needs both containers on a bridge network, use "bridge" or "custom"`);
+                problems.add(
+                    `${role}.networkMode`,
+                    `is ${show(m)}; a link needs both containers on a bridge network, use "bridge" or "custom"`,
+                );
             }
         }
     }
@@ -131,12 +167,18 @@ export function planLinkedContainerPair(name: string, args: LinkedContainerPairA
     let sharedNetwork: number | undefined;
     if (mode === "dns" && args.networkName === undefined && args.subnet === undefined && given.length > 0) {
         // A network of the target's that every consumer is on already carries the aliases.
-        const i = (args.target?.networks ?? []).findIndex((n) => given.every((g) => (g.spec?.networks ?? []).some((m) => m.name === n.name)));
+        const i = (args.target?.networks ?? []).findIndex((n) =>
+            given.every((g) => (g.spec?.networks ?? []).some((m) => m.name === n.name)),
+        );
         sharedNetwork = i >= 0 ? i : undefined;
     }
     if (mode === "dns" && sharedNetwork === undefined) {
         networkName = args.networkName ?? `${name}-link`;
-        checkDockerName(problems, args.networkName === undefined ? "name (used in networkName)" : "networkName", networkName);
+        checkDockerName(
+            problems,
+            args.networkName === undefined ? "name (used in networkName)" : "networkName",
+            networkName,
+        );
         if (args.subnet !== undefined) {
             const s = checkSubnet(args.subnet);
             if (!s.ok) {
@@ -145,10 +187,16 @@ export function planLinkedContainerPair(name: string, args: LinkedContainerPairA
         }
     } else if (mode !== "dns") {
         if (args.networkName !== undefined) {
-            problems.add("networkName", `is set but mode is "hosts", which uses no dedicated network; drop it or use mode "dns"`);
+            problems.add(
+                "networkName",
+                `is set but mode is "hosts", which uses no dedicated network; drop it or use mode "dns"`,
+            );
         }
         if (args.subnet !== undefined) {
-            problems.add("subnet", `is set but mode is "hosts", which uses no dedicated network; drop it or use mode "dns"`);
+            problems.add(
+                "subnet",
+                `is set but mode is "hosts", which uses no dedicated network; drop it or use mode "dns"`,
+            );
         }
     }
     problems.throwIfAny("LinkedContainerPair", name);
@@ -209,10 +257,24 @@ export class LinkedContainerPair extends pulumi.ComponentResource {
             // They share a network already: the aliases go there (`--network-alias`), nothing is added.
             const i = plan.sharedNetwork;
             const shared = args.target.networks![i];
-            const target = { ...args.target, networks: args.target.networks!.map((n, j) => (j === i ? { ...n, aliases: [...(n.aliases ?? []), ...aliases] } : n)) };
+            const target = {
+                ...args.target,
+                networks: args.target.networks!.map((n, j) =>
+                    j === i ? { ...n, aliases: [...(n.aliases ?? []), ...aliases] } : n,
+                ),
+            };
             this.target = container(`${name}-target`, target, imgs.get(args.target.image)!, component, {}, childOpts);
             for (const c of plan.consumers) {
-                made.push(container(c.resource, c.spec, imgs.get(c.spec.image)!, component, {}, { ...childOpts, dependsOn: [this.target] }));
+                made.push(
+                    container(
+                        c.resource,
+                        c.spec,
+                        imgs.get(c.spec.image)!,
+                        component,
+                        {},
+                        { ...childOpts, dependsOn: [this.target] },
+                    ),
+                );
             }
             this.targetAddress = addressOn(this.target, shared.name);
             consumerNetwork = shared.name;
@@ -229,21 +291,54 @@ export class LinkedContainerPair extends pulumi.ComponentResource {
                 },
                 { ...childOpts, deleteBeforeReplace: true },
             );
-            this.target = container(`${name}-target`, args.target, imgs.get(args.target.image)!, component,
-                { networks: [{ name: net.name, aliases }] }, childOpts);
+            this.target = container(
+                `${name}-target`,
+                args.target,
+                imgs.get(args.target.image)!,
+                component,
+                { networks: [{ name: net.name, aliases }] },
+                childOpts,
+            );
             for (const c of plan.consumers) {
-                made.push(container(c.resource, c.spec, imgs.get(c.spec.image)!, component, { networks: [{ name: net.name }] }, { ...childOpts, dependsOn: [this.target] }));
+                made.push(
+                    container(
+                        c.resource,
+                        c.spec,
+                        imgs.get(c.spec.image)!,
+                        component,
+                        { networks: [{ name: net.name }] },
+                        { ...childOpts, dependsOn: [this.target] },
+                    ),
+                );
             }
             this.targetAddress = addressOn(this.target, plan.networkName!);
             consumerNetwork = plan.networkName!;
             networkName = () => net.name;
         } else {
-            this.target = container(`${name}-target`, args.target, imgs.get(args.target.image)!, component, {}, childOpts);
+            this.target = container(
+                `${name}-target`,
+                args.target,
+                imgs.get(args.target.image)!,
+                component,
+                {},
+                childOpts,
+            );
             this.targetAddress = addressOn(this.target, primaryNetwork(args.target));
             for (const c of plan.consumers) {
                 // What --link writes: "<ip>\t<alias> <id12> <name>" (the name is repeated only when it differs).
-                const names = pulumi.all([this.target.id, this.target.name]).apply(([id, targetName]) => linkHostNames(c.alias, id.slice(0, 12), targetName));
-                made.push(container(c.resource, c.spec, imgs.get(c.spec.image)!, component, { hosts: [{ host: names, ip: this.targetAddress }] }, childOpts));
+                const names = pulumi
+                    .all([this.target.id, this.target.name])
+                    .apply(([id, targetName]) => linkHostNames(c.alias, id.slice(0, 12), targetName));
+                made.push(
+                    container(
+                        c.resource,
+                        c.spec,
+                        imgs.get(c.spec.image)!,
+                        component,
+                        { hosts: [{ host: names, ip: this.targetAddress }] },
+                        childOpts,
+                    ),
+                );
                 entries[c.spec.name] = pulumi.interpolate`${this.targetAddress}\t${names}`;
             }
         }
@@ -251,7 +346,9 @@ export class LinkedContainerPair extends pulumi.ComponentResource {
         this.consumer = made[0];
         const addressOf = (i: number) => addressOn(made[i], consumerNetwork ?? primaryNetwork(plan.consumers[i].spec));
         this.consumerAddress = addressOf(0);
-        this.consumerAddresses = Object.fromEntries(plan.consumers.map((c, i) => [c.spec.name, i === 0 ? this.consumerAddress : addressOf(i)]));
+        this.consumerAddresses = Object.fromEntries(
+            plan.consumers.map((c, i) => [c.spec.name, i === 0 ? this.consumerAddress : addressOf(i)]),
+        );
         const alias = plan.alias;
         const first = plan.consumers[0].spec.name;
         lazyOutput(this, "alias", () => pulumi.output(alias));
@@ -259,7 +356,10 @@ export class LinkedContainerPair extends pulumi.ComponentResource {
         lazyOutput(this, "hostsEntry", () => entries[first] ?? pulumi.output(undefined));
         lazyOutput(this, "hostsEntries", () => pulumi.output(entries));
         this.registerOutputs({
-            started: pulumi.all([started(this.target, args.target), ...plan.consumers.map((c, i) => started(made[i], c.spec))]),
+            started: pulumi.all([
+                started(this.target, args.target),
+                ...plan.consumers.map((c, i) => started(made[i], c.spec)),
+            ]),
             alias,
             targetAddress: this.targetAddress,
             consumerAddress: this.consumerAddress,

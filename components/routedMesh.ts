@@ -15,7 +15,14 @@ import { addressOn, adoptionProblems, container, images, primaryNetwork, started
 import { DockerHost, checkClaims, claimDockerHost } from "./host/dockerHost";
 import { acceptRule, chainName, firewallArgs, natReturnRule } from "./host/firewall";
 import { checkDistinctHosts, dockerProvider, HostArgs, hostScript, registeredArgs, validateHost } from "./host/host";
-import { observationOf, observationOff, observeHosts, requireSupportedDocker, SeenContainer, UnsupportedDockerError } from "./host/observe";
+import {
+    observationOf,
+    observationOff,
+    observeHosts,
+    requireSupportedDocker,
+    SeenContainer,
+    UnsupportedDockerError,
+} from "./host/observe";
 import { Cidr, checkInterfaceCidr, checkSubnet, contains, formatCidr, formatIPv4, overlaps } from "./net";
 import { ContainerSpec, checkUniqueNames, effectiveMode, validateContainerSpec } from "./spec";
 import { Problems, ValidationError, problemsFor, show } from "./validate";
@@ -119,7 +126,12 @@ export interface RoutedMember {
  * too (adoption needs to know); with the look switched off (DOCKERNET_OBSERVE=off) containers are
  * declared as new, with a warning.
  */
-function adoptContainers(kind: string, name: string, plan: RoutedPlan, sides: RoutedMeshHostArgs[]): Map<string, SeenContainer>[] {
+function adoptContainers(
+    kind: string,
+    name: string,
+    plan: RoutedPlan,
+    sides: RoutedMeshHostArgs[],
+): Map<string, SeenContainer>[] {
     const problems = new Problems();
     const out = plan.hosts.map((hp, i) => {
         const found = new Map<string, SeenContainer>();
@@ -129,13 +141,18 @@ function adoptContainers(kind: string, name: string, plan: RoutedPlan, sides: Ro
         }
         const host = sides[i].host;
         if (!observationOf(host) && observationOff()) {
-            pulumi.log.warn(`${kind} ${show(name)} ${hp.field}.adopt: looking at hosts is switched off (DOCKERNET_OBSERVE=off), so hand-made containers on ${host.name} cannot be found; its containers are declared as new`);
+            pulumi.log.warn(
+                `${kind} ${show(name)} ${hp.field}.adopt: looking at hosts is switched off (DOCKERNET_OBSERVE=off), so hand-made containers on ${host.name} cannot be found; its containers are declared as new`,
+            );
             return found;
         }
         observeHosts([host]); // once per host per program run (already seen: nothing)
         const seen = observationOf(host);
         if (!seen) {
-            problems.add(`${hp.field}.adopt`, `cannot look at host ${host.name} for hand-made containers with the declared names; adoption needs that look: check the host's SSH access (the Docker provider's key and known_hosts), or set adopt to false`);
+            problems.add(
+                `${hp.field}.adopt`,
+                `cannot look at host ${host.name} for hand-made containers with the declared names; adoption needs that look: check the host's SSH access (the Docker provider's key and known_hosts), or set adopt to false`,
+            );
             return found;
         }
         specs.forEach((spec, j) => {
@@ -163,7 +180,11 @@ export function routesArgs(action: "create" | "delete", tag: string, hp: RoutedH
 }
 
 /** The bip a pool gives a host: block N of `pool`, N the host's number on its LAN. */
-export function poolBip(pool: Cidr, size: number, lan: Cidr): { ok: true; bip: string } | { ok: false; slot: number; blocks: number } {
+export function poolBip(
+    pool: Cidr,
+    size: number,
+    lan: Cidr,
+): { ok: true; bip: string } | { ok: false; slot: number; blocks: number } {
     const slot = lan.address - lan.network;
     const blocks = 2 ** (size - pool.prefix);
     if (slot >= blocks) {
@@ -194,7 +215,10 @@ export function planRoutedHosts(
             if (!c.ok) {
                 problems.add(`${f}.subnet`, c.problem);
             } else if (!Number.isInteger(size) || size < c.value.prefix + 1 || size > 30) {
-                problems.add(`${f}.size`, `${show(options.pool.size)} is not a block prefix for ${show(options.pool.subnet)}; use ${Math.min(c.value.prefix + 1, 30)} to 30, e.g. 24`);
+                problems.add(
+                    `${f}.size`,
+                    `${show(options.pool.size)} is not a block prefix for ${show(options.pool.subnet)}; use ${Math.min(c.value.prefix + 1, 30)} to 30, e.g. 24`,
+                );
             } else {
                 pool = { cidr: c.value, size };
             }
@@ -202,13 +226,19 @@ export function planRoutedHosts(
     }
     const checked = members.map(({ field, side }) => {
         if (side === undefined || side === null || typeof side !== "object") {
-            problems.add(field, `is ${show(side)}; give { host, lanAddress: "192.168.100.200/24", bip: "172.17.0.1/16" }`);
+            problems.add(
+                field,
+                `is ${show(side)}; give { host, lanAddress: "192.168.100.200/24", bip: "172.17.0.1/16" }`,
+            );
             return undefined;
         }
         validateHost(problems, `${field}.host`, side.host);
         const lan = checkInterfaceCidr(side.lanAddress);
         if (!lan.ok) {
-            problems.add(`${field}.lanAddress`, lan.problem.replace("a bip is the bridge's own address", "the LAN address is the host's own"));
+            problems.add(
+                `${field}.lanAddress`,
+                lan.problem.replace("a bip is the bridge's own address", "the LAN address is the host's own"),
+            );
         }
         let bip: Cidr | undefined;
         let allocated = false;
@@ -229,7 +259,12 @@ export function planRoutedHosts(
         } else {
             const c = checkInterfaceCidr(side.bip);
             if (!c.ok) {
-                problems.add(`${field}.bip`, side.bip === undefined && options.poolField !== undefined ? `is missing; give one (e.g. "172.18.0.1/16") or a ${options.poolField} to take it from` : c.problem);
+                problems.add(
+                    `${field}.bip`,
+                    side.bip === undefined && options.poolField !== undefined
+                        ? `is missing; give one (e.g. "172.18.0.1/16") or a ${options.poolField} to take it from`
+                        : c.problem,
+                );
             } else {
                 bip = c.value;
             }
@@ -237,30 +272,46 @@ export function planRoutedHosts(
         (side.containers ?? []).forEach((c, i) => {
             validateContainerSpec(problems, `${field}.containers[${i}]`, c);
             if (c && typeof c === "object" && effectiveMode(c) !== "bridge") {
-                problems.add(`${field}.containers[${i}].networkMode`, `is ${show(effectiveMode(c))}; routed containers live on docker0, use "bridge"`);
+                problems.add(
+                    `${field}.containers[${i}].networkMode`,
+                    `is ${show(effectiveMode(c))}; routed containers live on docker0, use "bridge"`,
+                );
             }
         });
-        checkUniqueNames(problems, (side.containers ?? []).map((c, i) => ({ field: `${field}.containers[${i}].name`, name: c?.name })));
+        checkUniqueNames(
+            problems,
+            (side.containers ?? []).map((c, i) => ({ field: `${field}.containers[${i}].name`, name: c?.name })),
+        );
         if (side.adopt !== undefined && typeof side.adopt !== "boolean") {
-            problems.add(`${field}.adopt`, `${show(side.adopt)} is not true or false; set true to take over hand-made routes via the same gateways and keep a --bip flag of the same value`);
+            problems.add(
+                `${field}.adopt`,
+                `${show(side.adopt)} is not true or false; set true to take over hand-made routes via the same gateways and keep a --bip flag of the same value`,
+            );
         }
         return { field, side, lan: lan.ok ? lan.value : undefined, bip, allocated };
     });
-    checkDistinctHosts(problems, members.map((m) => ({ field: `${m.field}.host`, host: m.side?.host })));
+    checkDistinctHosts(
+        problems,
+        members.map((m) => ({ field: `${m.field}.host`, host: m.side?.host })),
+    );
     // The component's outputs (containers, addresses) are by container name: one name, one container.
     const named = new Map<string, string>();
     members.forEach(({ field, side }) =>
         (side && typeof side === "object" ? (side.containers ?? []) : []).forEach((c, i) => {
             const first = typeof c?.name === "string" ? named.get(c.name) : undefined;
             if (first !== undefined && !first.startsWith(`${field}.`)) {
-                problems.add(`${field}.containers[${i}].name`, `${show(c.name)} is also ${first}; give each container of one pair or mesh its own name (its addresses are listed by name)`);
+                problems.add(
+                    `${field}.containers[${i}].name`,
+                    `${show(c.name)} is also ${first}; give each container of one pair or mesh its own name (its addresses are listed by name)`,
+                );
             } else if (typeof c?.name === "string" && first === undefined) {
                 named.set(c.name, `${field}.containers[${i}].name`);
             }
         }),
     );
 
-    const bipField = (s: { field: string; allocated: boolean; bip?: Cidr }) => (s.allocated ? `${s.field}.bip (from the pool: ${s.bip!.text})` : `${s.field}.bip`);
+    const bipField = (s: { field: string; allocated: boolean; bip?: Cidr }) =>
+        s.allocated ? `${s.field}.bip (from the pool: ${s.bip!.text})` : `${s.field}.bip`;
     const valid = checked.filter((s): s is NonNullable<typeof s> => s !== undefined);
     const lanAt = new Map<number, string>();
     for (const s of valid) {
@@ -269,7 +320,10 @@ export function planRoutedHosts(
         }
         const first = lanAt.get(s.lan.address);
         if (first !== undefined) {
-            problems.add(`${s.field}.lanAddress`, `${show(s.side.lanAddress)} is ${first}'s LAN address too; give ${s.field} its own address (each host needs its own)`);
+            problems.add(
+                `${s.field}.lanAddress`,
+                `${show(s.side.lanAddress)} is ${first}'s LAN address too; give ${s.field} its own address (each host needs its own)`,
+            );
         }
         lanAt.set(s.lan.address, first ?? s.field);
         const outside = valid.find((o) => o !== s && o.lan && !contains(o.lan, s.lan!.address));
@@ -291,7 +345,10 @@ export function planRoutedHosts(
     if (pool) {
         for (const l of lans) {
             if (overlaps(pool.cidr, l.lan!)) {
-                problems.add(`${options.poolField ?? "pool"}.subnet`, `${show(options.pool!.subnet)} overlaps the LAN ${subnetText(l.lan!)} of ${l.field}; choose a pool outside the LAN`);
+                problems.add(
+                    `${options.poolField ?? "pool"}.subnet`,
+                    `${show(options.pool!.subnet)} overlaps the LAN ${subnetText(l.lan!)} of ${l.field}; choose a pool outside the LAN`,
+                );
                 break;
             }
         }
@@ -302,18 +359,27 @@ export function planRoutedHosts(
         }
         const other = valid.slice(0, j).find((o) => o.bip && overlaps(o.bip, s.bip!));
         if (other) {
-            problems.add(bipField(s), `${show(s.bip.text)} overlaps ${bipField(other)} ${subnetText(other.bip!)}; each host needs its own container subnet${s.allocated ? ", give one of them another bip" : ", e.g. 172.18.0.1/16"}`);
+            problems.add(
+                bipField(s),
+                `${show(s.bip.text)} overlaps ${bipField(other)} ${subnetText(other.bip!)}; each host needs its own container subnet${s.allocated ? ", give one of them another bip" : ", e.g. 172.18.0.1/16"}`,
+            );
         }
         if (!s.allocated) {
             const l = lans.find((x) => overlaps(s.bip!, x.lan!));
             if (l) {
-                problems.add(`${s.field}.bip`, `${show(s.side.bip)} overlaps the LAN ${subnetText(l.lan!)} of ${l.field}; choose a container subnet outside the LAN`);
+                problems.add(
+                    `${s.field}.bip`,
+                    `${show(s.side.bip)} overlaps the LAN ${subnetText(l.lan!)} of ${l.field}; choose a container subnet outside the LAN`,
+                );
             }
         }
     });
     const withContainers = valid.filter((s) => (s.side.containers ?? []).length > 0).length;
     if (options.verify === true && withContainers < 2) {
-        problems.add("verify", `is true but ${withContainers === 0 ? "no host has" : "only one host has"} containers to probe from; add containers or drop verify`);
+        problems.add(
+            "verify",
+            `is true but ${withContainers === 0 ? "no host has" : "only one host has"} containers to probe from; add containers or drop verify`,
+        );
     }
     if (options.preserveSourceIp !== undefined && typeof options.preserveSourceIp !== "boolean") {
         problems.add("preserveSourceIp", `${show(options.preserveSourceIp)} is not true or false`);
@@ -347,23 +413,44 @@ export function planRoutedHosts(
     });
     const ring = valid.map((s, i) => ((s.side.containers ?? []).length > 0 ? i : -1)).filter((i) => i >= 0);
     const verify = options.verify ?? ring.length >= 2;
-    const probes: [number, number][] = !verify || ring.length < 2 ? [] : ring.length === 2 ? [[ring[0], ring[1]], [ring[1], ring[0]]] : ring.map((from, k) => [from, ring[(k + 1) % ring.length]]);
+    const probes: [number, number][] =
+        !verify || ring.length < 2
+            ? []
+            : ring.length === 2
+              ? [
+                    [ring[0], ring[1]],
+                    [ring[1], ring[0]],
+                ]
+              : ring.map((from, k) => [from, ring[(k + 1) % ring.length]]);
     return { hosts, verify, probes };
 }
 
 /** Validates a mesh's arguments (every problem at once) and plans each host. Pure. */
 export function planRoutedMesh(name: string, args: RoutedMeshArgs): RoutedPlan {
-    const problems = problemsFor("RoutedMesh", name, args, `{ hosts: [{ host, lanAddress }, ...], pool: { subnet: "10.200.0.0/16" } }`);
+    const problems = problemsFor(
+        "RoutedMesh",
+        name,
+        args,
+        `{ hosts: [{ host, lanAddress }, ...], pool: { subnet: "10.200.0.0/16" } }`,
+    );
     if (!Array.isArray(args.hosts) || args.hosts.length === 0) {
-        problems.add("hosts", `is ${show(args.hosts)}; give a list of hosts, e.g. [{ host, lanAddress: "192.168.100.200/24" }]`);
+        problems.add(
+            "hosts",
+            `is ${show(args.hosts)}; give a list of hosts, e.g. [{ host, lanAddress: "192.168.100.200/24" }]`,
+        );
         problems.throwIfAny("RoutedMesh", name);
     }
-    const plan = planRoutedHosts(problems, name, args.hosts.map((side, i) => ({ field: `hosts[${i}]`, side })), {
-        pool: args.pool,
-        poolField: "pool",
-        preserveSourceIp: args.preserveSourceIp,
-        verify: args.verify,
-    });
+    const plan = planRoutedHosts(
+        problems,
+        name,
+        args.hosts.map((side, i) => ({ field: `hosts[${i}]`, side })),
+        {
+            pool: args.pool,
+            poolField: "pool",
+            preserveSourceIp: args.preserveSourceIp,
+            verify: args.verify,
+        },
+    );
     problems.throwIfAny("RoutedMesh", name);
     return plan!;
 }
@@ -407,16 +494,26 @@ export function buildRouted(
     const firstOf: (docker.Container | undefined)[] = [];
     const claimOf = (i: number) => ({
         host: sides[i].host,
-        claim: { by: `${kind} ${show(name)} ${plan.hosts[i].field}.bip`, bip: plan.hosts[i].bip, adopt: plan.hosts[i].adopt },
+        claim: {
+            by: `${kind} ${show(name)} ${plan.hosts[i].field}.bip`,
+            bip: plan.hosts[i].bip,
+            adopt: plan.hosts[i].adopt,
+        },
     });
     let adoptedByHost: Map<string, SeenContainer>[];
     try {
         // Every host's Docker and claim first, and what adoption would take: a refused one leaves nothing made.
-        requireSupportedDocker(kind, name, plan.hosts.map((hp, i) => ({ field: `${hp.field}.host`, host: sides[i].host })));
+        requireSupportedDocker(
+            kind,
+            name,
+            plan.hosts.map((hp, i) => ({ field: `${hp.field}.host`, host: sides[i].host })),
+        );
         checkClaims(plan.hosts.map((_, i) => claimOf(i)));
         adoptedByHost = adoptContainers(kind, name, plan, sides);
     } catch (e) {
-        throw e instanceof ValidationError || e instanceof UnsupportedDockerError ? new pulumi.ResourceError(e.message, component) : e;
+        throw e instanceof ValidationError || e instanceof UnsupportedDockerError
+            ? new pulumi.ResourceError(e.message, component)
+            : e;
     }
     plan.hosts.forEach((hp, i) => {
         const host = sides[i].host;
@@ -435,11 +532,20 @@ export function buildRouted(
         const firewall = hostScript(
             `${prefix}-firewall`,
             host,
-            { script: "firewall", create: firewallArgs("create", hp.firewallChain, hp.firewallRules), delete: firewallArgs("delete", hp.firewallChain, hp.firewallRules) },
+            {
+                script: "firewall",
+                create: firewallArgs("create", hp.firewallChain, hp.firewallRules),
+                delete: firewallArgs("delete", hp.firewallChain, hp.firewallRules),
+            },
             // After the host's own Docker networks, where a Topology says which (firewallAfter): Docker
             // inserts each new network's MASQUERADE at the top of nat POSTROUTING, which would push this
             // set's jump below it.
-            { parent: component, dependsOn: after ? pulumi.output(after(hp.hostName)).apply((more) => [...daemon.changes, ...more]) : daemon.changes },
+            {
+                parent: component,
+                dependsOn: after
+                    ? pulumi.output(after(hp.hostName)).apply((more) => [...daemon.changes, ...more])
+                    : daemon.changes,
+            },
         );
         ready.push(routes, firewall);
         hostChanges[hp.hostName] = [...daemon.changes, routes, firewall];
@@ -452,11 +558,18 @@ export function buildRouted(
         const imgs = images(prefix, specs, { parent: component, provider, dependsOn: daemon.changes });
         specs.forEach((spec) => {
             const adopted = adoptedByHost[i].get(spec.name);
-            containers[spec.name] = container(`${prefix}-${spec.name}`, spec, imgs.get(spec.image)!, `${kind}/${name}`, { adopted }, {
-                parent: component,
-                provider,
-                dependsOn: daemon.changes,
-            });
+            containers[spec.name] = container(
+                `${prefix}-${spec.name}`,
+                spec,
+                imgs.get(spec.image)!,
+                `${kind}/${name}`,
+                { adopted },
+                {
+                    parent: component,
+                    provider,
+                    dependsOn: daemon.changes,
+                },
+            );
             specsByName[spec.name] = spec;
         });
         firstOf.push(containers[specs[0].name]);
@@ -468,7 +581,12 @@ export function buildRouted(
         const peerSpec = sides[b].containers![0];
         return new ConnectivityCheck(
             `${name}-probe-${plan.hosts[a].hostName}-to-${plan.hosts[b].hostName}`,
-            { host: sides[a].host, fromContainer: from.name, toAddress: addressOn(to, primaryNetwork(peerSpec)), port: peerSpec.ports?.[0]?.internal },
+            {
+                host: sides[a].host,
+                fromContainer: from.name,
+                toAddress: addressOn(to, primaryNetwork(peerSpec)),
+                port: peerSpec.ports?.[0]?.internal,
+            },
             { parent: component, dependsOn: [...ready, from, to] },
         ).result;
     });
@@ -477,7 +595,9 @@ export function buildRouted(
         containers,
         hostChanges,
         daemons,
-        addresses: pulumi.all(names.map((n) => addressOn(containers[n], primaryNetwork(specsByName[n])))).apply((addrs) => Object.fromEntries(names.map((n, i) => [n, addrs[i]]))),
+        addresses: pulumi
+            .all(names.map((n) => addressOn(containers[n], primaryNetwork(specsByName[n]))))
+            .apply((addrs) => Object.fromEntries(names.map((n, i) => [n, addrs[i]]))),
         subnets: pulumi.output(Object.fromEntries(plan.hosts.map((h) => [h.hostName, h.subnet]))),
         probes: pulumi.all(probes),
         started: pulumi.all(names.map((n) => started(containers[n], specsByName[n]))),
@@ -527,7 +647,13 @@ export function buildRoutedComponent(
         hostChanges: made.hostChanges,
         dockerHosts: made.daemons,
     };
-    self["registerOutputs"]({ started: made.started, addresses: made.addresses, subnets: made.subnets, ...extraOutputs(plan), probes: made.probes });
+    self["registerOutputs"]({
+        started: made.started,
+        addresses: made.addresses,
+        subnets: made.subnets,
+        ...extraOutputs(plan),
+        probes: made.probes,
+    });
     return { plan, outputs };
 }
 
@@ -567,8 +693,21 @@ export class RoutedMesh extends pulumi.ComponentResource {
     constructor(name: string, args: RoutedMeshArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dockernet:index:RoutedMesh", name, registeredArgs(args), opts);
         const bipsOf = (plan: RoutedPlan) => Object.fromEntries(plan.hosts.map((h) => [h.hostName, h.bip]));
-        const { plan, outputs } = buildRoutedComponent(this, "RoutedMesh", name, args, () => planRoutedMesh(name, args), args?.hosts, (p) => ({ bips: bipsOf(p) }));
-        ({ addresses: this.addresses, subnets: this.subnets, probes: this.probes, containers: this.containers } = outputs);
+        const { plan, outputs } = buildRoutedComponent(
+            this,
+            "RoutedMesh",
+            name,
+            args,
+            () => planRoutedMesh(name, args),
+            args?.hosts,
+            (p) => ({ bips: bipsOf(p) }),
+        );
+        ({
+            addresses: this.addresses,
+            subnets: this.subnets,
+            probes: this.probes,
+            containers: this.containers,
+        } = outputs);
         this.hostParts = () => outputs;
         this.bips = bipsOf(plan);
     }

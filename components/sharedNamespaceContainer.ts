@@ -77,19 +77,36 @@ export class SharedNamespaceContainer extends pulumi.ComponentResource {
         const childOpts = { parent: this, provider };
         const imgs = images(name, [args.primary, ...args.sidecars], childOpts);
         const component = `SharedNamespaceContainer/${name}`;
-        this.primary = container(`${name}-primary`, args.primary, imgs.get(args.primary.image)!, component, {}, childOpts);
+        this.primary = container(
+            `${name}-primary`,
+            args.primary,
+            imgs.get(args.primary.image)!,
+            component,
+            {},
+            childOpts,
+        );
         // The id, not the name: the daemon stores the id, so a name would diff on every run, and a
         // new primary id is exactly what must replace the sidecars.
         this.sharedMode = pulumi.interpolate`container:${this.primary.id}`;
         this.sidecars = args.sidecars.map((s) =>
-            container(`${name}-sidecar-${s.name}`, s, imgs.get(s.image)!, component, { networkMode: this.sharedMode }, {
-                ...childOpts,
-                replaceOnChanges: ["networkMode"],
-            }),
+            container(
+                `${name}-sidecar-${s.name}`,
+                s,
+                imgs.get(s.image)!,
+                component,
+                { networkMode: this.sharedMode },
+                {
+                    ...childOpts,
+                    replaceOnChanges: ["networkMode"],
+                },
+            ),
         );
         this.address = addressOn(this.primary, primaryNetwork(args.primary));
         this.registerOutputs({
-            started: pulumi.all([started(this.primary, args.primary), ...this.sidecars.map((c, i) => started(c, args.sidecars[i]))]),
+            started: pulumi.all([
+                started(this.primary, args.primary),
+                ...this.sidecars.map((c, i) => started(c, args.sidecars[i])),
+            ]),
             address: this.address,
             sharedMode: this.sharedMode,
         });

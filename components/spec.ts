@@ -1,14 +1,7 @@
 // The one container description every component shares, and its validation.
 import * as pulumi from "@pulumi/pulumi";
 import { checkHostAddress } from "./net";
-import {
-    Problems,
-    checkDockerName,
-    checkHostname,
-    checkPlainText,
-    checkPort,
-    show,
-} from "./validate";
+import { Problems, checkDockerName, checkHostname, checkPlainText, checkPort, show } from "./validate";
 
 // The choices below are each an object of constants and a type of its values: TypeScript callers
 // write the plain string ("tcp") with completion, and Pulumi's component analyzer reads them as
@@ -18,7 +11,12 @@ import {
 export const Protocol = { Tcp: "tcp", Udp: "udp" } as const;
 export type Protocol = (typeof Protocol)[keyof typeof Protocol];
 /** A container's restart policy (`docker run --restart`). */
-export const RestartPolicy = { No: "no", OnFailure: "on-failure", Always: "always", UnlessStopped: "unless-stopped" } as const;
+export const RestartPolicy = {
+    No: "no",
+    OnFailure: "on-failure",
+    Always: "always",
+    UnlessStopped: "unless-stopped",
+} as const;
 export type RestartPolicy = (typeof RestartPolicy)[keyof typeof RestartPolicy];
 /** How a container is networked: docker0, the host's own stack, loopback only, or only its `networks`. */
 export const NetworkMode = { Bridge: "bridge", Host: "host", None: "none", Custom: "custom" } as const;
@@ -104,7 +102,10 @@ export function validateContainerSpec(
     (spec.command ?? []).forEach((word, i) => checkPlainText(problems, `${field}.command[${i}]`, word));
     for (const [key, value] of Object.entries(spec.env ?? {})) {
         if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
-            problems.add(`${field}.env`, `key ${show(key)} is not an environment variable name; use [A-Za-z_][A-Za-z0-9_]*`);
+            problems.add(
+                `${field}.env`,
+                `key ${show(key)} is not an environment variable name; use [A-Za-z_][A-Za-z0-9_]*`,
+            );
         }
         checkPlainText(problems, `${field}.env.${key}`, value);
     }
@@ -113,7 +114,10 @@ export function validateContainerSpec(
         checkPlainText(problems, `${field}.labels.${key}`, value);
     }
     if (spec.restart !== undefined && !RESTART_POLICIES.includes(spec.restart)) {
-        problems.add(`${field}.restart`, `${show(spec.restart)} is not a restart policy; use one of ${RESTART_POLICIES.join(", ")}`);
+        problems.add(
+            `${field}.restart`,
+            `${show(spec.restart)} is not a restart policy; use one of ${RESTART_POLICIES.join(", ")}`,
+        );
     }
     if (spec.hostname !== undefined) {
         checkHostname(problems, `${field}.hostname`, spec.hostname);
@@ -153,7 +157,10 @@ export function validateContainerSpec(
         problems.add(`${field}.networks`, `is empty; network mode custom needs at least one network`);
     }
     if (mode !== "custom" && (spec.networks ?? []).length > 0) {
-        problems.add(`${field}.networks`, `is set but networkMode is ${show(mode)}; use networkMode "custom" or drop networks`);
+        problems.add(
+            `${field}.networks`,
+            `is set but networkMode is ${show(mode)}; use networkMode "custom" or drop networks`,
+        );
     }
     if ((mode === "host" || mode === "none") && (spec.ports ?? []).some((p) => p.external !== undefined)) {
         problems.add(`${field}.ports`, `publish ports, but network mode ${mode} has no port mapping; remove external`);
@@ -184,7 +191,11 @@ export function listeningPorts(spec: ContainerSpec): string[] {
 }
 
 /** Reports container names used twice on one host. */
-export function checkUniqueNames(problems: Problems, entries: { field: string; name: string | undefined }[], scope = "on the same host; container names must be unique per host"): void {
+export function checkUniqueNames(
+    problems: Problems,
+    entries: { field: string; name: string | undefined }[],
+    scope = "on the same host; container names must be unique per host",
+): void {
     const seen = new Map<string, string>();
     for (const { field, name } of entries) {
         if (typeof name !== "string") {

@@ -38,9 +38,19 @@ export class StandaloneContainer extends pulumi.ComponentResource {
         const provider = args.host ? dockerProvider(`${name}-provider`, args.host, this) : undefined;
         const childOpts = { parent: this, provider };
         const imgs = images(name, [args.container], childOpts);
-        this.container = container(`${name}-container`, args.container, imgs.get(args.container.image)!, `StandaloneContainer/${name}`, {}, childOpts);
+        this.container = container(
+            `${name}-container`,
+            args.container,
+            imgs.get(args.container.image)!,
+            `StandaloneContainer/${name}`,
+            {},
+            childOpts,
+        );
         const mode = effectiveMode(args.container);
-        this.address = mode === "host" || mode === "none" ? pulumi.output("") : addressOn(this.container, primaryNetwork(args.container));
+        this.address =
+            mode === "host" || mode === "none"
+                ? pulumi.output("")
+                : addressOn(this.container, primaryNetwork(args.container));
         this.registerOutputs({ started: started(this.container, args.container), address: this.address });
     }
 }

@@ -9,7 +9,16 @@ import * as pulumi from "@pulumi/pulumi";
 import { perProgramRun, planFor } from "./component";
 import { addressOn, container, images } from "./containers";
 import { chainName, firewallArgs, inputRule } from "./host/firewall";
-import { checkDistinctHosts, dockerProvider, HostArgs, hostCommand, hostEndpoint, hostScript, registeredArgs, validateHost } from "./host/host";
+import {
+    checkDistinctHosts,
+    dockerProvider,
+    HostArgs,
+    hostCommand,
+    hostEndpoint,
+    hostScript,
+    registeredArgs,
+    validateHost,
+} from "./host/host";
 import { observationOf, observeHosts, requireSupportedDocker, rethrowAsResourceError } from "./host/observe";
 import { checkHostAddress, checkSubnet, contains, formatIPv4, overlaps, parseCidr } from "./net";
 import { ContainerSpec, checkUniqueNames, validateContainerSpec } from "./spec";
@@ -100,29 +109,50 @@ export interface SwarmPlan {
 
 /** Validates the arguments (every problem at once) and resolves defaults. Pure. */
 export function planSwarmOverlayNetwork(name: string, args: SwarmOverlayNetworkArgs): SwarmPlan {
-    const problems = problemsFor("SwarmOverlayNetwork", name, args, `{ hosts: [{ host, address }], subnet: "10.30.0.0/24" }`);
+    const problems = problemsFor(
+        "SwarmOverlayNetwork",
+        name,
+        args,
+        `{ hosts: [{ host, address }], subnet: "10.30.0.0/24" }`,
+    );
     const networkName = args.networkName ?? name;
-    checkDockerName(problems, args.networkName === undefined ? "name (used as networkName)" : "networkName", networkName);
+    checkDockerName(
+        problems,
+        args.networkName === undefined ? "name (used as networkName)" : "networkName",
+        networkName,
+    );
     const hosts = Array.isArray(args.hosts) ? args.hosts : [];
     if (!Array.isArray(args.hosts) || hosts.length === 0) {
-        problems.add("hosts", `is ${show(args.hosts)}; give at least one host, e.g. [{ host, address: "192.168.100.200" }]`);
+        problems.add(
+            "hosts",
+            `is ${show(args.hosts)}; give at least one host, e.g. [{ host, address: "192.168.100.200" }]`,
+        );
     }
     hosts.forEach((m, i) => {
         validateHost(problems, `hosts[${i}].host`, m?.host);
         const a = checkHostAddress(m?.address);
         if (!a.ok) {
-            problems.add(`hosts[${i}].address`, `${a.problem}; give the host's address for swarm traffic, e.g. its LAN address`);
+            problems.add(
+                `hosts[${i}].address`,
+                `${a.problem}; give the host's address for swarm traffic, e.g. its LAN address`,
+            );
         }
         if (m?.role !== undefined && m.role !== "manager" && m.role !== "worker") {
             problems.add(`hosts[${i}].role`, `${show(m.role)} is not a role; use "manager" or "worker"`);
         }
     });
-    checkDistinctHosts(problems, hosts.map((m, i) => ({ field: `hosts[${i}].host`, host: m?.host })));
+    checkDistinctHosts(
+        problems,
+        hosts.map((m, i) => ({ field: `hosts[${i}].host`, host: m?.host })),
+    );
     const addresses = new Map<string, number>();
     hosts.forEach((m, i) => {
         const first = addresses.get(m?.address);
         if (first !== undefined) {
-            problems.add(`hosts[${i}].address`, `${show(m.address)} is already hosts[${first}].address; each host has its own address`);
+            problems.add(
+                `hosts[${i}].address`,
+                `${show(m.address)} is already hosts[${first}].address; each host has its own address`,
+            );
         } else if (typeof m?.address === "string") {
             addresses.set(m.address, i);
         }
@@ -130,7 +160,7 @@ export function planSwarmOverlayNetwork(name: string, args: SwarmOverlayNetworkA
     const named = hosts.map((m, i) => (m?.role === "manager" ? i : -1)).filter((i) => i >= 0);
     const managers = named.length > 0 ? named : [0];
     if (named.length === 0 && hosts.length > 0 && hosts[0]?.role === "worker") {
-        problems.add("hosts", "has no manager; give one host role \"manager\"");
+        problems.add("hosts", 'has no manager; give one host role "manager"');
     }
     if (managers.length % 2 === 0) {
         const list = managers.map((i) => `hosts[${i}]`).join(", ");
@@ -153,14 +183,24 @@ export function planSwarmOverlayNetwork(name: string, args: SwarmOverlayNetworkA
             const gw = checkHostAddress(args.gateway);
             if (!gw.ok) {
                 problems.add("gateway", gw.problem);
-            } else if (!contains(subnet.value, gw.value) || gw.value === subnet.value.network || gw.value === subnet.value.broadcast) {
-                problems.add("gateway", `${show(args.gateway)} is not a host address inside subnet ${subnet.value.text}; use e.g. ${formatIPv4(subnet.value.network + 1)}`);
+            } else if (
+                !contains(subnet.value, gw.value) ||
+                gw.value === subnet.value.network ||
+                gw.value === subnet.value.broadcast
+            ) {
+                problems.add(
+                    "gateway",
+                    `${show(args.gateway)} is not a host address inside subnet ${subnet.value.text}; use e.g. ${formatIPv4(subnet.value.network + 1)}`,
+                );
             }
         }
         hosts.forEach((m, i) => {
             const a = checkHostAddress(m?.address);
             if (a.ok && contains(subnet.value, a.value)) {
-                problems.add("subnet", `${subnet.value.text} holds hosts[${i}].address ${m.address}; the overlay must not overlap the hosts' own network`);
+                problems.add(
+                    "subnet",
+                    `${subnet.value.text} holds hosts[${i}].address ${m.address}; the overlay must not overlap the hosts' own network`,
+                );
             }
         });
     }
@@ -170,12 +210,18 @@ export function planSwarmOverlayNetwork(name: string, args: SwarmOverlayNetworkA
             problems.add("gwbridgeSubnet", gw.problem);
         } else {
             if (subnet.ok && overlaps(subnet.value, gw.value)) {
-                problems.add("gwbridgeSubnet", `${gw.value.text} overlaps subnet ${subnet.value.text}; docker_gwbridge and the overlay need ranges of their own`);
+                problems.add(
+                    "gwbridgeSubnet",
+                    `${gw.value.text} overlaps subnet ${subnet.value.text}; docker_gwbridge and the overlay need ranges of their own`,
+                );
             }
             hosts.forEach((m, i) => {
                 const a = checkHostAddress(m?.address);
                 if (a.ok && contains(gw.value, a.value)) {
-                    problems.add("gwbridgeSubnet", `${gw.value.text} holds hosts[${i}].address ${m.address}; choose a range off the hosts' own network`);
+                    problems.add(
+                        "gwbridgeSubnet",
+                        `${gw.value.text} holds hosts[${i}].address ${m.address}; choose a range off the hosts' own network`,
+                    );
                 }
             });
         }
@@ -194,21 +240,46 @@ export function planSwarmOverlayNetwork(name: string, args: SwarmOverlayNetworkA
             const mode = spec?.networkMode;
             const nets = spec?.networks;
             if (mode !== undefined && mode !== "custom") {
-                problems.add(`${field}.networkMode`, `is ${show(mode)}; containers of a SwarmOverlayNetwork are on the overlay: leave networkMode out`);
+                problems.add(
+                    `${field}.networkMode`,
+                    `is ${show(mode)}; containers of a SwarmOverlayNetwork are on the overlay: leave networkMode out`,
+                );
             }
             if (nets !== undefined && (nets.length !== 1 || nets[0]?.name !== networkName)) {
-                problems.add(`${field}.networks`, `must be left out or be one entry naming the overlay ${show(networkName)} (for aliases)`);
+                problems.add(
+                    `${field}.networks`,
+                    `must be left out or be one entry naming the overlay ${show(networkName)} (for aliases)`,
+                );
             }
-            const onOverlay: ContainerSpec = { ...spec, networkMode: "custom", networks: nets ?? [{ name: networkName }] };
+            const onOverlay: ContainerSpec = {
+                ...spec,
+                networkMode: "custom",
+                networks: nets ?? [{ name: networkName }],
+            };
             validateContainerSpec(problems, field, onOverlay);
             containers.push({ host: i, spec: onOverlay });
             names.push({ field: `${field}.name`, name: spec?.name });
         });
     });
     // Names resolve across every member host on the overlay: unique across the swarm, not per host.
-    checkUniqueNames(problems, names, "in the swarm; names resolve on every member host, so they must be unique across the swarm");
+    checkUniqueNames(
+        problems,
+        names,
+        "in the swarm; names resolve on every member host, so they must be unique across the swarm",
+    );
     problems.throwIfAny("SwarmOverlayNetwork", name);
-    return { networkName, subnet: subnet.ok ? subnet.value.text : String(args.subnet), gateway, encrypted: args.encrypted === true, manager, managers, roles, openPorts: args.openPorts !== false, gwbridgeSubnet: args.gwbridgeSubnet, containers };
+    return {
+        networkName,
+        subnet: subnet.ok ? subnet.value.text : String(args.subnet),
+        gateway,
+        encrypted: args.encrypted === true,
+        manager,
+        managers,
+        roles,
+        openPorts: args.openPorts !== false,
+        gwbridgeSubnet: args.gwbridgeSubnet,
+        containers,
+    };
 }
 
 /**
@@ -218,7 +289,9 @@ export function planSwarmOverlayNetwork(name: string, args: SwarmOverlayNetworkA
  * routes are not looked at. Seen on the lab's Docker: with `172.18.0.0/16 via <peer>` in the
  * table, `docker network create` took 172.18.0.0/16 and the host had two routes for it.
  */
-const DOCKER_POOLS = [...Array.from({ length: 15 }, (_, k) => `172.${17 + k}.0.0/16`), "192.168.0.0/16"].map((t) => parseCidr(t)).flatMap((c) => (c.ok ? [c.value] : []));
+const DOCKER_POOLS = [...Array.from({ length: 15 }, (_, k) => `172.${17 + k}.0.0/16`), "192.168.0.0/16"]
+    .map((t) => parseCidr(t))
+    .flatMap((c) => (c.ok ? [c.value] : []));
 
 /**
  * Without a declared gwbridgeSubnet: the problem of a route on a member host (to another host's
@@ -248,7 +321,11 @@ export function swarmArgs(
     gwbridgeSubnet?: string,
 ): string[] {
     return [
-        action, "--role", role, "--advertise", address,
+        action,
+        "--role",
+        role,
+        "--advertise",
+        address,
         ...(join ? ["--join", join] : []),
         ...(token ? ["--token", token] : []),
         ...(encrypted ? ["--encrypted", "yes"] : []),
@@ -272,7 +349,9 @@ export function swarmPortRules(plan: Pick<SwarmPlan, "encrypted">, addresses: st
                   inputRule("tcp", "2377", a),
                   inputRule("tcp", "7946", a),
                   inputRule("udp", "7946", a),
-                  ...(plan.encrypted ? [inputRule("esp", "-", a), inputRule("udp-ipsec", "4789", a)] : [inputRule("udp", "4789", a)]),
+                  ...(plan.encrypted
+                      ? [inputRule("esp", "-", a), inputRule("udp-ipsec", "4789", a)]
+                      : [inputRule("udp", "4789", a)]),
               ],
     );
 }
@@ -298,7 +377,10 @@ export interface SwarmStep {
 
 /** The token reads: `docker swarm join-token -q <role>` on the first manager, by resource name. */
 export function swarmTokenReads(name: string, plan: SwarmPlan): { name: string; role: "worker" | "manager" }[] {
-    return [{ name: `${name}-join-token`, role: "worker" }, ...(plan.managers.length > 1 ? [{ name: `${name}-manager-token`, role: "manager" as const }] : [])];
+    return [
+        { name: `${name}-join-token`, role: "worker" },
+        ...(plan.managers.length > 1 ? [{ name: `${name}-manager-token`, role: "manager" as const }] : []),
+    ];
 }
 
 /**
@@ -315,7 +397,14 @@ export function swarmSteps(name: string, plan: SwarmPlan, hosts: { hostName: str
         if (ports.length > 0) {
             const chain = chainName("S", `${name}/${h.hostName}`);
             const rules = swarmPortRules(plan, addresses, i);
-            steps.push({ name: ports[i], host: i, script: "firewall", create: () => firewallArgs("create", chain, rules), delete: firewallArgs("delete", chain, rules), after: [] });
+            steps.push({
+                name: ports[i],
+                host: i,
+                script: "firewall",
+                create: () => firewallArgs("create", chain, rules),
+                delete: firewallArgs("delete", chain, rules),
+                after: [],
+            });
         }
     });
     const lead = hosts[plan.manager];
@@ -324,7 +413,8 @@ export function swarmSteps(name: string, plan: SwarmPlan, hosts: { hostName: str
         name: leader,
         host: plan.manager,
         script: "swarm",
-        create: () => swarmArgs("create", "manager", lead.address, undefined, undefined, plan.encrypted, plan.gwbridgeSubnet),
+        create: () =>
+            swarmArgs("create", "manager", lead.address, undefined, undefined, plan.encrypted, plan.gwbridgeSubnet),
         delete: swarmArgs("delete", "manager", lead.address),
         after: ports.length > 0 ? [ports[plan.manager]] : [],
     });
@@ -336,18 +426,34 @@ export function swarmSteps(name: string, plan: SwarmPlan, hosts: { hostName: str
         }
         const role = plan.roles[i];
         // Every manager but itself (a worker: all of them), first manager first.
-        const through = plan.managers.filter((k) => k !== i).map((k) => `${addresses[k]}:2377`).join(",");
+        const through = plan.managers
+            .filter((k) => k !== i)
+            .map((k) => `${addresses[k]}:2377`)
+            .join(",");
         const peer = `${name}-${lead.hostName}-peer-${h.hostName}`;
-        steps.push({ name: peer, host: plan.manager, script: "swarm", create: () => swarmArgs("create", "peer", h.address), delete: swarmArgs("delete", "peer", h.address), after: [leader] });
+        steps.push({
+            name: peer,
+            host: plan.manager,
+            script: "swarm",
+            create: () => swarmArgs("create", "peer", h.address),
+            delete: swarmArgs("delete", "peer", h.address),
+            after: [leader],
+        });
         const member = `${name}-${h.hostName}-swarm`;
         steps.push({
             name: member,
             host: i,
             script: "swarm",
-            create: (token) => swarmArgs("create", role, h.address, through, token, plan.encrypted, plan.gwbridgeSubnet),
+            create: (token) =>
+                swarmArgs("create", role, h.address, through, token, plan.encrypted, plan.gwbridgeSubnet),
             delete: swarmArgs("delete", role, h.address, through),
             token: role,
-            after: [peer, ...ports, tokens.find((t) => t.role === role)!.name, ...(role === "manager" && previousManager ? [previousManager] : [])],
+            after: [
+                peer,
+                ...ports,
+                tokens.find((t) => t.role === role)!.name,
+                ...(role === "manager" && previousManager ? [previousManager] : []),
+            ],
         });
         if (role === "manager") {
             previousManager = member;
@@ -385,8 +491,17 @@ export class SwarmOverlayNetwork extends pulumi.ComponentResource {
         // What the hosts show (the drift look, when it ran): the overlay must not overlap docker0 or a route there.
         const problems = problemsFor("SwarmOverlayNetwork", name, args, "");
         observeHosts(args.hosts.map((m) => m.host)); // once per host per program run; nothing when switched off
-        rethrowAsResourceError(this, () => requireSupportedDocker("SwarmOverlayNetwork", name, args.hosts.map((m, i) => ({ field: `hosts[${i}].host`, host: m.host }))));
-        const ranges = [["subnet", plan.subnet], ...(plan.gwbridgeSubnet ? [["gwbridgeSubnet", plan.gwbridgeSubnet]] : [])] as [string, string][];
+        rethrowAsResourceError(this, () =>
+            requireSupportedDocker(
+                "SwarmOverlayNetwork",
+                name,
+                args.hosts.map((m, i) => ({ field: `hosts[${i}].host`, host: m.host })),
+            ),
+        );
+        const ranges = [
+            ["subnet", plan.subnet],
+            ...(plan.gwbridgeSubnet ? [["gwbridgeSubnet", plan.gwbridgeSubnet]] : []),
+        ] as [string, string][];
         args.hosts.forEach((m, i) => {
             const o = observationOf(m.host);
             if (!o) {
@@ -403,16 +518,25 @@ export class SwarmOverlayNetwork extends pulumi.ComponentResource {
                     }
                     const problem = gwbridgePoolProblem(r.split(" ")[0] ?? "", `hosts[${i}] (${m.host.name})`);
                     if (problem) {
-                        problems.add("gwbridgeSubnet", gw.ok ? `${problem} (docker_gwbridge there has ${o.gwbridge})` : problem);
+                        problems.add(
+                            "gwbridgeSubnet",
+                            gw.ok ? `${problem} (docker_gwbridge there has ${o.gwbridge})` : problem,
+                        );
                     }
                 }
             }
             for (const [field, range] of ranges) {
                 const ours = parseCidr(range);
-                for (const [what, text] of [["docker0", o.docker0], ...(o.routes ?? []).map((r) => ["the route", r] as [string, string])] as [string, string][]) {
+                for (const [what, text] of [
+                    ["docker0", o.docker0],
+                    ...(o.routes ?? []).map((r) => ["the route", r] as [string, string]),
+                ] as [string, string][]) {
                     const c = parseCidr((text.split(" ")[0] ?? "").includes("/") ? text.split(" ")[0] : "");
                     if (ours.ok && c.ok && overlaps(c.value, ours.value)) {
-                        problems.add(field, `${range} overlaps ${what} ${text} on hosts[${i}] (${m.host.name}); choose a range free on every member host`);
+                        problems.add(
+                            field,
+                            `${range} overlaps ${what} ${text} on hosts[${i}] (${m.host.name}); choose a range free on every member host`,
+                        );
                     }
                 }
             }
@@ -421,11 +545,16 @@ export class SwarmOverlayNetwork extends pulumi.ComponentResource {
         args.hosts.forEach((m, i) => {
             const other = claimed.get(hostEndpoint(m.host));
             if (other !== undefined) {
-                problems.add(`hosts[${i}].host`, `is host ${m.host.name}, already in ${other}; a Docker host is in one swarm at most: declare its containers in that swarm`);
+                problems.add(
+                    `hosts[${i}].host`,
+                    `is host ${m.host.name}, already in ${other}; a Docker host is in one swarm at most: declare its containers in that swarm`,
+                );
             }
         });
         if (problems.list.length === 0) {
-            args.hosts.forEach((m, i) => claimed.set(hostEndpoint(m.host), `SwarmOverlayNetwork "${name}" (hosts[${i}])`));
+            args.hosts.forEach((m, i) =>
+                claimed.set(hostEndpoint(m.host), `SwarmOverlayNetwork "${name}" (hosts[${i}])`),
+            );
         }
         try {
             problems.throwIfAny("SwarmOverlayNetwork", name);
@@ -439,12 +568,21 @@ export class SwarmOverlayNetwork extends pulumi.ComponentResource {
         const made = new Map<string, pulumi.Resource>();
         const tokens = new Map<string, pulumi.Output<string>>();
         const memberOf: pulumi.Resource[] = [];
-        for (const step of swarmSteps(name, plan, hosts.map((m) => ({ hostName: m.host.name, address: m.address })))) {
+        for (const step of swarmSteps(
+            name,
+            plan,
+            hosts.map((m) => ({ hostName: m.host.name, address: m.address })),
+        )) {
             const m = hosts[step.host];
             const read = step.token && tokens.get(step.token);
             // (no token when the first manager failed: the member is not made then)
             const create = read ? read.apply((t) => step.create((t ?? "").trim())) : step.create();
-            const r = hostScript(step.name, m.host, { script: step.script, create, delete: step.delete }, { parent: this, dependsOn: step.after.map((n) => made.get(n)!) });
+            const r = hostScript(
+                step.name,
+                m.host,
+                { script: step.script, create, delete: step.delete },
+                { parent: this, dependsOn: step.after.map((n) => made.get(n)!) },
+            );
             made.set(step.name, r);
             if (step.name === `${name}-${m.host.name}-swarm`) {
                 memberOf[step.host] = r;
@@ -452,7 +590,12 @@ export class SwarmOverlayNetwork extends pulumi.ComponentResource {
             if (step.host === plan.manager && step.name === `${name}-${m.host.name}-swarm`) {
                 // The join tokens, read on the first manager: secrets in the state, never printed.
                 for (const t of swarmTokenReads(name, plan)) {
-                    const c = hostCommand(t.name, mgr.host, { create: `docker swarm join-token -q ${t.role}` }, { parent: this, dependsOn: [r], additionalSecretOutputs: ["stdout"] });
+                    const c = hostCommand(
+                        t.name,
+                        mgr.host,
+                        { create: `docker swarm join-token -q ${t.role}` },
+                        { parent: this, dependsOn: [r], additionalSecretOutputs: ["stdout"] },
+                    );
                     made.set(t.name, c);
                     tokens.set(t.role, pulumi.secret(c.stdout));
                 }
@@ -462,7 +605,9 @@ export class SwarmOverlayNetwork extends pulumi.ComponentResource {
         this.memberResources = () => memberOf;
 
         const providers = hosts.map((m, i) =>
-            i === plan.manager || (m.containers ?? []).length > 0 ? dockerProvider(`${name}-${m.host.name}-provider`, m.host, this) : undefined,
+            i === plan.manager || (m.containers ?? []).length > 0
+                ? dockerProvider(`${name}-${m.host.name}-provider`, m.host, this)
+                : undefined,
         );
         this.network = new docker.Network(
             `${name}-network`,
@@ -480,7 +625,13 @@ export class SwarmOverlayNetwork extends pulumi.ComponentResource {
                     ...(plan.encrypted ? [{ label: "dockernet.encrypted", value: "true" }] : []),
                 ],
             },
-            { parent: this, provider: providers[plan.manager], dependsOn: [managerSwarm], deleteBeforeReplace: true, ignoreChanges: plan.encrypted ? ["options"] : [] },
+            {
+                parent: this,
+                provider: providers[plan.manager],
+                dependsOn: [managerSwarm],
+                deleteBeforeReplace: true,
+                ignoreChanges: plan.encrypted ? ["options"] : [],
+            },
         );
         this.containers = {};
         hosts.forEach((m, i) => {
@@ -491,11 +642,18 @@ export class SwarmOverlayNetwork extends pulumi.ComponentResource {
             const prefix = `${name}-${m.host.name}`;
             const imgs = images(prefix, specs, { parent: this, provider: providers[i], dependsOn: [memberOf[i]] });
             for (const spec of specs) {
-                this.containers[spec.name] = container(`${prefix}-${spec.name}`, spec, imgs.get(spec.image)!, `SwarmOverlayNetwork/${name}`, {}, {
-                    parent: this,
-                    provider: providers[i],
-                    dependsOn: [this.network, memberOf[i]],
-                });
+                this.containers[spec.name] = container(
+                    `${prefix}-${spec.name}`,
+                    spec,
+                    imgs.get(spec.image)!,
+                    `SwarmOverlayNetwork/${name}`,
+                    {},
+                    {
+                        parent: this,
+                        provider: providers[i],
+                        dependsOn: [this.network, memberOf[i]],
+                    },
+                );
             }
         });
         const names = Object.keys(this.containers);

@@ -15,7 +15,14 @@ import { StandaloneContainer } from "./standaloneContainer";
 import { SwarmMemberArgs, SwarmOverlayNetwork } from "./swarmOverlayNetwork";
 import { ContainerSpec, NetworkAttachmentSpec } from "./spec";
 import { TopologyPlan, planTopology, standaloneSpec } from "./topologyPlan";
-import { TopologyContainer, TopologyMeshHost, TopologyRoutedSide, TopologySpec, TopologySwarmHost, checkKeyGiven } from "./topologySpec";
+import {
+    TopologyContainer,
+    TopologyMeshHost,
+    TopologyRoutedSide,
+    TopologySpec,
+    TopologySwarmHost,
+    checkKeyGiven,
+} from "./topologySpec";
 
 /** Arguments of a Topology. */
 export interface TopologyArgs {
@@ -80,7 +87,16 @@ export class Topology extends pulumi.ComponentResource implements DeployedTopolo
     // Pulumi's component analyzer passes over) read them from this method, which the constructor
     // points at this instance's own (issue 28).
     private deployed(): DeployedTopology {
-        return { bridges: {}, links: {}, sharedNamespaces: {}, containers: {}, routedPairs: {}, meshes: {}, swarms: {}, checks: {} };
+        return {
+            bridges: {},
+            links: {},
+            sharedNamespaces: {},
+            containers: {},
+            routedPairs: {},
+            meshes: {},
+            swarms: {},
+            checks: {},
+        };
     }
 
     constructor(name: string, args: TopologyArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -98,7 +114,14 @@ export class Topology extends pulumi.ComponentResource implements DeployedTopolo
         // anything of the stack is made (one look per host, shared with the drift look).
         const firewalled = plan.hosts.filter((hp) => hp.scripts.some((s) => s.script === "firewall"));
         rethrowAsResourceError(this, () =>
-            requireSupportedDocker("Topology", name, firewalled.map((hp) => ({ field: `hosts[${t.hosts.findIndex((h) => h.name === hp.name)}]`, host: t.hosts.find((h) => h.name === hp.name)! }))),
+            requireSupportedDocker(
+                "Topology",
+                name,
+                firewalled.map((hp) => ({
+                    field: `hosts[${t.hosts.findIndex((h) => h.name === hp.name)}]`,
+                    host: t.hosts.find((h) => h.name === hp.name)!,
+                })),
+            ),
         );
         const planned = <A extends object>(component: string, a: A): A => {
             plannedArgs.set(a, plan.componentPlans.get(component));
@@ -106,14 +129,23 @@ export class Topology extends pulumi.ComponentResource implements DeployedTopolo
         };
         // Where the components were before they had this parent: the caller's parent, or the stack.
         const moved = { parent: this, aliases: [{ parent: opts?.parent ?? pulumi.rootStackResource }] };
-        const given = Array.isArray(opts?.dependsOn) ? (opts.dependsOn as pulumi.Input<pulumi.Resource>[]) : opts?.dependsOn ? [opts.dependsOn as pulumi.Input<pulumi.Resource>] : [];
+        const given = Array.isArray(opts?.dependsOn)
+            ? (opts.dependsOn as pulumi.Input<pulumi.Resource>[])
+            : opts?.dependsOn
+              ? [opts.dependsOn as pulumi.Input<pulumi.Resource>]
+              : [];
         // One Docker provider per host that has Docker objects (the plan lists them), shared by
         // every component on it: one connection to each daemon instead of one per component.
         const docked = new Set(plan.resources.filter((r) => r.type === "pulumi:providers:docker").map((r) => r.host));
         const hosts = new Map<string, HostArgs>(
             t.hosts.map((h) => {
-                const args: HostArgs = { ...h, ssh: h.ssh ? { ...h.ssh, privateKey: pulumi.secret(privateKey!) } : undefined };
-                const dockerProvider = docked.has(h.name) ? newDockerProvider(`dockernet-${h.name}`, args, moved) : undefined;
+                const args: HostArgs = {
+                    ...h,
+                    ssh: h.ssh ? { ...h.ssh, privateKey: pulumi.secret(privateKey!) } : undefined,
+                };
+                const dockerProvider = docked.has(h.name)
+                    ? newDockerProvider(`dockernet-${h.name}`, args, moved)
+                    : undefined;
                 return [h.name, { ...args, dockerProvider }];
             }),
         );
@@ -125,7 +157,10 @@ export class Topology extends pulumi.ComponentResource implements DeployedTopolo
         // A routed host's firewall sets wait for the Docker networks declared on that host (Docker puts
         // each new network's MASQUERADE at the top of nat POSTROUTING, above rules made before it):
         // known once those components exist, below, so handed over as a promise.
-        const networksOn = new Map<string, { promise: Promise<pulumi.Resource[]>; resolve: (r: pulumi.Resource[]) => void }>();
+        const networksOn = new Map<
+            string,
+            { promise: Promise<pulumi.Resource[]>; resolve: (r: pulumi.Resource[]) => void }
+        >();
         for (const h of t.hosts) {
             let resolve!: (r: pulumi.Resource[]) => void;
             networksOn.set(h.name, { promise: new Promise((r) => (resolve = r)), resolve });
@@ -135,42 +170,95 @@ export class Topology extends pulumi.ComponentResource implements DeployedTopolo
             return a;
         };
         for (const r of t.routedPairs ?? []) {
-            const side = (s: TopologyRoutedSide): RoutedHostArgs => ({ ...s, host: host(s.host), containers: s.containers?.map(spec) });
-            parts.routedPairs[r.name] = new CrossHostRoutedPair(r.name, ordered(planned(r.name, { ...r, hostA: side(r.hostA), hostB: side(r.hostB) })), { ...moved, dependsOn: given });
+            const side = (s: TopologyRoutedSide): RoutedHostArgs => ({
+                ...s,
+                host: host(s.host),
+                containers: s.containers?.map(spec),
+            });
+            parts.routedPairs[r.name] = new CrossHostRoutedPair(
+                r.name,
+                ordered(planned(r.name, { ...r, hostA: side(r.hostA), hostB: side(r.hostB) })),
+                { ...moved, dependsOn: given },
+            );
         }
         for (const m of t.meshes ?? []) {
-            const side = (s: TopologyMeshHost): RoutedMeshHostArgs => ({ ...s, host: host(s.host), containers: s.containers?.map(spec) });
-            parts.meshes[m.name] = new RoutedMesh(m.name, ordered(planned(m.name, { ...m, hosts: m.hosts.map(side) })), { ...moved, dependsOn: given });
+            const side = (s: TopologyMeshHost): RoutedMeshHostArgs => ({
+                ...s,
+                host: host(s.host),
+                containers: s.containers?.map(spec),
+            });
+            parts.meshes[m.name] = new RoutedMesh(
+                m.name,
+                ordered(planned(m.name, { ...m, hosts: m.hosts.map(side) })),
+                { ...moved, dependsOn: given },
+            );
         }
         // Everything else on a host waits for that host's daemon settings (bip restarts Docker).
-        const daemonChanges = (hostName: string) => [...Object.values(parts.routedPairs), ...Object.values(parts.meshes)].flatMap((r) => r.dockerHosts[hostName]?.changes ?? []);
-        const after = (hostName: string, more: pulumi.Resource[] = []) => ({ ...moved, dependsOn: [...given, ...more, ...daemonChanges(hostName)] });
+        const daemonChanges = (hostName: string) =>
+            [...Object.values(parts.routedPairs), ...Object.values(parts.meshes)].flatMap(
+                (r) => r.dockerHosts[hostName]?.changes ?? [],
+            );
+        const after = (hostName: string, more: pulumi.Resource[] = []) => ({
+            ...moved,
+            dependsOn: [...given, ...more, ...daemonChanges(hostName)],
+        });
         for (const w of t.swarms ?? []) {
-            const member = (m: TopologySwarmHost): SwarmMemberArgs => ({ ...m, host: host(m.host), containers: m.containers?.map(spec) });
-            // After every member host's daemon settings (a bip restarts Docker).
-            parts.swarms[w.name] = new SwarmOverlayNetwork(w.name, planned(w.name, { ...w, hosts: w.hosts.map(member) }), {
-                ...moved,
-                dependsOn: [...given, ...w.hosts.flatMap((m) => daemonChanges(m.host))],
+            const member = (m: TopologySwarmHost): SwarmMemberArgs => ({
+                ...m,
+                host: host(m.host),
+                containers: m.containers?.map(spec),
             });
+            // After every member host's daemon settings (a bip restarts Docker).
+            parts.swarms[w.name] = new SwarmOverlayNetwork(
+                w.name,
+                planned(w.name, { ...w, hosts: w.hosts.map(member) }),
+                {
+                    ...moved,
+                    dependsOn: [...given, ...w.hosts.flatMap((m) => daemonChanges(m.host))],
+                },
+            );
         }
         for (const b of t.bridges ?? []) {
-            parts.bridges[b.name] = new CustomBridgeNetwork(b.name, planned(b.name, { ...b, host: host(b.host), networkName: b.name }), after(b.host));
+            parts.bridges[b.name] = new CustomBridgeNetwork(
+                b.name,
+                planned(b.name, { ...b, host: host(b.host), networkName: b.name }),
+                after(b.host),
+            );
         }
         for (const l of t.links ?? []) {
             parts.links[l.name] = new LinkedContainerPair(
                 l.name,
-                planned(l.name, { ...l, host: host(l.host), target: spec(l.target), consumer: l.consumer && spec(l.consumer), consumers: l.consumers?.map((c) => ({ ...c, container: spec(c.container) })) }),
+                planned(l.name, {
+                    ...l,
+                    host: host(l.host),
+                    target: spec(l.target),
+                    consumer: l.consumer && spec(l.consumer),
+                    consumers: l.consumers?.map((c) => ({ ...c, container: spec(c.container) })),
+                }),
                 after(l.host),
             );
         }
         for (const s of t.sharedNamespaces ?? []) {
-            parts.sharedNamespaces[s.name] = new SharedNamespaceContainer(s.name, planned(s.name, { host: host(s.host), primary: spec(s.primary), sidecars: s.sidecars.map(spec) }), after(s.host));
+            parts.sharedNamespaces[s.name] = new SharedNamespaceContainer(
+                s.name,
+                planned(s.name, { host: host(s.host), primary: spec(s.primary), sidecars: s.sidecars.map(spec) }),
+                after(s.host),
+            );
         }
         for (const c of t.containers ?? []) {
-            parts.containers[c.name] = new StandaloneContainer(c.name, planned(c.name, { host: host(c.host), container: spec(standaloneSpec(c)) }), after(c.host));
+            parts.containers[c.name] = new StandaloneContainer(
+                c.name,
+                planned(c.name, { host: host(c.host), container: spec(standaloneSpec(c)) }),
+                after(c.host),
+            );
         }
         for (const [hostName, n] of networksOn) {
-            n.resolve([...(t.bridges ?? []).filter((b) => b.host === hostName).map((b) => parts.bridges[b.name]), ...(t.links ?? []).filter((l) => l.host === hostName && (l.mode ?? "dns") === "dns").map((l) => parts.links[l.name])]);
+            n.resolve([
+                ...(t.bridges ?? []).filter((b) => b.host === hostName).map((b) => parts.bridges[b.name]),
+                ...(t.links ?? [])
+                    .filter((l) => l.host === hostName && (l.mode ?? "dns") === "dns")
+                    .map((l) => parts.links[l.name]),
+            ]);
         }
         // A check may name a container of this topology instead of an address (the plan says which host's).
         const addresses = new Map<string, pulumi.Output<string>>();
@@ -187,27 +275,55 @@ export class Topology extends pulumi.ComponentResource implements DeployedTopolo
             addresses.set(`${c.host}/${c.name}`, parts.containers[c.name].address);
         }
         const routedSides = [
-            ...(t.routedPairs ?? []).flatMap((r) => [r.hostA, r.hostB].map((side) => ({ side, c: parts.routedPairs[r.name] as CrossHostRoutedPair | RoutedMesh }))),
-            ...(t.meshes ?? []).flatMap((m) => m.hosts.map((side) => ({ side, c: parts.meshes[m.name] as CrossHostRoutedPair | RoutedMesh }))),
+            ...(t.routedPairs ?? []).flatMap((r) =>
+                [r.hostA, r.hostB].map((side) => ({
+                    side,
+                    c: parts.routedPairs[r.name] as CrossHostRoutedPair | RoutedMesh,
+                })),
+            ),
+            ...(t.meshes ?? []).flatMap((m) =>
+                m.hosts.map((side) => ({ side, c: parts.meshes[m.name] as CrossHostRoutedPair | RoutedMesh })),
+            ),
         ];
         for (const { side, c: owner } of routedSides) {
             for (const c of side.containers ?? []) {
-                addresses.set(`${side.host}/${c.name}`, owner.addresses.apply((a) => a[c.name]));
+                addresses.set(
+                    `${side.host}/${c.name}`,
+                    owner.addresses.apply((a) => a[c.name]),
+                );
             }
         }
         for (const w of t.swarms ?? []) {
             for (const m of w.hosts) {
                 for (const c of m.containers ?? []) {
-                    addresses.set(`${m.host}/${c.name}`, parts.swarms[w.name].addresses.apply((a) => a[c.name]));
+                    addresses.set(
+                        `${m.host}/${c.name}`,
+                        parts.swarms[w.name].addresses.apply((a) => a[c.name]),
+                    );
                 }
             }
         }
-        const allComponents = () => [...Object.values(parts.swarms), ...Object.values(parts.links), ...Object.values(parts.sharedNamespaces), ...Object.values(parts.containers), ...Object.values(parts.routedPairs), ...Object.values(parts.meshes), ...Object.values(parts.bridges)];
+        const allComponents = () => [
+            ...Object.values(parts.swarms),
+            ...Object.values(parts.links),
+            ...Object.values(parts.sharedNamespaces),
+            ...Object.values(parts.containers),
+            ...Object.values(parts.routedPairs),
+            ...Object.values(parts.meshes),
+            ...Object.values(parts.bridges),
+        ];
         for (const c of t.checks ?? []) {
             const to = plan.checks.find((x) => x.name === c.name)?.toContainerOn;
             parts.checks[c.name] = new ConnectivityCheck(
                 c.name,
-                planned(c.name, { host: host(c.host), fromContainer: c.from, toAddress: to ? addresses.get(`${to}/${c.to}`)! : c.to, port: c.port, expect: c.expect, attempts: c.attempts }),
+                planned(c.name, {
+                    host: host(c.host),
+                    fromContainer: c.from,
+                    toAddress: to ? addresses.get(`${to}/${c.to}`)! : c.to,
+                    port: c.port,
+                    expect: c.expect,
+                    attempts: c.attempts,
+                }),
                 after(c.host, allComponents()),
             );
         }
@@ -220,6 +336,10 @@ export class Topology extends pulumi.ComponentResource implements DeployedTopolo
  * SSH key for every SSH host (a secret); `opts` are the Topology's, so `providers`, `transforms` and
  * `parent` reach every component through it.
  */
-export function deployTopology(t: TopologySpec, privateKey: pulumi.Input<string> | undefined, opts?: pulumi.ComponentResourceOptions): DeployedTopology {
+export function deployTopology(
+    t: TopologySpec,
+    privateKey: pulumi.Input<string> | undefined,
+    opts?: pulumi.ComponentResourceOptions,
+): DeployedTopology {
     return new Topology("dockernet", { spec: t, sshPrivateKey: privateKey }, opts);
 }

@@ -16,11 +16,23 @@ import { validateSharedNamespaceContainer } from "./sharedNamespaceContainer";
 import { validateStandaloneContainer } from "./standaloneContainer";
 import { imageResourceName } from "./containers";
 import { ContainerSpec, effectiveMode } from "./spec";
-import type { TopologyContainer, TopologyMeshHost, TopologyRoutedSide, TopologySpec, TopologySwarmHost } from "./topologySpec";
+import type {
+    TopologyContainer,
+    TopologyMeshHost,
+    TopologyRoutedSide,
+    TopologySpec,
+    TopologySwarmHost,
+} from "./topologySpec";
 import { Cidr, checkHostAddress, checkInterfaceCidr, checkSubnet, formatCidr, overlaps } from "./net";
 import { HostArgs, hostEndpoint, validateHost } from "./host/host";
 import { checkUniqueNames } from "./spec";
-import { SwarmPlan, gwbridgePoolProblem, planSwarmOverlayNetwork, swarmSteps, swarmTokenReads } from "./swarmOverlayNetwork";
+import {
+    SwarmPlan,
+    gwbridgePoolProblem,
+    planSwarmOverlayNetwork,
+    swarmSteps,
+    swarmTokenReads,
+} from "./swarmOverlayNetwork";
 import { Problems, ValidationError, checkDockerName, show } from "./validate";
 
 export interface PlannedNetwork {
@@ -112,7 +124,15 @@ export interface TopologyPlan {
     hosts: HostPlan[];
     links: { host: string; consumer: string; target: string; alias: string; mode: string }[];
     /** `toContainerOn`: the host of the container `to` names (its address is known at up); undefined when `to` is an address. */
-    checks: { host: string; name: string; from: string; to: string; toContainerOn?: string; port?: number; expect: string }[];
+    checks: {
+        host: string;
+        name: string;
+        from: string;
+        to: string;
+        toContainerOn?: string;
+        port?: number;
+        expect: string;
+    }[];
     /** Every resource deployTopology registers (components, providers, Docker objects, commands). */
     resources: PlannedResource[];
     /** The components' own plans, by component name, so deploying them does not plan them again. */
@@ -151,34 +171,86 @@ export function planTopology(t: TopologySpec, stack?: string): TopologyPlan {
     const host = (name: string) => hostArgsOf(t, name);
     const spec = (c: TopologyContainer): ContainerSpec => c as ContainerSpec; // network names stay the topology's (a bridge's name is its network's)
     const plans = new Map<string, BridgePlan | LinkPlan | CrossHostPlan | RoutedPlan | SwarmPlan | true>();
-    const keep = (name: string, p: BridgePlan | LinkPlan | CrossHostPlan | RoutedPlan | SwarmPlan | true | undefined) => p !== undefined && plans.set(name, p);
+    const keep = (name: string, p: BridgePlan | LinkPlan | CrossHostPlan | RoutedPlan | SwarmPlan | true | undefined) =>
+        p !== undefined && plans.set(name, p);
     // A component on a host that is not declared was reported above; planning it would only add
     // "no connection details" for the same mistake.
     const declared = new Set((t.hosts ?? []).map((h) => h?.name));
     const on = (...hosts: unknown[]) => hosts.every((h) => declared.has(h as string));
     for (const b of (t.bridges ?? []).filter((x) => on(x.host))) {
-        keep(b.name, attempt(() => planCustomBridgeNetwork(b.name, { ...b, host: host(b.host), networkName: b.name })));
+        keep(
+            b.name,
+            attempt(() => planCustomBridgeNetwork(b.name, { ...b, host: host(b.host), networkName: b.name })),
+        );
     }
     for (const r of (t.routedPairs ?? []).filter((x) => on(x.hostA?.host, x.hostB?.host))) {
-        const side = (s: TopologyRoutedSide): RoutedHostArgs => ({ ...s, host: host(s.host), containers: s.containers?.map(spec) });
-        keep(r.name, attempt(() => planCrossHostRoutedPair(r.name, { ...r, hostA: side(r.hostA), hostB: side(r.hostB) })));
+        const side = (s: TopologyRoutedSide): RoutedHostArgs => ({
+            ...s,
+            host: host(s.host),
+            containers: s.containers?.map(spec),
+        });
+        keep(
+            r.name,
+            attempt(() => planCrossHostRoutedPair(r.name, { ...r, hostA: side(r.hostA), hostB: side(r.hostB) })),
+        );
     }
     for (const m of (t.meshes ?? []).filter((x) => on(...x.hosts.map((h) => h.host)))) {
-        const side = (s: TopologyMeshHost): RoutedMeshHostArgs => (s && typeof s === "object" ? { ...s, host: host(s.host), containers: s.containers?.map(spec) } : s);
-        keep(m.name, attempt(() => planRoutedMesh(m.name, { ...m, hosts: Array.isArray(m.hosts) ? m.hosts.map(side) : m.hosts })));
+        const side = (s: TopologyMeshHost): RoutedMeshHostArgs =>
+            s && typeof s === "object" ? { ...s, host: host(s.host), containers: s.containers?.map(spec) } : s;
+        keep(
+            m.name,
+            attempt(() =>
+                planRoutedMesh(m.name, { ...m, hosts: Array.isArray(m.hosts) ? m.hosts.map(side) : m.hosts }),
+            ),
+        );
     }
     for (const w of (t.swarms ?? []).filter((x) => Array.isArray(x.hosts) && on(...x.hosts.map((h) => h?.host)))) {
-        const side = (m: TopologySwarmHost) => (m && typeof m === "object" ? { ...m, host: host(m.host), containers: m.containers?.map(spec) } : m);
-        keep(w.name, attempt(() => planSwarmOverlayNetwork(w.name, { ...w, hosts: w.hosts.map(side) })));
+        const side = (m: TopologySwarmHost) =>
+            m && typeof m === "object" ? { ...m, host: host(m.host), containers: m.containers?.map(spec) } : m;
+        keep(
+            w.name,
+            attempt(() => planSwarmOverlayNetwork(w.name, { ...w, hosts: w.hosts.map(side) })),
+        );
     }
     for (const l of (t.links ?? []).filter((x) => on(x.host))) {
-        keep(l.name, attempt(() => planLinkedContainerPair(l.name, { ...l, host: host(l.host), target: spec(l.target), consumer: l.consumer && spec(l.consumer), consumers: l.consumers?.map((c) => ({ ...c, container: spec(c.container) })) })));
+        keep(
+            l.name,
+            attempt(() =>
+                planLinkedContainerPair(l.name, {
+                    ...l,
+                    host: host(l.host),
+                    target: spec(l.target),
+                    consumer: l.consumer && spec(l.consumer),
+                    consumers: l.consumers?.map((c) => ({ ...c, container: spec(c.container) })),
+                }),
+            ),
+        );
     }
     for (const c of (t.containers ?? []).filter((x) => on(x.host))) {
-        keep(c.name, attempt(() => (validateStandaloneContainer(c.name, { host: host(c.host), container: spec(standaloneSpec(c)) }), true as const)));
+        keep(
+            c.name,
+            attempt(
+                () => (
+                    validateStandaloneContainer(c.name, { host: host(c.host), container: spec(standaloneSpec(c)) }),
+                    true as const
+                ),
+            ),
+        );
     }
     for (const s of (t.sharedNamespaces ?? []).filter((x) => on(x.host))) {
-        keep(s.name, attempt(() => (validateSharedNamespaceContainer(s.name, { host: host(s.host), primary: spec(s.primary), sidecars: (s.sidecars ?? []).map(spec) }), true as const)));
+        keep(
+            s.name,
+            attempt(
+                () => (
+                    validateSharedNamespaceContainer(s.name, {
+                        host: host(s.host),
+                        primary: spec(s.primary),
+                        sidecars: (s.sidecars ?? []).map(spec),
+                    }),
+                    true as const
+                ),
+            ),
+        );
     }
     const refs = containerRefs(t);
     for (const c of (t.checks ?? []).filter((x) => on(x.host))) {
@@ -186,7 +258,22 @@ export function planTopology(t: TopologySpec, stack?: string): TopologyPlan {
         // such. `from` and `to` were checked against the topology above (validateTopology): what
         // was refused there is not refused again here (one mistake, one message).
         const toAddress = checkHostAddress(c.to).ok ? c.to : ({} as ConnectivityCheckArgs["toAddress"]);
-        keep(c.name, attempt(() => (validateConnectivityCheck(c.name, { host: host(c.host), fromContainer: "checked", toAddress, port: c.port, expect: c.expect, attempts: c.attempts }), true as const)));
+        keep(
+            c.name,
+            attempt(
+                () => (
+                    validateConnectivityCheck(c.name, {
+                        host: host(c.host),
+                        fromContainer: "checked",
+                        toAddress,
+                        port: c.port,
+                        expect: c.expect,
+                        attempts: c.attempts,
+                    }),
+                    true as const
+                ),
+            ),
+        );
     }
     if (messages.length > 0) {
         throw new ValidationError(messages.join("\n"), []);
@@ -234,15 +321,19 @@ export function standaloneSpec(c: { host: string } & TopologyContainer): Topolog
 }
 
 /** A link's consumer containers: `consumer`, then each of `consumers`. */
-export function linkConsumers(l: { consumer?: TopologyContainer; consumers?: { container: TopologyContainer }[] }): TopologyContainer[] {
+export function linkConsumers(l: {
+    consumer?: TopologyContainer;
+    consumers?: { container: TopologyContainer }[];
+}): TopologyContainer[] {
     return [...(l.consumer ? [l.consumer] : []), ...(l.consumers ?? []).map((c) => c.container)];
 }
 
 /** Every host entry of the routed pairs and meshes, pairs first. */
 function routedSides(t: TopologySpec): { host: string; containers?: TopologyContainer[] }[] {
-    return [...(t.routedPairs ?? []).flatMap((r) => [r.hostA, r.hostB]), ...(t.meshes ?? []).flatMap((m) => (Array.isArray(m.hosts) ? m.hosts : []))].filter(
-        (s) => s && typeof s === "object",
-    );
+    return [
+        ...(t.routedPairs ?? []).flatMap((r) => [r.hostA, r.hostB]),
+        ...(t.meshes ?? []).flatMap((m) => (Array.isArray(m.hosts) ? m.hosts : [])),
+    ].filter((s) => s && typeof s === "object");
 }
 
 /** The host of the container a check's `to` names, or undefined when `to` is an address. */
@@ -251,21 +342,43 @@ function containerHostOf(refs: Map<string, string>, check: { host: string; to: s
 }
 
 /** Lays the validated plans out per host, in the order `up` registers them. */
-function layout(t: TopologySpec, plans: Map<string, unknown>, refs: Map<string, string>): Omit<TopologyPlan, "componentPlans"> {
+function layout(
+    t: TopologySpec,
+    plans: Map<string, unknown>,
+    refs: Map<string, string>,
+): Omit<TopologyPlan, "componentPlans"> {
     const hosts = new Map<string, HostPlan>();
     const resources: PlannedResource[] = [];
     const endpointOf = (name: string) => hostEndpoint(hostArgsOf(t, name));
     for (const h of t.hosts ?? []) {
-        hosts.set(h.name, { name: h.name, endpoint: endpointOf(h.name), networks: [], images: [], containers: [], scripts: [], routes: [], openings: [], firewallRules: [] });
+        hosts.set(h.name, {
+            name: h.name,
+            endpoint: endpointOf(h.name),
+            networks: [],
+            images: [],
+            containers: [],
+            scripts: [],
+            routes: [],
+            openings: [],
+            firewallRules: [],
+        });
     }
     const on = (name: string) => hosts.get(name)!;
     const viaOf = (name: string) => {
         const h = hostArgsOf(t, name);
         return h.ssh ? `ssh ${h.ssh.user ?? "root"}@${h.ssh.address}:${h.ssh.port ?? 22}` : "local /bin/sh";
     };
-    const commandType = (name: string) => (hostArgsOf(t, name).ssh ? "command:remote:Command" : "command:local:Command");
+    const commandType = (name: string) =>
+        hostArgsOf(t, name).ssh ? "command:remote:Command" : "command:local:Command";
     const component = (type: string, name: string) => resources.push({ type: `dockernet:index:${type}`, name });
-    const script = (hostName: string, resource: string, kind: PlannedScript["script"], create?: string[], del?: string[], note?: string) => {
+    const script = (
+        hostName: string,
+        resource: string,
+        kind: PlannedScript["script"],
+        create?: string[],
+        del?: string[],
+        note?: string,
+    ) => {
         on(hostName).scripts.push({
             resource,
             script: kind,
@@ -280,13 +393,23 @@ function layout(t: TopologySpec, plans: Map<string, unknown>, refs: Map<string, 
     };
     const images = (hostName: string, prefix: string, specs: TopologyContainer[]) => {
         for (const image of [...new Set(specs.map((s) => s.image))]) {
-            resources.push({ type: "docker:index/remoteImage:RemoteImage", name: imageResourceName(prefix, image), host: hostName });
+            resources.push({
+                type: "docker:index/remoteImage:RemoteImage",
+                name: imageResourceName(prefix, image),
+                host: hostName,
+            });
             if (!on(hostName).images.includes(image)) {
                 on(hostName).images.push(image);
             }
         }
     };
-    const container = (hostName: string, resource: string, c: TopologyContainer, owner: string, wiring: Wiring = {}) => {
+    const container = (
+        hostName: string,
+        resource: string,
+        c: TopologyContainer,
+        owner: string,
+        wiring: Wiring = {},
+    ) => {
         on(hostName).containers.push(plannedContainer(resource, c, owner, wiring));
         resources.push({ type: "docker:index/container:Container", name: resource, host: hostName });
     };
@@ -296,8 +419,12 @@ function layout(t: TopologySpec, plans: Map<string, unknown>, refs: Map<string, 
     };
     // One Docker provider per host with Docker objects (deployTopology).
     const docked = new Set([
-        ...routedSides(t).filter((s) => (s.containers ?? []).length > 0).map((s) => s.host),
-        ...[...(t.bridges ?? []), ...(t.links ?? []), ...(t.sharedNamespaces ?? []), ...(t.containers ?? [])].map((x) => x.host),
+        ...routedSides(t)
+            .filter((s) => (s.containers ?? []).length > 0)
+            .map((s) => s.host),
+        ...[...(t.bridges ?? []), ...(t.links ?? []), ...(t.sharedNamespaces ?? []), ...(t.containers ?? [])].map(
+            (x) => x.host,
+        ),
         // a swarm's manager (its overlay is made there) and its members with containers
         ...(t.swarms ?? []).flatMap((w) => {
             const manager = (plans.get(w.name) as SwarmPlan).manager;
@@ -312,7 +439,14 @@ function layout(t: TopologySpec, plans: Map<string, unknown>, refs: Map<string, 
 
     // Each host's daemon settings, owned once (DockerHost), then every pair's and mesh's per-host sets.
     const daemons = new Set<string>();
-    const routed = (kind: string, name: string, plan: RoutedPlan, sides: { containers?: TopologyContainer[] }[], bipFrom: string, path: string) => {
+    const routed = (
+        kind: string,
+        name: string,
+        plan: RoutedPlan,
+        sides: { containers?: TopologyContainer[] }[],
+        bipFrom: string,
+        path: string,
+    ) => {
         component(kind, name);
         const peerAt = new Map(plan.hosts.map((o) => [o.lanAddress.split("/")[0], o.hostName]));
         plan.hosts.forEach((hp, i) => {
@@ -328,15 +462,39 @@ function layout(t: TopologySpec, plans: Map<string, unknown>, refs: Map<string, 
                 if (hp.adopt) {
                     h.bipAdopt = true;
                 }
-                script(hp.hostName, `${hp.hostName}-bip`, "bip", bipArgs("create", hp.bip, args, hp.adopt), bipArgs("delete", hp.bip, args, hp.adopt));
+                script(
+                    hp.hostName,
+                    `${hp.hostName}-bip`,
+                    "bip",
+                    bipArgs("create", hp.bip, args, hp.adopt),
+                    bipArgs("delete", hp.bip, args, hp.adopt),
+                );
             }
             const tag = routesTag(name, hp.hostName);
-            script(hp.hostName, `${prefix}-routes`, "routes", routesArgs("create", tag, hp), routesArgs("delete", tag, hp));
+            script(
+                hp.hostName,
+                `${prefix}-routes`,
+                "routes",
+                routesArgs("create", tag, hp),
+                routesArgs("delete", tag, hp),
+            );
             for (const route of hp.routes) {
                 const [subnet, via] = route.split("=");
-                h.routes.push({ subnet, via, peer: peerAt.get(via), component: `${kind}/${name}`, ...(hp.adopt ? { adopt: true } : {}) });
+                h.routes.push({
+                    subnet,
+                    via,
+                    peer: peerAt.get(via),
+                    component: `${kind}/${name}`,
+                    ...(hp.adopt ? { adopt: true } : {}),
+                });
             }
-            script(hp.hostName, `${prefix}-firewall`, "firewall", firewallArgs("create", hp.firewallChain, hp.firewallRules), firewallArgs("delete", hp.firewallChain, hp.firewallRules));
+            script(
+                hp.hostName,
+                `${prefix}-firewall`,
+                "firewall",
+                firewallArgs("create", hp.firewallChain, hp.firewallRules),
+                firewallArgs("delete", hp.firewallChain, hp.firewallRules),
+            );
             absorbRules(h, hp.firewallChain, hp.firewallRules);
             const specs = sides[i].containers ?? [];
             if (specs.length > 0) {
@@ -344,20 +502,41 @@ function layout(t: TopologySpec, plans: Map<string, unknown>, refs: Map<string, 
                 specs.forEach((c, j) => {
                     container(hp.hostName, `${prefix}-${c.name}`, c, `${kind}/${name}`);
                     if (hp.adopt) {
-                        h.containers[h.containers.length - 1].adopt = { field: `${path}.${hp.field}.containers[${j}]`, spec: c };
+                        h.containers[h.containers.length - 1].adopt = {
+                            field: `${path}.${hp.field}.containers[${j}]`,
+                            spec: c,
+                        };
                     }
                 });
             }
         });
         for (const [a, b] of plan.probes) {
-            probe(plan.hosts[a].hostName, `${name}-probe-${plan.hosts[a].hostName}-to-${plan.hosts[b].hostName}`, "its arguments include a container's address, known once the container runs");
+            probe(
+                plan.hosts[a].hostName,
+                `${name}-probe-${plan.hosts[a].hostName}-to-${plan.hosts[b].hostName}`,
+                "its arguments include a container's address, known once the container runs",
+            );
         }
     };
     (t.routedPairs ?? []).forEach((r, k) => {
-        routed("CrossHostRoutedPair", r.name, plans.get(r.name) as CrossHostPlan, [r.hostA, r.hostB], "", `routedPairs[${k}]`);
+        routed(
+            "CrossHostRoutedPair",
+            r.name,
+            plans.get(r.name) as CrossHostPlan,
+            [r.hostA, r.hostB],
+            "",
+            `routedPairs[${k}]`,
+        );
     });
     (t.meshes ?? []).forEach((m, k) => {
-        routed("RoutedMesh", m.name, plans.get(m.name) as RoutedPlan, m.hosts, `RoutedMesh ${m.name} (pool ${m.pool?.subnet}, block /${m.pool?.size ?? 24})`, `meshes[${k}]`);
+        routed(
+            "RoutedMesh",
+            m.name,
+            plans.get(m.name) as RoutedPlan,
+            m.hosts,
+            `RoutedMesh ${m.name} (pool ${m.pool?.subnet}, block /${m.pool?.size ?? 24})`,
+            `meshes[${k}]`,
+        );
     });
     for (const w of t.swarms ?? []) {
         const plan = plans.get(w.name) as SwarmPlan;
@@ -365,10 +544,21 @@ function layout(t: TopologySpec, plans: Map<string, unknown>, refs: Map<string, 
         const owner = `SwarmOverlayNetwork/${w.name}`;
         const mgr = w.hosts[plan.manager];
         // The component's own layout (swarmSteps): the same resources in the same order.
-        for (const step of swarmSteps(w.name, plan, w.hosts.map((m) => ({ hostName: m.host, address: m.address })))) {
+        for (const step of swarmSteps(
+            w.name,
+            plan,
+            w.hosts.map((m) => ({ hostName: m.host, address: m.address })),
+        )) {
             const where = w.hosts[step.host].host;
             if (step.token) {
-                script(where, step.name, step.script, undefined, step.delete, `its create carries the ${step.token} join token, read on the first manager during up (a secret)`);
+                script(
+                    where,
+                    step.name,
+                    step.script,
+                    undefined,
+                    step.delete,
+                    `its create carries the ${step.token} join token, read on the first manager during up (a secret)`,
+                );
             } else {
                 script(where, step.name, step.script, step.create(), step.delete);
             }
@@ -382,7 +572,15 @@ function layout(t: TopologySpec, plans: Map<string, unknown>, refs: Map<string, 
         w.hosts.forEach((m, i) => {
             const specs = plan.containers.filter((c) => c.host === i).map((c) => c.spec as TopologyContainer);
             if (i === plan.manager || specs.length > 0) {
-                on(m.host).networks.push({ resource: `${w.name}-network`, name: plan.networkName, subnet: plan.subnet, gateway: plan.gateway, internal: false, component: owner, driver: "overlay" });
+                on(m.host).networks.push({
+                    resource: `${w.name}-network`,
+                    name: plan.networkName,
+                    subnet: plan.subnet,
+                    gateway: plan.gateway,
+                    internal: false,
+                    component: owner,
+                    driver: "overlay",
+                });
             }
             if (specs.length > 0) {
                 images(m.host, `${w.name}-${m.host}`, specs);
@@ -394,10 +592,25 @@ function layout(t: TopologySpec, plans: Map<string, unknown>, refs: Map<string, 
         const plan = plans.get(b.name) as BridgePlan;
         component("CustomBridgeNetwork", b.name);
         const owner = `CustomBridgeNetwork/${b.name}`;
-        on(b.host).networks.push({ resource: `${b.name}-network`, name: plan.networkName, bridgeName: plan.bridgeName, subnet: plan.subnet, gateway: plan.gateway, ipRange: plan.ipRange, internal: plan.internal, component: owner });
+        on(b.host).networks.push({
+            resource: `${b.name}-network`,
+            name: plan.networkName,
+            bridgeName: plan.bridgeName,
+            subnet: plan.subnet,
+            gateway: plan.gateway,
+            ipRange: plan.ipRange,
+            internal: plan.internal,
+            component: owner,
+        });
         resources.push({ type: "docker:index/network:Network", name: `${b.name}-network`, host: b.host });
         if (plan.firewallChain) {
-            script(b.host, `${b.name}-connect`, "firewall", firewallArgs("create", plan.firewallChain, plan.firewallRules), firewallArgs("delete", plan.firewallChain, plan.firewallRules));
+            script(
+                b.host,
+                `${b.name}-connect`,
+                "firewall",
+                firewallArgs("create", plan.firewallChain, plan.firewallRules),
+                firewallArgs("delete", plan.firewallChain, plan.firewallRules),
+            );
             absorbRules(on(b.host), plan.firewallChain, plan.firewallRules);
         }
     }
@@ -419,7 +632,13 @@ function layout(t: TopologySpec, plans: Map<string, unknown>, refs: Map<string, 
         if (plan.mode === "dns" && plan.sharedNetwork !== undefined) {
             target = { aliasOn: { index: plan.sharedNetwork, aliases } };
         } else if (plan.mode === "dns") {
-            on(l.host).networks.push({ resource: `${l.name}-network`, name: plan.networkName!, subnet: plan.subnet, internal: false, component: owner });
+            on(l.host).networks.push({
+                resource: `${l.name}-network`,
+                name: plan.networkName!,
+                subnet: plan.subnet,
+                internal: false,
+                component: owner,
+            });
             resources.push({ type: "docker:index/network:Network", name: `${l.name}-network`, host: l.host });
             target = { networks: [{ name: plan.networkName!, aliases }] };
         }
@@ -445,28 +664,58 @@ function layout(t: TopologySpec, plans: Map<string, unknown>, refs: Map<string, 
     for (const c of t.checks ?? []) {
         const expect = c.expect ?? "reachable";
         if (containerHostOf(refs, c) !== undefined) {
-            probe(c.host, c.name, `check ${c.name}: in ${c.from}, reach ${c.to}${c.port ? ` port ${c.port}` : ""}, expect ${expect}; the address is a container's, known once it runs`);
+            probe(
+                c.host,
+                c.name,
+                `check ${c.name}: in ${c.from}, reach ${c.to}${c.port ? ` port ${c.port}` : ""}, expect ${expect}; the address is a container's, known once it runs`,
+            );
         } else {
             component("ConnectivityCheck", c.name);
-            script(c.host, `${c.name}-probe`, "probe", [c.from, c.to, c.port === undefined ? "-" : String(c.port), expect, String(c.attempts ?? 5)]);
+            script(c.host, `${c.name}-probe`, "probe", [
+                c.from,
+                c.to,
+                c.port === undefined ? "-" : String(c.port),
+                expect,
+                String(c.attempts ?? 5),
+            ]);
         }
     }
 
     // A stable order: containers as the stack file lists them, host scripts as up runs them.
     const specOrder = containerOrder(t);
     // A swarm's INPUT chains come before its memberships, and those keep swarmSteps' order (sort is stable).
-    const swarmInput = (s: PlannedScript) => s.script === "firewall" && (s.createArgs ?? []).some((x) => x.startsWith("input,"));
-    const rank = (s: PlannedScript) => (swarmInput(s) ? 0.5 : { bip: 0, swarm: 1, routes: 2, firewall: 3, probe: 4 }[s.script]);
+    const swarmInput = (s: PlannedScript) =>
+        s.script === "firewall" && (s.createArgs ?? []).some((x) => x.startsWith("input,"));
+    const rank = (s: PlannedScript) =>
+        swarmInput(s) ? 0.5 : { bip: 0, swarm: 1, routes: 2, firewall: 3, probe: 4 }[s.script];
     const inStepOrder = (s: PlannedScript) => s.script === "swarm" || swarmInput(s);
     for (const h of hosts.values()) {
         const at = (c: PlannedContainer) => specOrder.get(`${h.name}/${c.name}`) ?? Number.MAX_SAFE_INTEGER;
         h.containers.sort((a, b) => at(a) - at(b));
-        h.scripts.sort((a, b) => rank(a) - rank(b) || (inStepOrder(a) && inStepOrder(b) ? 0 : a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));
+        h.scripts.sort(
+            (a, b) =>
+                rank(a) - rank(b) ||
+                (inStepOrder(a) && inStepOrder(b) ? 0 : a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0),
+        );
     }
     const links = (t.links ?? []).flatMap((l) =>
-        (plans.get(l.name) as LinkPlan).consumers.map((c) => ({ host: l.host, consumer: c.spec.name, target: l.target.name, alias: c.alias, mode: l.mode ?? "dns" })),
+        (plans.get(l.name) as LinkPlan).consumers.map((c) => ({
+            host: l.host,
+            consumer: c.spec.name,
+            target: l.target.name,
+            alias: c.alias,
+            mode: l.mode ?? "dns",
+        })),
     );
-    const checks = (t.checks ?? []).map((c) => ({ host: c.host, name: c.name, from: c.from, to: c.to, toContainerOn: containerHostOf(refs, c), port: c.port, expect: c.expect ?? "reachable" }));
+    const checks = (t.checks ?? []).map((c) => ({
+        host: c.host,
+        name: c.name,
+        from: c.from,
+        to: c.to,
+        toContainerOn: containerHostOf(refs, c),
+        port: c.port,
+        expect: c.expect ?? "reachable",
+    }));
     return { hosts: [...hosts.values()], links, checks, resources };
 }
 
@@ -494,10 +743,20 @@ function plannedContainer(resource: string, c: TopologyContainer, component: str
         resource,
         name: c.name,
         image: c.image,
-        networkMode: wiring.sharesNetnsOf ? `container:<id of ${wiring.sharesNetnsOf}>` : networks.length > 0 ? "custom" : mode,
+        networkMode: wiring.sharesNetnsOf
+            ? `container:<id of ${wiring.sharesNetnsOf}>`
+            : networks.length > 0
+              ? "custom"
+              : mode,
         networks,
-        published: publishes ? (c.ports ?? []).filter((p) => p.external !== undefined).map((p) => `${p.ip ?? "0.0.0.0"}:${p.external}->${p.internal}/${p.protocol ?? "tcp"}`) : [],
-        listens: (c.ports ?? []).filter((p) => p.external === undefined).map((p) => `${p.internal}/${p.protocol ?? "tcp"}`),
+        published: publishes
+            ? (c.ports ?? [])
+                  .filter((p) => p.external !== undefined)
+                  .map((p) => `${p.ip ?? "0.0.0.0"}:${p.external}->${p.internal}/${p.protocol ?? "tcp"}`)
+            : [],
+        listens: (c.ports ?? [])
+            .filter((p) => p.external === undefined)
+            .map((p) => `${p.internal}/${p.protocol ?? "tcp"}`),
         hostsEntries: wiring.hostsEntry ? [wiring.hostsEntry] : [],
         command: c.command,
         restart: c.restart ?? "unless-stopped",
@@ -554,8 +813,13 @@ export function validateTopology(t: TopologySpec, stack = "stack"): void {
         // The same machine under two names would slip past every per-host check.
         const at = h && typeof h === "object" ? hostEndpoint(asArgs) : undefined;
         if (at !== undefined && endpoints.has(at)) {
-            const [f, v] = h.ssh ? ["ssh.address", h.ssh.address] : ["local.dockerHost", h.local?.dockerHost ?? "(default)"];
-            problems.add(`hosts[${i}].${f}`, `${show(v)} reaches the same Docker host as ${show(endpoints.get(at))} (${at}); give each host once, under one name`);
+            const [f, v] = h.ssh
+                ? ["ssh.address", h.ssh.address]
+                : ["local.dockerHost", h.local?.dockerHost ?? "(default)"];
+            problems.add(
+                `hosts[${i}].${f}`,
+                `${show(v)} reaches the same Docker host as ${show(endpoints.get(at))} (${at}); give each host once, under one name`,
+            );
         } else if (at !== undefined) {
             endpoints.set(at, h.name);
         }
@@ -572,7 +836,13 @@ export function validateTopology(t: TopologySpec, stack = "stack"): void {
     };
     const reportUnknownHosts = () => {
         for (const [shown, { name, fields }] of unknownHosts) {
-            const near = typeof name === "string" ? nearest(name, [...hostNames].filter((h): h is string => typeof h === "string")) : undefined;
+            const near =
+                typeof name === "string"
+                    ? nearest(
+                          name,
+                          [...hostNames].filter((h): h is string => typeof h === "string"),
+                      )
+                    : undefined;
             problems.add(
                 fields[0],
                 `${shown} is not one of the hosts (${[...hostNames].join(", ")}); ${near ? `did you mean ${near}? ` : ""}add it to dockernet:hosts or fix the name` +
@@ -581,11 +851,21 @@ export function validateTopology(t: TopologySpec, stack = "stack"): void {
         }
     };
     const bridgesByHost = new Map<string, Set<string>>();
-    const subnetsByHost = new Map<string, { field: string; cidr: Cidr; kind: string; text: string; group?: string }[]>();
+    const subnetsByHost = new Map<
+        string,
+        { field: string; cidr: Cidr; kind: string; text: string; group?: string }[]
+    >();
     // kind: the same LAN or bip declared again for one host (by several pairs) is one network.
     // group: a pair's or mesh's own entries are checked against each other by the component itself.
     const parsed = new Map<string, ReturnType<typeof checkSubnet>>(); // a mesh's subnets recur on every host
-    const addSubnet = (host: string, field: string, text: string | undefined, iface: boolean, kind = "net", group?: string) => {
+    const addSubnet = (
+        host: string,
+        field: string,
+        text: string | undefined,
+        iface: boolean,
+        kind = "net",
+        group?: string,
+    ) => {
         if (text === undefined) {
             return;
         }
@@ -604,7 +884,10 @@ export function validateTopology(t: TopologySpec, stack = "stack"): void {
                 continue;
             }
             if (overlaps(other.cidr, c.value)) {
-                problems.add(field, `${show(text)} overlaps ${other.field} (${formatCidr(other.cidr.network, other.cidr.prefix)}) on host ${host}; give each network its own range`);
+                problems.add(
+                    field,
+                    `${show(text)} overlaps ${other.field} (${formatCidr(other.cidr.network, other.cidr.prefix)}) on host ${host}; give each network its own range`,
+                );
             }
         }
         list.push({ field, cidr: c.value, kind, text, group });
@@ -615,7 +898,10 @@ export function validateTopology(t: TopologySpec, stack = "stack"): void {
     const declareBip = (host: string, field: string, text: string) => {
         const first = bipOf.get(host);
         if (first && first.text !== text) {
-            problems.add(field, `${show(text)} for host ${host} disagrees with ${first.field} ${show(first.text)}; a host has one bip: give both the same`);
+            problems.add(
+                field,
+                `${show(text)} for host ${host} disagrees with ${first.field} ${show(first.text)}; a host has one bip: give both the same`,
+            );
         } else if (!first) {
             bipOf.set(host, { field, text });
         }
@@ -624,13 +910,21 @@ export function validateTopology(t: TopologySpec, stack = "stack"): void {
     const uniqueName = (field: string, name: unknown) => {
         if (checkDockerName(problems, field, name)) {
             if (names.has(name)) {
-                problems.add(field, `${show(name)} names two items of this stack; Pulumi resource names must be unique`);
+                problems.add(
+                    field,
+                    `${show(name)} names two items of this stack; Pulumi resource names must be unique`,
+                );
             }
             names.add(name);
         }
     };
     // Routed pairs and meshes first: their LAN, own and peer subnets are what other networks must not overlap.
-    const routed = (group: string, field: (j: number) => string, sides: { host: string; lanAddress: string; bip?: string }[], bipOfSide: (j: number) => string | undefined) => {
+    const routed = (
+        group: string,
+        field: (j: number) => string,
+        sides: { host: string; lanAddress: string; bip?: string }[],
+        bipOfSide: (j: number) => string | undefined,
+    ) => {
         const bips = sides.map((_, j) => bipOfSide(j));
         sides.forEach((side, j) => {
             refHost(`${field(j)}.host`, side?.host);
@@ -656,22 +950,38 @@ export function validateTopology(t: TopologySpec, stack = "stack"): void {
     (t.routedPairs ?? []).forEach((p, i) => {
         uniqueName(`routedPairs[${i}].name`, p.name);
         const sides = [p.hostA, p.hostB];
-        routed(`pair ${i}`, (j) => `routedPairs[${i}].${j === 0 ? "hostA" : "hostB"}`, sides, (j) => sides[j]?.bip);
+        routed(
+            `pair ${i}`,
+            (j) => `routedPairs[${i}].${j === 0 ? "hostA" : "hostB"}`,
+            sides,
+            (j) => sides[j]?.bip,
+        );
     });
     (t.meshes ?? []).forEach((m, i) => {
         uniqueName(`meshes[${i}].name`, m.name);
         const sides = Array.isArray(m.hosts) ? m.hosts : [];
         const pool = m.pool && typeof m.pool === "object" ? checkSubnet(m.pool.subnet) : undefined;
         const size = m.pool?.size ?? 24;
-        routed(`mesh ${i}`, (j) => `meshes[${i}].hosts[${j}]`, sides, (j) => {
-            const side = sides[j];
-            if (side?.bip !== undefined || !pool?.ok || !Number.isInteger(size) || size <= pool.value.prefix || size > 30) {
-                return side?.bip;
-            }
-            const lan = checkInterfaceCidr(side?.lanAddress);
-            const got = lan.ok ? poolBip(pool.value, size, lan.value) : undefined;
-            return got?.ok ? got.bip : undefined;
-        });
+        routed(
+            `mesh ${i}`,
+            (j) => `meshes[${i}].hosts[${j}]`,
+            sides,
+            (j) => {
+                const side = sides[j];
+                if (
+                    side?.bip !== undefined ||
+                    !pool?.ok ||
+                    !Number.isInteger(size) ||
+                    size <= pool.value.prefix ||
+                    size > 30
+                ) {
+                    return side?.bip;
+                }
+                const lan = checkInterfaceCidr(side?.lanAddress);
+                const got = lan.ok ? poolBip(pool.value, size, lan.value) : undefined;
+                return got?.ok ? got.bip : undefined;
+            },
+        );
     });
     (t.bridges ?? []).forEach((b, i) => {
         uniqueName(`bridges[${i}].name`, b.name);
@@ -684,8 +994,14 @@ export function validateTopology(t: TopologySpec, stack = "stack"): void {
         containersByHost.set(host, [...(containersByHost.get(host) ?? []), { field: `${field}.name`, name: c?.name }]);
         (c?.networks ?? []).forEach((n, j) => {
             // A bridge declared on a host that does not exist was reported there; not again here.
-            if (!bridgesByHost.get(host)?.has(n.name) && !(t.bridges ?? []).some((b) => b.name === n.name && !hostNames.has(b.host))) {
-                problems.add(`${field}.networks[${j}].name`, `${show(n.name)} is not a bridge on host ${host}; declare it in dockernet:bridges`);
+            if (
+                !bridgesByHost.get(host)?.has(n.name) &&
+                !(t.bridges ?? []).some((b) => b.name === n.name && !hostNames.has(b.host))
+            ) {
+                problems.add(
+                    `${field}.networks[${j}].name`,
+                    `${show(n.name)} is not a bridge on host ${host}; declare it in dockernet:bridges`,
+                );
             }
         });
     };
@@ -696,7 +1012,9 @@ export function validateTopology(t: TopologySpec, stack = "stack"): void {
         if (l.consumer !== undefined) {
             useContainer(l.host, `links[${i}].consumer`, l.consumer);
         }
-        (l.consumers ?? []).forEach((c, j) => useContainer(l.host, `links[${i}].consumers[${j}].container`, c.container));
+        (l.consumers ?? []).forEach((c, j) =>
+            useContainer(l.host, `links[${i}].consumers[${j}].container`, c.container),
+        );
         addSubnet(l.host, `links[${i}].subnet`, l.subnet, false);
     });
     (t.sharedNamespaces ?? []).forEach((s, i) => {
@@ -712,11 +1030,17 @@ export function validateTopology(t: TopologySpec, stack = "stack"): void {
     });
     (t.routedPairs ?? []).forEach((p, i) => {
         for (const k of ["hostA", "hostB"] as const) {
-            (p[k]?.containers ?? []).forEach((c, j) => useContainer(p[k].host, `routedPairs[${i}].${k}.containers[${j}]`, c));
+            (p[k]?.containers ?? []).forEach((c, j) =>
+                useContainer(p[k].host, `routedPairs[${i}].${k}.containers[${j}]`, c),
+            );
         }
     });
     (t.meshes ?? []).forEach((m, i) => {
-        (Array.isArray(m.hosts) ? m.hosts : []).forEach((h, k) => (h?.containers ?? []).forEach((c, j) => useContainer(h.host, `meshes[${i}].hosts[${k}].containers[${j}]`, c)));
+        (Array.isArray(m.hosts) ? m.hosts : []).forEach((h, k) =>
+            (h?.containers ?? []).forEach((c, j) =>
+                useContainer(h.host, `meshes[${i}].hosts[${k}].containers[${j}]`, c),
+            ),
+        );
     });
     const swarmOf = new Map<string, string>();
     (t.swarms ?? []).forEach((w, i) => {
@@ -725,7 +1049,10 @@ export function validateTopology(t: TopologySpec, stack = "stack"): void {
             refHost(`swarms[${i}].hosts[${k}].host`, m?.host);
             const other = swarmOf.get(m?.host);
             if (other !== undefined && !other.startsWith(`swarms[${i}]`)) {
-                problems.add(`swarms[${i}].hosts[${k}].host`, `${show(m.host)} is already in ${other}; a Docker host is in one swarm at most: declare its containers in that swarm`);
+                problems.add(
+                    `swarms[${i}].hosts[${k}].host`,
+                    `${show(m.host)} is already in ${other}; a Docker host is in one swarm at most: declare its containers in that swarm`,
+                );
             } else if (typeof m?.host === "string") {
                 swarmOf.set(m.host, `swarms[${i}] (${show(w.name)})`);
             }
@@ -734,7 +1061,10 @@ export function validateTopology(t: TopologySpec, stack = "stack"): void {
             if (w.gwbridgeSubnet === undefined) {
                 // Routes this stack puts on the member to other hosts' containers.
                 for (const peer of (subnetsByHost.get(m?.host) ?? []).filter((x) => x.kind === "peer")) {
-                    const problem = gwbridgePoolProblem(formatCidr(peer.cidr.network, peer.cidr.prefix), `host ${m.host} (${peer.field})`);
+                    const problem = gwbridgePoolProblem(
+                        formatCidr(peer.cidr.network, peer.cidr.prefix),
+                        `host ${m.host} (${peer.field})`,
+                    );
                     if (problem) {
                         problems.add(`swarms[${i}].gwbridgeSubnet`, problem);
                     }
@@ -742,7 +1072,10 @@ export function validateTopology(t: TopologySpec, stack = "stack"): void {
             }
             // On the overlay, not on a bridge: only the names count here (unique per host).
             (m?.containers ?? []).forEach((c, j) =>
-                containersByHost.set(m.host, [...(containersByHost.get(m.host) ?? []), { field: `swarms[${i}].hosts[${k}].containers[${j}].name`, name: c?.name }]),
+                containersByHost.set(m.host, [
+                    ...(containersByHost.get(m.host) ?? []),
+                    { field: `swarms[${i}].hosts[${k}].containers[${j}].name`, name: c?.name },
+                ]),
             );
         });
     });
@@ -752,15 +1085,29 @@ export function validateTopology(t: TopologySpec, stack = "stack"): void {
     // A check's `from` is a container on its host; its `to` an address, a container on its host, or
     // a routed container on exactly one other host (reached by address through the routes).
     const aliasesByHost = new Map<string, string[]>();
-    const addAlias = (host: string, names: (string | undefined)[]) => aliasesByHost.set(host, [...(aliasesByHost.get(host) ?? []), ...names.filter((n): n is string => typeof n === "string")]);
+    const addAlias = (host: string, names: (string | undefined)[]) =>
+        aliasesByHost.set(host, [
+            ...(aliasesByHost.get(host) ?? []),
+            ...names.filter((n): n is string => typeof n === "string"),
+        ]);
     for (const l of t.links ?? []) {
-        addAlias(l.host, [l.alias, ...(l.consumers ?? []).map((c) => c.alias), ...[l.target, ...linkConsumers(l)].flatMap((c) => (c?.networks ?? []).flatMap((n) => n.aliases ?? []))]);
+        addAlias(l.host, [
+            l.alias,
+            ...(l.consumers ?? []).map((c) => c.alias),
+            ...[l.target, ...linkConsumers(l)].flatMap((c) => (c?.networks ?? []).flatMap((n) => n.aliases ?? [])),
+        ]);
     }
     for (const s of t.sharedNamespaces ?? []) {
-        addAlias(s.host, (s.primary?.networks ?? []).flatMap((n) => n.aliases ?? []));
+        addAlias(
+            s.host,
+            (s.primary?.networks ?? []).flatMap((n) => n.aliases ?? []),
+        );
     }
     for (const c of t.containers ?? []) {
-        addAlias(c.host, (c.networks ?? []).flatMap((n) => n.aliases ?? []));
+        addAlias(
+            c.host,
+            (c.networks ?? []).flatMap((n) => n.aliases ?? []),
+        );
     }
     const routedOn = new Map<string, Set<string>>();
     for (const side of routedSides(t)) {
@@ -782,7 +1129,9 @@ export function validateTopology(t: TopologySpec, stack = "stack"): void {
         if (!hostNames.has(c.host)) {
             return;
         }
-        const here = (containersByHost.get(c.host) ?? []).map((x) => x.name).filter((n): n is string => typeof n === "string");
+        const here = (containersByHost.get(c.host) ?? [])
+            .map((x) => x.name)
+            .filter((n): n is string => typeof n === "string");
         // Names a container on the check's host resolves: containers, link aliases, network aliases.
         const resolvable = [...here, ...(aliasesByHost.get(c.host) ?? [])];
         if (!here.includes(c.from)) {
@@ -797,9 +1146,15 @@ export function validateTopology(t: TopologySpec, stack = "stack"): void {
         }
         const elsewhere = [...(routedOn.get(c.to) ?? [])].filter((h) => h !== c.host);
         if (elsewhere.length > 1) {
-            problems.add(`checks[${i}].to`, `${show(c.to)} names containers on hosts ${elsewhere.join(" and ")}; give its address instead, or rename one of them`);
+            problems.add(
+                `checks[${i}].to`,
+                `${show(c.to)} names containers on hosts ${elsewhere.join(" and ")}; give its address instead, or rename one of them`,
+            );
         } else if (elsewhere.length === 0) {
-            const reachable = [...resolvable, ...[...routedOn].filter(([, hs]) => [...hs].some((h) => h !== c.host)).map(([n]) => n)];
+            const reachable = [
+                ...resolvable,
+                ...[...routedOn].filter(([, hs]) => [...hs].some((h) => h !== c.host)).map(([n]) => n),
+            ];
             const near = nearest(String(c.to), reachable);
             problems.add(
                 `checks[${i}].to`,

@@ -175,7 +175,10 @@ export const CONFIG_KEYS: { [key: string]: "array" | "string" } = {
  * Reads a topology from raw config values (key → JSON text, as Pulumi stores them): every key
  * of the wrong type, unknown, or missing is reported at once, naming the key.
  */
-export function topologyFromConfig(raw: { [key: string]: string | undefined }, stack: string = pulumi.getStack?.() ?? "stack"): TopologySpec {
+export function topologyFromConfig(
+    raw: { [key: string]: string | undefined },
+    stack: string = pulumi.getStack?.() ?? "stack",
+): TopologySpec {
     const problems = new Problems();
     const value: { [key: string]: unknown } = {};
     for (const [fullKey, text] of Object.entries(raw)) {
@@ -186,7 +189,14 @@ export function topologyFromConfig(raw: { [key: string]: string | undefined }, s
         const type = CONFIG_KEYS[key];
         if (!type) {
             const near = nearest(key, Object.keys(CONFIG_KEYS));
-            problems.add(`config ${fullKey}`, `is not a dockernet setting; ${near ? `did you mean dockernet:${near}? ` : ""}use one of: ${Object.keys(CONFIG_KEYS).map((k) => `dockernet:${k}`).join(", ")}`);
+            problems.add(
+                `config ${fullKey}`,
+                `is not a dockernet setting; ${near ? `did you mean dockernet:${near}? ` : ""}use one of: ${Object.keys(
+                    CONFIG_KEYS,
+                )
+                    .map((k) => `dockernet:${k}`)
+                    .join(", ")}`,
+            );
             continue;
         }
         if (type === "string") {
@@ -199,13 +209,19 @@ export function topologyFromConfig(raw: { [key: string]: string | undefined }, s
             parsed = text;
         }
         if (!Array.isArray(parsed)) {
-            problems.add(`config ${fullKey}`, `must be a list (YAML sequence), got ${typeof parsed === "string" ? show(parsed) : typeof parsed}; see stacks/Pulumi.dev.yaml`);
+            problems.add(
+                `config ${fullKey}`,
+                `must be a list (YAML sequence), got ${typeof parsed === "string" ? show(parsed) : typeof parsed}; see stacks/Pulumi.dev.yaml`,
+            );
             continue;
         }
         value[key] = parsed;
     }
     if (raw["dockernet:hosts"] === undefined) {
-        problems.add("config dockernet:hosts", `is missing; it is required: list the Docker hosts, e.g. [{ name: local, local: {} }]`);
+        problems.add(
+            "config dockernet:hosts",
+            `is missing; it is required: list the Docker hosts, e.g. [{ name: local, local: {} }]`,
+        );
     }
     problems.throwIfAny("stack configuration", stack);
     return value as unknown as TopologySpec;
@@ -225,11 +241,14 @@ export function expandHome(p: string): string {
 }
 
 /** An SSH host needs the key: a stack without one stops before any change, saying how to set it. */
-export function checkKeyGiven(t: TopologySpec, privateKey: unknown, stack: string = pulumi.getStack?.() ?? "stack"): void {
+export function checkKeyGiven(
+    t: TopologySpec,
+    privateKey: unknown,
+    stack: string = pulumi.getStack?.() ?? "stack",
+): void {
     if (privateKey === undefined && (t.hosts ?? []).some((h) => h?.ssh)) {
         const p = new Problems();
         p.add("config dockernet:sshPrivateKey", keyMissing(stack));
         p.throwIfAny("topology", stack);
     }
 }
-

@@ -51,7 +51,10 @@ export function problemsFor(kind: string, name: string, args: unknown, example: 
 
 /** Thrown by the pure validators; components re-throw it as a `pulumi.ResourceError`. */
 export class ValidationError extends Error {
-    constructor(message: string, readonly problems: Problem[]) {
+    constructor(
+        message: string,
+        readonly problems: Problem[],
+    ) {
         super(message);
         this.name = "ValidationError";
     }
@@ -106,7 +109,11 @@ export function checkHostname(problems: Problems, field: string, value: unknown)
     }
     const ok = value.length <= 253 && value.split(".").every((label) => HOSTNAME_LABEL.test(label));
     if (!ok) {
-        const hint = value.replace(/[^a-zA-Z0-9.-]+/g, "-").replace(/^[-.]+|[-.]+$/g, "").slice(0, 63) || undefined;
+        const hint =
+            value
+                .replace(/[^a-zA-Z0-9.-]+/g, "-")
+                .replace(/^[-.]+|[-.]+$/g, "")
+                .slice(0, 63) || undefined;
         problems.add(
             field,
             `${show(value)} is not a valid hostname (letters, digits and '-', dot-separated labels of at most 63)` +
@@ -153,9 +160,12 @@ export function checkPlainText(problems: Problems, field: string, value: unknown
         problems.add(field, `must be a string, got ${show(value)}`);
         return false;
     }
-     
+
     if (value.length > max || /[\u0000-\u001f\u007f]/.test(value)) {
-        problems.add(field, `${show(value)} has a control character (newline, NUL, ...) or is over ${max} characters; remove it`);
+        problems.add(
+            field,
+            `${show(value)} has a control character (newline, NUL, ...) or is over ${max} characters; remove it`,
+        );
         return false;
     }
     return true;

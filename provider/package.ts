@@ -40,7 +40,9 @@ export function packageRoot(from: string = __dirname): string {
             return dir;
         }
         if (path.dirname(dir) === dir) {
-            throw new Error(`dockernet's plugin: no PulumiPlugin.yaml in ${from} or above it; run the plugin from a checkout of the repository`);
+            throw new Error(
+                `dockernet's plugin: no PulumiPlugin.yaml in ${from} or above it; run the plugin from a checkout of the repository`,
+            );
         }
     }
 }
@@ -68,12 +70,16 @@ export class DockernetProvider extends ComponentProvider {
         for (const [token, keys] of Object.entries(TYPESCRIPT_ONLY_INPUTS)) {
             const type = schema.types?.[token];
             if (!type?.properties) {
-                throw new Error(`dockernet's plugin: the analyzer's schema has no type ${token} to take ${keys.join(", ")} from`);
+                throw new Error(
+                    `dockernet's plugin: the analyzer's schema has no type ${token} to take ${keys.join(", ")} from`,
+                );
             }
             for (const key of keys) {
                 delete type.properties[key];
             }
         }
-        return JSON.stringify(schema, (key, value) => (key === "optional" && typeof value === "boolean" ? undefined : value));
+        return JSON.stringify(schema, (key, value) =>
+            key === "optional" && typeof value === "boolean" ? undefined : value,
+        );
     }
 }

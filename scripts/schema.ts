@@ -40,10 +40,22 @@ export function stackFileSchema(topology: Record<string, unknown>): Record<strin
         config[`dockernet:${k}`] = v;
     }
     config["dockernet:sshPrivateKey"] = {
-        description: "The SSH private key for every SSH host: set it with `pulumi config set --secret dockernet:sshPrivateKey --stack <stack> < ~/.ssh/id_ed25519` (stored encrypted as `secure:`).",
-        anyOf: [{ type: "object", properties: { secure: { type: "string" } }, required: ["secure"], additionalProperties: false }, { type: "string" }],
+        description:
+            "The SSH private key for every SSH host: set it with `pulumi config set --secret dockernet:sshPrivateKey --stack <stack> < ~/.ssh/id_ed25519` (stored encrypted as `secure:`).",
+        anyOf: [
+            {
+                type: "object",
+                properties: { secure: { type: "string" } },
+                required: ["secure"],
+                additionalProperties: false,
+            },
+            { type: "string" },
+        ],
     };
-    config["dockernet:sshPrivateKeyPath"] = { description: "A file holding the SSH private key (read by the program, never by the plan); `~/` is your home.", type: "string" };
+    config["dockernet:sshPrivateKeyPath"] = {
+        description: "A file holding the SSH private key (read by the program, never by the plan); `~/` is your home.",
+        type: "string",
+    };
     return {
         $schema: "http://json-schema.org/draft-07/schema#",
         title: "dockernet stack file (stacks/Pulumi.<stack>.yaml)",
@@ -54,7 +66,11 @@ export function stackFileSchema(topology: Record<string, unknown>): Record<strin
                 properties: config,
                 required: ["dockernet:hosts"],
                 // Other projects' and providers' config keys may sit beside dockernet's; a dockernet: key must be one of these.
-                patternProperties: { [`^dockernet:(?!(${Object.keys(config).map((k) => k.slice("dockernet:".length)).join("|")})$)`]: { not: {}, description: "not a dockernet setting" } },
+                patternProperties: {
+                    [`^dockernet:(?!(${Object.keys(config)
+                        .map((k) => k.slice("dockernet:".length))
+                        .join("|")})$)`]: { not: {}, description: "not a dockernet setting" },
+                },
             },
         },
         definitions: topology.definitions,
@@ -66,7 +82,11 @@ function sorted(v: unknown): unknown {
         return v.map(sorted);
     }
     if (v && typeof v === "object") {
-        return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])]));
+        return Object.fromEntries(
+            Object.keys(v)
+                .sort()
+                .map((k) => [k, sorted((v as Record<string, unknown>)[k])]),
+        );
     }
     return v;
 }

@@ -29,27 +29,52 @@ export async function lookAdoption(plan: StackPlan, opts: PlanOptions & { run?: 
         plan.hosts.map(async (h) => {
             const r = await run(hostArgsOf(topology, h.name), `sh -c ${shellQuote(OBSERVE)}`);
             const o = r.code === 0 ? parseObservation(r.stdout, at) : undefined;
-            return { h, o: o?.reachable ? o : undefined, why: r.code === 0 ? "the answer was cut short" : (r.stderr.trim().split("\n").pop() ?? `exit ${r.code}`) };
+            return {
+                h,
+                o: o?.reachable ? o : undefined,
+                why:
+                    r.code === 0 ? "the answer was cut short" : (r.stderr.trim().split("\n").pop() ?? `exit ${r.code}`),
+            };
         }),
     );
-    return looks.flatMap(({ h, o, why }) => (o ? adoptionOf(h, o) : [{ host: h.name, object: "(host)", verdict: "error" as const, detail: `could not look: ${why}` }]));
+    return looks.flatMap(({ h, o, why }) =>
+        o
+            ? adoptionOf(h, o)
+            : [{ host: h.name, object: "(host)", verdict: "error" as const, detail: `could not look: ${why}` }],
+    );
 }
 
 /** What adoption would do on one host, from its plan and one look at it (pure). */
 export function adoptionOf(h: HostPlan, o: HostObservation): AdoptionRow[] {
     const rows: AdoptionRow[] = [];
-    const row = (object: string, verdict: AdoptionRow["verdict"], detail: string) => rows.push({ host: h.name, object, verdict, detail });
+    const row = (object: string, verdict: AdoptionRow["verdict"], detail: string) =>
+        rows.push({ host: h.name, object, verdict, detail });
     if (h.bip) {
         const flags = o.bipFlags ?? [];
-        const where = (f: { where: string; value: string }) => (f.where === "running" ? `the running dockerd's --bip=${f.value}` : `the unit's --bip=${f.value}`);
+        const where = (f: { where: string; value: string }) =>
+            f.where === "running" ? `the running dockerd's --bip=${f.value}` : `the unit's --bip=${f.value}`;
         if (flags.length === 0) {
-            row("bip", o.bip === h.bip ? "ours" : "create", o.bip === h.bip ? `daemon.json already has ${h.bip}` : `set in daemon.json (${o.docker0 === h.bip ? "docker0 already has it: no restart" : "one Docker restart"})`);
+            row(
+                "bip",
+                o.bip === h.bip ? "ours" : "create",
+                o.bip === h.bip
+                    ? `daemon.json already has ${h.bip}`
+                    : `set in daemon.json (${o.docker0 === h.bip ? "docker0 already has it: no restart" : "one Docker restart"})`,
+            );
         } else if (flags.some((f) => f.value !== h.bip)) {
-            row("bip", "blocks", `${flags.map(where).join(" and ")}, declared ${h.bip}: a flag with another value is never adopted; declare bip ${flags[0].value}, or change the flag`);
+            row(
+                "bip",
+                "blocks",
+                `${flags.map(where).join(" and ")}, declared ${h.bip}: a flag with another value is never adopted; declare bip ${flags[0].value}, or change the flag`,
+            );
         } else if (h.bipAdopt) {
             row("bip", "adopt", `${flags.map(where).join(" and ")} kept where it is (recorded, no restart)`);
         } else {
-            row("bip", "blocks", `${flags.map(where).join(" and ")}: set adopt: true on the host to keep it where it is, or remove the flag`);
+            row(
+                "bip",
+                "blocks",
+                `${flags.map(where).join(" and ")}: set adopt: true on the host to keep it where it is, or remove the flag`,
+            );
         }
     }
     const routes = o.routes ?? [];
@@ -65,7 +90,11 @@ export function adoptionOf(h: HostPlan, o: HostObservation): AdoptionRow[] {
         } else if (r.adopt) {
             row(object, "adopt", `${line} taken over in place (given back on delete)`);
         } else {
-            row(object, "blocks", `a hand-made route: ${line}; set adopt: true on the host to take it over in place, or remove it`);
+            row(
+                object,
+                "blocks",
+                `a hand-made route: ${line}; set adopt: true on the host to take it over in place, or remove it`,
+            );
         }
     }
     // Hand-made rules that already let a peer reach this host's containers: redundant once dockernet's chain does, and kept.
@@ -84,12 +113,18 @@ export function adoptionOf(h: HostPlan, o: HostObservation): AdoptionRow[] {
             }
             const s = cidr(src);
             const d = dst ? cidr(dst) : undefined;
-            const peers = h.routes.map((r) => r.via).filter((via) => {
-                const ip = parseIPv4(via);
-                return s !== undefined && ip.ok && contains(s, ip.value);
-            });
+            const peers = h.routes
+                .map((r) => r.via)
+                .filter((via) => {
+                    const ip = parseIPv4(via);
+                    return s !== undefined && ip.ok && contains(s, ip.value);
+                });
             if (s && peers.length > 0 && (!dst || (d && d.network <= own.network && own.broadcast <= d.broadcast))) {
-                row(`rule ${rule}`, "kept", `already allows ${peers.join(", ")} to ${h.docker0Subnet}: redundant with dockernet's chain, kept (dockernet never deletes what it did not make)`);
+                row(
+                    `rule ${rule}`,
+                    "kept",
+                    `already allows ${peers.join(", ")} to ${h.docker0Subnet}: redundant with dockernet's chain, kept (dockernet never deletes what it did not make)`,
+                );
             }
         }
     }
@@ -101,7 +136,11 @@ export function adoptionOf(h: HostPlan, o: HostObservation): AdoptionRow[] {
         } else if (seen.dockernet) {
             row(object, "ours", `made by dockernet (${seen.id.slice(0, 12)})`);
         } else if (!c.adopt) {
-            row(object, "blocks", `a hand-made container of that name (${seen.id.slice(0, 12)}, ${seen.image}); set adopt: true on its routed host to import it, or remove or rename it`);
+            row(
+                object,
+                "blocks",
+                `a hand-made container of that name (${seen.id.slice(0, 12)}, ${seen.image}); set adopt: true on its routed host to import it, or remove or rename it`,
+            );
         } else {
             const problems = adoptionProblems(c.adopt.field, h.name, c.adopt.spec, seen);
             if (problems.length === 0) {
@@ -126,6 +165,8 @@ export function formatAdoption(rows: AdoptionRow[]): string {
         out.push(`    ${r.verdict.padEnd(7)} ${r.object}: ${r.detail}`);
     }
     const blocked = rows.filter((r) => r.verdict === "blocks" || r.verdict === "error").length;
-    out.push(blocked === 0 ? "  nothing blocks adoption" : `  ${blocked} thing(s) block adoption: up would stop at them`);
+    out.push(
+        blocked === 0 ? "  nothing blocks adoption" : `  ${blocked} thing(s) block adoption: up would stop at them`,
+    );
     return `${out.join("\n")}\n`;
 }

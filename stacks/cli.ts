@@ -60,7 +60,10 @@ export function parseArgs(argv: string[]): Parsed {
     const out: Parsed = { command, stack: "dev", full: false, passThrough: [] };
     for (let i = 0; i < rest.length; i++) {
         const arg = rest[i];
-        const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+        const [flag, inline] =
+            arg.startsWith("--") && arg.includes("=")
+                ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
+                : [arg, undefined];
         const value = () => {
             const v = inline ?? rest[++i];
             if (v === undefined || v === "") {
@@ -90,7 +93,9 @@ export function parseArgs(argv: string[]): Parsed {
         }
     }
     if (!/^[A-Za-z0-9_.-]+$/.test(out.stack)) {
-        throw new UsageError(`stack name ${JSON.stringify(out.stack)} is not valid; use letters, digits, '-', '_' and '.'`);
+        throw new UsageError(
+            `stack name ${JSON.stringify(out.stack)} is not valid; use letters, digits, '-', '_' and '.'`,
+        );
     }
     return out;
 }
@@ -127,8 +132,15 @@ export function projectRoot(from = __dirname): string {
 }
 
 /** Runs one command; resolves to the process exit code. Output goes to the given streams. */
-export async function main(argv: string[], io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream } = { out: process.stdout, err: process.stderr }): Promise<number> {
-    if (argv.length === 0 || ["--help", "-h", "help"].includes(argv[0]) || (argv.length === 2 && ["--help", "-h"].includes(argv[1]))) {
+export async function main(
+    argv: string[],
+    io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream } = { out: process.stdout, err: process.stderr },
+): Promise<number> {
+    if (
+        argv.length === 0 ||
+        ["--help", "-h", "help"].includes(argv[0]) ||
+        (argv.length === 2 && ["--help", "-h"].includes(argv[1]))
+    ) {
         // Asked for help: the usage on stdout, success. (With no command at all, it is still a usage error.)
         if (argv.length > 0) {
             io.out.write(`${USAGE}\n`);
@@ -163,7 +175,11 @@ export async function main(argv: string[], io: { out: NodeJS.WritableStream; err
     return runPulumi(root, args, io);
 }
 
-async function plan(root: string, args: Parsed, io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream }): Promise<number> {
+async function plan(
+    root: string,
+    args: Parsed,
+    io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream },
+): Promise<number> {
     // Loaded here, so the pulumi commands never load the SDK or the program.
     const { PlanError, formatPlan, planStack } = await import("./plan");
     const { renderMermaid, renderSvg } = await import("./picture");
@@ -201,11 +217,20 @@ async function plan(root: string, args: Parsed, io: { out: NodeJS.WritableStream
     }
 }
 
-async function check(root: string, args: Parsed, io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream }): Promise<number> {
+async function check(
+    root: string,
+    args: Parsed,
+    io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream },
+): Promise<number> {
     const { PlanError } = await import("./plan");
     const { checkStack, formatCheck } = await import("./check");
     try {
-        const { rows } = await checkStack({ root, stack: args.stack, configFile: args.configFile, repair: args.repair });
+        const { rows } = await checkStack({
+            root,
+            stack: args.stack,
+            configFile: args.configFile,
+            repair: args.repair,
+        });
         io.out.write(formatCheck(args.stack, rows));
         return rows.some((r) => r.verdict === "drift" || r.verdict === "error") ? EXIT.failed : EXIT.ok;
     } catch (e) {
@@ -217,12 +242,25 @@ async function check(root: string, args: Parsed, io: { out: NodeJS.WritableStrea
     }
 }
 
-async function runPulumi(root: string, args: Parsed, io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream }): Promise<number> {
-    const configDir = path.join(root, /^stackConfigDir:\s*(\S+)/m.exec(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8"))?.[1] ?? ".");
+async function runPulumi(
+    root: string,
+    args: Parsed,
+    io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream },
+): Promise<number> {
+    const configDir = path.join(
+        root,
+        /^stackConfigDir:\s*(\S+)/m.exec(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8"))?.[1] ?? ".",
+    );
     const givenConfig = args.passThrough.some((a) => a === "--config-file" || a.startsWith("--config-file="));
     if (!givenConfig && !fs.existsSync(path.join(configDir, `Pulumi.${args.stack}.yaml`))) {
-        const known = fs.readdirSync(configDir).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => !!s).sort();
-        io.err.write(`dockernet: stack ${JSON.stringify(args.stack)} has no ${path.join(path.relative(root, configDir), `Pulumi.${args.stack}.yaml`)}; stacks here: ${known.join(", ")}\n`);
+        const known = fs
+            .readdirSync(configDir)
+            .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+            .filter((s): s is string => !!s)
+            .sort();
+        io.err.write(
+            `dockernet: stack ${JSON.stringify(args.stack)} has no ${path.join(path.relative(root, configDir), `Pulumi.${args.stack}.yaml`)}; stacks here: ${known.join(", ")}\n`,
+        );
         return EXIT.usage;
     }
     const pulumi = findOnPath("pulumi");
@@ -230,7 +268,9 @@ async function runPulumi(root: string, args: Parsed, io: { out: NodeJS.WritableS
         io.err.write(`${INSTALL_HINT(args.command)}\n`);
         const home = process.env.HOME ? path.join(process.env.HOME, ".pulumi", "bin", "pulumi") : undefined;
         if (home && fs.existsSync(home)) {
-            io.err.write(`  (${home} exists: it is installed but not on PATH; export PATH="$HOME/.pulumi/bin:$PATH")\n`);
+            io.err.write(
+                `  (${home} exists: it is installed but not on PATH; export PATH="$HOME/.pulumi/bin:$PATH")\n`,
+            );
         }
         return EXIT.noPulumi;
     }
@@ -243,7 +283,9 @@ async function runPulumi(root: string, args: Parsed, io: { out: NodeJS.WritableS
         env.PULUMI_BACKEND_URL = `file://${state}`;
         if (env.PULUMI_CONFIG_PASSPHRASE === undefined && env.PULUMI_CONFIG_PASSPHRASE_FILE === undefined) {
             env.PULUMI_CONFIG_PASSPHRASE = "";
-            io.err.write("dockernet: PULUMI_CONFIG_PASSPHRASE is unset: using an empty passphrase for the local backend (set it to protect the stack's secrets)\n");
+            io.err.write(
+                "dockernet: PULUMI_CONFIG_PASSPHRASE is unset: using an empty passphrase for the local backend (set it to protect the stack's secrets)\n",
+            );
         }
     }
     io.err.write(`dockernet: stack ${args.stack}, backend ${env.PULUMI_BACKEND_URL}\n`);

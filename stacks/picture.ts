@@ -8,7 +8,9 @@ export function renderSvg(plan: StackPlan): string {
     const hosts = plan.hosts.map((h) => layoutHost(plan, h));
     const routeLabel = (h: HostPlan, r: HostPlan["routes"][number]) => `${h.name}: ${r.subnet} via ${r.via}`;
     const gaps = hosts.slice(1).map((_, i) => {
-        const labels = [plan.hosts[i], plan.hosts[i + 1]].flatMap((h) => h.routes.map((r) => textWidth(routeLabel(h, r))));
+        const labels = [plan.hosts[i], plan.hosts[i + 1]].flatMap((h) =>
+            h.routes.map((r) => textWidth(routeLabel(h, r))),
+        );
         return labels.length > 0 ? Math.max(...labels) + 50 : 40;
     });
     let x = MARGIN;
@@ -20,7 +22,14 @@ export function renderSvg(plan: StackPlan): string {
     const bottom = Math.max(top, ...hosts.map((hb) => hb.y + hb.h));
     const parts: string[] = [];
     parts.push(text(MARGIN, MARGIN + 14, `dockernet plan · stack ${plan.stack}`, { size: 16, weight: "bold" }));
-    parts.push(text(MARGIN, MARGIN + 28, `${plan.hosts.length} host(s) · from ${baseName(plan.configFile)} · addresses Docker assigns are known only after up`, { size: 11, fill: "#555" }));
+    parts.push(
+        text(
+            MARGIN,
+            MARGIN + 28,
+            `${plan.hosts.length} host(s) · from ${baseName(plan.configFile)} · addresses Docker assigns are known only after up`,
+            { size: 11, fill: "#555" },
+        ),
+    );
     for (const hb of hosts) {
         parts.push(drawHost(hb));
     }
@@ -32,7 +41,12 @@ export function renderSvg(plan: StackPlan): string {
             const j = hosts.findIndex((o) => o.host.name === r.peer);
             const label = routeLabel(hb.host, r);
             if (j < 0) {
-                parts.push(text(hb.x + 12, hb.y + hb.h + 16, `route ${label} (peer not in this stack)`, { size: 11, fill: ROUTE }));
+                parts.push(
+                    text(hb.x + 12, hb.y + hb.h + 16, `route ${label} (peer not in this stack)`, {
+                        size: 11,
+                        fill: ROUTE,
+                    }),
+                );
                 continue;
             }
             const a = hb.bands[0];
@@ -43,7 +57,9 @@ export function renderSvg(plan: StackPlan): string {
             if (Math.abs(i - j) === 1) {
                 const y = a.y + a.h / 2 + (k % 2 === 0 ? -12 : 12) * Math.ceil((k + 1) / 2);
                 const [x1, x2] = j > i ? [a.x + a.w, b.x] : [a.x, b.x + b.w];
-                parts.push(`<line x1="${x1}" y1="${y}" x2="${x2}" y2="${y}" stroke="${ROUTE}" stroke-width="2.5" marker-end="url(#route)"/>`);
+                parts.push(
+                    `<line x1="${x1}" y1="${y}" x2="${x2}" y2="${y}" stroke="${ROUTE}" stroke-width="2.5" marker-end="url(#route)"/>`,
+                );
                 parts.push(labelText((x1 + x2) / 2, k % 2 === 0 ? y - 6 : y + 14, label, ROUTE));
             } else {
                 // Not neighbours: a curve under the boxes, its lowest point `low`, label beneath.
@@ -53,7 +69,9 @@ export function renderSvg(plan: StackPlan): string {
                 const x2 = hosts[j].x + hosts[j].w / 2 + (j > i ? -16 : 16);
                 const [y1, y2] = [hb.y + hb.h, hosts[j].y + hosts[j].h];
                 const c = (low - 0.125 * (y1 + y2)) / 0.75;
-                parts.push(`<path d="M ${x1} ${y1} C ${x1} ${round(c)}, ${x2} ${round(c)}, ${x2} ${y2}" fill="none" stroke="${ROUTE}" stroke-width="2.5" marker-end="url(#route)"/>`);
+                parts.push(
+                    `<path d="M ${x1} ${y1} C ${x1} ${round(c)}, ${x2} ${round(c)}, ${x2} ${y2}" fill="none" stroke="${ROUTE}" stroke-width="2.5" marker-end="url(#route)"/>`,
+                );
                 parts.push(labelText((x1 + x2) / 2, low + 14, label, ROUTE));
             }
         }
@@ -102,7 +120,9 @@ export function renderMermaid(plan: StackPlan): string {
         for (const b of bands) {
             out.push(`        subgraph ${id("net", h.name, b.key)}[${q(b.title.join(" · "))}]`);
             if (b.containers.length === 0) {
-                out.push(`            ${id("empty", h.name, b.key)}[${q("(containers attached here are drawn in their first network)")}]`);
+                out.push(
+                    `            ${id("empty", h.name, b.key)}[${q("(containers attached here are drawn in their first network)")}]`,
+                );
             }
             for (const c of b.containers) {
                 out.push(`            ${id("c", h.name, c.name)}[${lines(containerLines(c, b.key))}]`);
@@ -113,35 +133,53 @@ export function renderMermaid(plan: StackPlan): string {
         for (const b of bands) {
             for (const c of b.containers) {
                 for (const nw of c.networks.filter((x) => x.name !== b.key)) {
-                    edges.push(`    ${id("c", h.name, c.name)} -.-|${q(`also on${nw.aliases.length ? `, alias ${nw.aliases.join(", ")}` : ""}`)}| ${id("net", h.name, nw.name)}`);
+                    edges.push(
+                        `    ${id("c", h.name, c.name)} -.-|${q(`also on${nw.aliases.length ? `, alias ${nw.aliases.join(", ")}` : ""}`)}| ${id("net", h.name, nw.name)}`,
+                    );
                 }
                 if (c.sharesNetnsOf) {
-                    edges.push(`    ${id("c", h.name, c.name)} ===|${q("shares netns")}| ${id("c", h.name, c.sharesNetnsOf)}`);
+                    edges.push(
+                        `    ${id("c", h.name, c.name)} ===|${q("shares netns")}| ${id("c", h.name, c.sharesNetnsOf)}`,
+                    );
                 }
             }
         }
         for (const o of h.openings) {
             const key = (bridge: string) => bands.find((b) => b.bridge === bridge)?.key ?? bridge;
-            edges.push(`    ${id("net", h.name, key(o.a))} <-.->|${q(`opened (${o.chain})`)}| ${id("net", h.name, key(o.b))}`);
+            edges.push(
+                `    ${id("net", h.name, key(o.a))} <-.->|${q(`opened (${o.chain})`)}| ${id("net", h.name, key(o.b))}`,
+            );
         }
         for (const r of h.routes) {
             if (r.peer) {
-                edges.push(`    ${id("net", h.name, "docker0")} ==>|${q(`route ${r.subnet} via ${r.via}`)}| ${id("net", r.peer, "docker0")}`);
+                edges.push(
+                    `    ${id("net", h.name, "docker0")} ==>|${q(`route ${r.subnet} via ${r.via}`)}| ${id("net", r.peer, "docker0")}`,
+                );
             }
         }
     }
     for (const l of plan.links) {
-        edges.push(`    ${id("c", l.host, l.consumer)} -->|${q(l.mode === "hosts" ? `${l.alias} (/etc/hosts)` : `${l.alias} (DNS)`)}| ${id("c", l.host, l.target)}`);
+        edges.push(
+            `    ${id("c", l.host, l.consumer)} -->|${q(l.mode === "hosts" ? `${l.alias} (/etc/hosts)` : `${l.alias} (DNS)`)}| ${id("c", l.host, l.target)}`,
+        );
     }
     // Checks: a dotted arrow that must get through, or a crossed one that must not.
     for (const c of plan.checks) {
         const alias = plan.links.find((l) => l.host === c.host && l.alias === c.to);
-        const target = c.toContainerOn ? id("c", c.toContainerOn, c.to) : alias ? id("c", c.host, alias.target) : id("addr", c.to);
+        const target = c.toContainerOn
+            ? id("c", c.toContainerOn, c.to)
+            : alias
+              ? id("c", c.host, alias.target)
+              : id("addr", c.to);
         if (!c.toContainerOn && !alias) {
             edges.push(`    ${target}([${q(c.to)}])`);
         }
         const label = q(`check ${c.name}${c.port ? ` :${c.port}` : ""}: ${c.expect}`);
-        edges.push(c.expect === "isolated" ? `    ${id("c", c.host, c.from)} --x|${label}| ${target}` : `    ${id("c", c.host, c.from)} -.->|${label}| ${target}`);
+        edges.push(
+            c.expect === "isolated"
+                ? `    ${id("c", c.host, c.from)} --x|${label}| ${target}`
+                : `    ${id("c", c.host, c.from)} -.->|${label}| ${target}`,
+        );
     }
     return [...out, ...edges, ""].join("\n");
 }
@@ -157,7 +195,13 @@ const ROUTE = "#1f5fbf";
 const OPEN = "#2e7d32";
 const CHECK = "#8e24aa";
 const NETNS = "#8a8a8a";
-const FILLS: { [kind: string]: string } = { docker0: "#e6f0fb", bridge: "#e8f6e8", link: "#fff4dc", host: "#f2e8fb", none: "#eeeeee" };
+const FILLS: { [kind: string]: string } = {
+    docker0: "#e6f0fb",
+    bridge: "#e8f6e8",
+    link: "#fff4dc",
+    host: "#f2e8fb",
+    none: "#eeeeee",
+};
 
 interface Box {
     x: number;
@@ -202,16 +246,28 @@ function bandsOf(plan: StackPlan, h: HostPlan): Band[] {
         bands.push(b);
         return b;
     };
-    band("docker0", "docker0", h.bip ? ["docker0", h.docker0Subnet ?? "?", `bip ${h.bip}`] : ["docker0", "Docker's default bridge (bip unchanged)"], "docker0");
+    band(
+        "docker0",
+        "docker0",
+        h.bip
+            ? ["docker0", h.docker0Subnet ?? "?", `bip ${h.bip}`]
+            : ["docker0", "Docker's default bridge (bip unchanged)"],
+        "docker0",
+    );
     for (const n of h.networks) {
         const link = n.component?.startsWith("LinkedContainerPair/");
-        band(n.name, link ? "link" : "bridge", [
+        band(
             n.name,
-            n.driver === "overlay" ? "swarm overlay (across hosts)" : `bridge ${n.bridgeName ?? "br-<id>"}`,
-            n.subnet ?? "subnet: Docker picks",
-            ...(n.gateway ? [`gw ${n.gateway}`] : []),
-            ...(n.internal ? ["internal"] : []),
-        ], n.bridgeName);
+            link ? "link" : "bridge",
+            [
+                n.name,
+                n.driver === "overlay" ? "swarm overlay (across hosts)" : `bridge ${n.bridgeName ?? "br-<id>"}`,
+                n.subnet ?? "subnet: Docker picks",
+                ...(n.gateway ? [`gw ${n.gateway}`] : []),
+                ...(n.internal ? ["internal"] : []),
+            ],
+            n.bridgeName,
+        );
     }
     const primaries = new Map<string, string>();
     for (const c of h.containers) {
@@ -232,7 +288,10 @@ function bandsOf(plan: StackPlan, h: HostPlan): Band[] {
             return found;
         }
         if (c.networkMode === "host") {
-            return bands.find((b) => b.key === "(host)") ?? band("(host)", "host", ["host network", "the host's own interfaces"]);
+            return (
+                bands.find((b) => b.key === "(host)") ??
+                band("(host)", "host", ["host network", "the host's own interfaces"])
+            );
         }
         if (c.networkMode === "none") {
             return bands.find((b) => b.key === "(none)") ?? band("(none)", "none", ["no network", "loopback only"]);
@@ -318,7 +377,9 @@ function layoutHost(plan: StackPlan, h: HostPlan): HostBox {
         );
     }
     for (const c of plan.checks.filter((x) => x.host === h.name)) {
-        footer.push(`check ${c.name}: ${c.from} -> ${c.to}${c.toContainerOn && c.toContainerOn !== h.name ? ` (on ${c.toContainerOn})` : ""}${c.port ? `:${c.port}` : ""} must be ${c.expect}`);
+        footer.push(
+            `check ${c.name}: ${c.from} -> ${c.to}${c.toContainerOn && c.toContainerOn !== h.name ? ` (on ${c.toContainerOn})` : ""}${c.port ? `:${c.port}` : ""} must be ${c.expect}`,
+        );
     }
     const counts = new Map<string, number>();
     for (const s of h.scripts) {
@@ -330,21 +391,36 @@ function layoutHost(plan: StackPlan, h: HostPlan): HostBox {
     for (const b of bands) {
         b.boxes = b.containers.map((c) => {
             const lines = containerLines(c, b.key);
-            return { c, lines, x: 0, y: 0, w: Math.max(110, Math.max(...lines.map(textWidth)) + 2 * 8), h: lines.length * LINE + 10 };
+            return {
+                c,
+                lines,
+                x: 0,
+                y: 0,
+                w: Math.max(110, Math.max(...lines.map(textWidth)) + 2 * 8),
+                h: lines.length * LINE + 10,
+            };
         });
         b.gaps = b.boxes.slice(1).map((box, i) => {
             const prev = b.boxes[i];
-            const link = plan.links.find((l) => l.host === h.name && [l.consumer, l.target].includes(prev.c.name) && [l.consumer, l.target].includes(box.c.name));
+            const link = plan.links.find(
+                (l) =>
+                    l.host === h.name &&
+                    [l.consumer, l.target].includes(prev.c.name) &&
+                    [l.consumer, l.target].includes(box.c.name),
+            );
             if (link) {
                 return Math.max(60, textWidth(linkLabel(link)) + 24);
             }
             return box.c.sharesNetnsOf === prev.c.name || prev.c.sharesNetnsOf === box.c.name ? 56 : 22;
         });
-        const members = h.containers.filter((c) => !b.containers.includes(c) && c.networks.some((n) => n.name === b.key));
+        const members = h.containers.filter(
+            (c) => !b.containers.includes(c) && c.networks.some((n) => n.name === b.key),
+        );
         b.note = members.length > 0 ? `also attached: ${members.map((c) => c.name).join(", ")}` : undefined;
         const inner = b.boxes.reduce((s, box) => s + box.w, 0) + b.gaps.reduce((s, g) => s + g, 0);
         b.w = Math.max(inner, textWidth(b.title.join(" · ")) + 10, b.note ? textWidth(b.note) : 0, 160) + 2 * PAD;
-        b.h = LINE + 14 + (b.boxes.length > 0 ? Math.max(...b.boxes.map((box) => box.h)) + PAD : 6) + (b.note ? LINE : 0);
+        b.h =
+            LINE + 14 + (b.boxes.length > 0 ? Math.max(...b.boxes.map((box) => box.h)) + PAD : 6) + (b.note ? LINE : 0);
     }
     const gutter = h.openings.length > 0 ? 14 + 12 * h.openings.length : 0;
     const inner = Math.max(...bands.map((b) => b.w), textWidth(header[1]), ...footer.map(textWidth), 200);
@@ -352,7 +428,18 @@ function layoutHost(plan: StackPlan, h: HostPlan): HostBox {
         b.w = inner;
     }
     const height = 14 + 2 * LINE + 10 + bands.reduce((s, b) => s + b.h + 12, 0) + footer.length * LINE + 10;
-    return { host: h, links: plan.links.filter((l) => l.host === h.name), gutter, header, footer, bands, x: 0, y: 0, w: inner + 2 * PAD + gutter, h: height };
+    return {
+        host: h,
+        links: plan.links.filter((l) => l.host === h.name),
+        gutter,
+        header,
+        footer,
+        bands,
+        x: 0,
+        y: 0,
+        w: inner + 2 * PAD + gutter,
+        h: height,
+    };
 }
 
 function place(hb: HostBox, x: number, y: number): void {
@@ -375,21 +462,42 @@ function place(hb: HostBox, x: number, y: number): void {
 function drawHost(hb: HostBox): string {
     const out: string[] = [];
     out.push(`<g class="host" id="host-${esc(hb.host.name)}">`);
-    out.push(`<rect x="${hb.x}" y="${hb.y}" width="${hb.w}" height="${hb.h}" rx="8" fill="#fbfbfb" stroke="#444" stroke-width="1.5"/>`);
+    out.push(
+        `<rect x="${hb.x}" y="${hb.y}" width="${hb.w}" height="${hb.h}" rx="8" fill="#fbfbfb" stroke="#444" stroke-width="1.5"/>`,
+    );
     out.push(text(hb.x + PAD, hb.y + 20, hb.header[0], { size: 14, weight: "bold" }));
     out.push(text(hb.x + PAD, hb.y + 20 + LINE + 2, hb.header[1], { size: 11, fill: "#555" }));
     const all = hb.bands.flatMap((b) => b.boxes);
     for (const b of hb.bands) {
         out.push(`<g class="network" id="net-${esc(hb.host.name)}-${esc(b.key)}">`);
-        out.push(`<rect x="${b.x}" y="${b.y}" width="${b.w}" height="${b.h}" rx="5" fill="${FILLS[b.kind]}" stroke="#9aa" stroke-width="1"/>`);
-        out.push(text(b.x + PAD, b.y + LINE + 2, b.title[0], { size: 12, weight: "bold" }) + text(b.x + PAD + textWidth(b.title[0]) * 12 / 11 + 8, b.y + LINE + 2, b.title.slice(1).join(" · "), { size: 11, fill: "#333" }));
+        out.push(
+            `<rect x="${b.x}" y="${b.y}" width="${b.w}" height="${b.h}" rx="5" fill="${FILLS[b.kind]}" stroke="#9aa" stroke-width="1"/>`,
+        );
+        out.push(
+            text(b.x + PAD, b.y + LINE + 2, b.title[0], { size: 12, weight: "bold" }) +
+                text(b.x + PAD + (textWidth(b.title[0]) * 12) / 11 + 8, b.y + LINE + 2, b.title.slice(1).join(" · "), {
+                    size: 11,
+                    fill: "#333",
+                }),
+        );
         if (b.note) {
             out.push(text(b.x + PAD, b.y + b.h - 8, b.note, { size: 11, fill: "#555" }));
         }
         for (const box of b.boxes) {
             out.push(`<g class="container" id="c-${esc(hb.host.name)}-${esc(box.c.name)}">`);
-            out.push(`<rect x="${box.x}" y="${box.y}" width="${box.w}" height="${box.h}" rx="4" fill="#ffffff" stroke="#333" stroke-width="1"/>`);
-            box.lines.forEach((l, i) => out.push(text(box.x + 8, box.y + 15 + i * LINE, l, i === 0 ? { size: 11, weight: "bold" } : { size: 11, fill: "#333" })));
+            out.push(
+                `<rect x="${box.x}" y="${box.y}" width="${box.w}" height="${box.h}" rx="4" fill="#ffffff" stroke="#333" stroke-width="1"/>`,
+            );
+            box.lines.forEach((l, i) =>
+                out.push(
+                    text(
+                        box.x + 8,
+                        box.y + 15 + i * LINE,
+                        l,
+                        i === 0 ? { size: 11, weight: "bold" } : { size: 11, fill: "#333" },
+                    ),
+                ),
+            );
             out.push(`</g>`);
         }
         out.push(`</g>`);
@@ -406,7 +514,9 @@ function drawHost(hb: HostBox): string {
     // Links: consumer -> target, labelled with the name the consumer uses.
     for (const l of linksOf(hb)) {
         const [a, b] = edgePoints(l.from, l.to);
-        out.push(`<line x1="${a[0]}" y1="${a[1]}" x2="${b[0]}" y2="${b[1]}" stroke="${LINK}" stroke-width="1.8" marker-end="url(#link)"/>`);
+        out.push(
+            `<line x1="${a[0]}" y1="${a[1]}" x2="${b[0]}" y2="${b[1]}" stroke="${LINK}" stroke-width="1.8" marker-end="url(#link)"/>`,
+        );
         out.push(labelText((a[0] + b[0]) / 2, (a[1] + b[1]) / 2 - 6, l.label, LINK));
     }
     // Opened paths between bridges: dashed, both ways, in the gutter on the left.
@@ -415,7 +525,9 @@ function drawHost(hb: HostBox): string {
         const ends = [o.a, o.b].map((bridge) => hb.bands.find((b) => b.bridge === bridge));
         const [ya, yb] = ends.map((b, k) => (b ? b.y + b.h / 2 + 6 * i : hb.y + hb.h - 20 - 12 * k));
         const [xa, xb] = ends.map((b) => (b ? b.x - 2 : gx + 40));
-        out.push(`<path d="M ${xa} ${ya} L ${gx} ${ya} L ${gx} ${yb} L ${xb} ${yb}" fill="none" stroke="${OPEN}" stroke-width="2" stroke-dasharray="6 4" marker-start="url(#open-start)" marker-end="url(#open)"/>`);
+        out.push(
+            `<path d="M ${xa} ${ya} L ${gx} ${ya} L ${gx} ${yb} L ${xb} ${yb}" fill="none" stroke="${OPEN}" stroke-width="2" stroke-dasharray="6 4" marker-start="url(#open-start)" marker-end="url(#open)"/>`,
+        );
         ends.forEach((b, k) => {
             if (!b) {
                 // A bridge this stack does not declare (another stack's, say): name it at the line's end.
@@ -424,7 +536,20 @@ function drawHost(hb: HostBox): string {
         });
     });
     const fy = hb.bands.length > 0 ? hb.bands[hb.bands.length - 1].y + hb.bands[hb.bands.length - 1].h + 12 : hb.y + 50;
-    hb.footer.forEach((f, i) => out.push(text(hb.x + PAD, fy + 10 + i * LINE, f, { size: 11, fill: f.startsWith("route") ? ROUTE : f.startsWith("opened") ? OPEN : f.startsWith("check") ? CHECK : "#444" })));
+    hb.footer.forEach((f, i) =>
+        out.push(
+            text(hb.x + PAD, fy + 10 + i * LINE, f, {
+                size: 11,
+                fill: f.startsWith("route")
+                    ? ROUTE
+                    : f.startsWith("opened")
+                      ? OPEN
+                      : f.startsWith("check")
+                        ? CHECK
+                        : "#444",
+            }),
+        ),
+    );
     out.push(`</g>`);
     return out.join("\n");
 }
@@ -451,7 +576,15 @@ function edgePoints(a: Box, b: Box): [[number, number], [number, number]] {
     const bottom = Math.min(a.y + a.h, b.y + b.h);
     if (bottom - top > 10) {
         const y = top + Math.min(28, (bottom - top) / 2);
-        return a.x < b.x ? [[a.x + a.w, y], [b.x, y]] : [[a.x, y], [b.x + b.w, y]];
+        return a.x < b.x
+            ? [
+                  [a.x + a.w, y],
+                  [b.x, y],
+              ]
+            : [
+                  [a.x, y],
+                  [b.x + b.w, y],
+              ];
     }
     const ca: [number, number] = [a.x + a.w / 2, a.y + a.h / 2];
     const cb: [number, number] = [b.x + b.w / 2, b.y + b.h / 2];
@@ -466,20 +599,47 @@ function edgePoints(a: Box, b: Box): [[number, number], [number, number]] {
     return [exit(a, ca, cb), exit(b, cb, ca)];
 }
 
-function legend(x: number, y: number, present: { link: boolean; route: boolean; open: boolean; netns: boolean; check: boolean }): { svg: string; rows: number } {
+function legend(
+    x: number,
+    y: number,
+    present: { link: boolean; route: boolean; open: boolean; netns: boolean; check: boolean },
+): { svg: string; rows: number } {
     const items: [boolean, string, string][] = [
-        [present.link, `<line x1="0" y1="0" x2="34" y2="0" stroke="${LINK}" stroke-width="1.8" marker-end="url(#link)"/>`, "link: consumer -> target, labelled with the name it uses"],
-        [present.route, `<line x1="0" y1="0" x2="34" y2="0" stroke="${ROUTE}" stroke-width="2.5" marker-end="url(#route)"/>`, "static route: container subnet via the peer's LAN address"],
-        [present.open, `<line x1="0" y1="0" x2="34" y2="0" stroke="${OPEN}" stroke-width="2" stroke-dasharray="6 4"/>`, "opened path between bridges (ACCEPT from DOCKER-USER)"],
-        [present.netns, `<line x1="0" y1="0" x2="34" y2="0" stroke="${NETNS}" stroke-width="5"/>`, "shared network namespace (container:<id>)"],
-        [present.check, `<text x="0" y="4" font-size="11" fill="${CHECK}">check</text>`, "a probe at deployment: from -> to must be reachable (or isolated), or up fails"],
+        [
+            present.link,
+            `<line x1="0" y1="0" x2="34" y2="0" stroke="${LINK}" stroke-width="1.8" marker-end="url(#link)"/>`,
+            "link: consumer -> target, labelled with the name it uses",
+        ],
+        [
+            present.route,
+            `<line x1="0" y1="0" x2="34" y2="0" stroke="${ROUTE}" stroke-width="2.5" marker-end="url(#route)"/>`,
+            "static route: container subnet via the peer's LAN address",
+        ],
+        [
+            present.open,
+            `<line x1="0" y1="0" x2="34" y2="0" stroke="${OPEN}" stroke-width="2" stroke-dasharray="6 4"/>`,
+            "opened path between bridges (ACCEPT from DOCKER-USER)",
+        ],
+        [
+            present.netns,
+            `<line x1="0" y1="0" x2="34" y2="0" stroke="${NETNS}" stroke-width="5"/>`,
+            "shared network namespace (container:<id>)",
+        ],
+        [
+            present.check,
+            `<text x="0" y="4" font-size="11" fill="${CHECK}">check</text>`,
+            "a probe at deployment: from -> to must be reachable (or isolated), or up fails",
+        ],
     ];
     const shown = items.filter(([p]) => p);
     const svg = shown
         .map(([, sample, label], i) => {
             const ix = x + (i % 2) * 440;
             const iy = y + Math.floor(i / 2) * 20;
-            return `<g transform="translate(${ix} ${iy})">${sample}</g>` + text(ix + 44, iy + 4, label, { size: 11, fill: "#333" });
+            return (
+                `<g transform="translate(${ix} ${iy})">${sample}</g>` +
+                text(ix + 44, iy + 4, label, { size: 11, fill: "#333" })
+            );
         })
         .join("\n");
     return { svg, rows: Math.ceil(shown.length / 2) };
@@ -496,7 +656,10 @@ function text(x: number, y: number, s: string, o: { size: number; weight?: strin
 /** A label on a line: centred, on a white background so lines do not run through it. */
 function labelText(x: number, y: number, s: string, color: string): string {
     const w = textWidth(s) + 6;
-    return `<rect x="${round(x - w / 2)}" y="${round(y - 11)}" width="${round(w)}" height="14" fill="#ffffff" fill-opacity="0.9"/>` + `<text x="${round(x)}" y="${round(y)}" font-size="11" fill="${color}" text-anchor="middle">${esc(s)}</text>`;
+    return (
+        `<rect x="${round(x - w / 2)}" y="${round(y - 11)}" width="${round(w)}" height="14" fill="#ffffff" fill-opacity="0.9"/>` +
+        `<text x="${round(x)}" y="${round(y)}" font-size="11" fill="${color}" text-anchor="middle">${esc(s)}</text>`
+    );
 }
 
 function textWidth(s: string): number {
@@ -508,7 +671,12 @@ function round(n: number): number {
 }
 
 function esc(s: string): string {
-    return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
+    return s
+        .replace(/&/g, "&amp;")
+        .replace(/</g, "&lt;")
+        .replace(/>/g, "&gt;")
+        .replace(/"/g, "&quot;")
+        .replace(/'/g, "&apos;");
 }
 
 function baseName(file: string): string {

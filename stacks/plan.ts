@@ -8,7 +8,15 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { ValidationError, topologyFromConfig } from "../components";
 import { expandHome, keyMissing } from "../components/topologySpec";
-import { HostPlan, PlannedContainer, PlannedNetwork, PlannedResource, PlannedScript, TopologyPlan, planTopology } from "../components/topologyPlan";
+import {
+    HostPlan,
+    PlannedContainer,
+    PlannedNetwork,
+    PlannedResource,
+    PlannedScript,
+    TopologyPlan,
+    planTopology,
+} from "../components/topologyPlan";
 import { shellQuote } from "../components/host/scripts";
 
 export type { HostPlan, PlannedContainer, PlannedNetwork, PlannedResource, PlannedScript };
@@ -56,13 +64,20 @@ export function loadStackConfig(root: string, stack: string, configFile?: string
     if (!fs.existsSync(projectFile)) {
         throw new PlanError(`${projectFile} not found; run the plan from the dockernet project`);
     }
-    const project = (yaml.load(fs.readFileSync(projectFile, "utf8")) ?? {}) as { name?: string; stackConfigDir?: string };
+    const project = (yaml.load(fs.readFileSync(projectFile, "utf8")) ?? {}) as {
+        name?: string;
+        stackConfigDir?: string;
+    };
     const projectName = project.name ?? "dockernet";
     const configDir = path.join(root, project.stackConfigDir ?? ".");
     const file = configFile ? path.resolve(configFile) : path.join(configDir, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) {
         const known = fs.existsSync(configDir)
-            ? fs.readdirSync(configDir).map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1]).filter((s): s is string => !!s).sort()
+            ? fs
+                  .readdirSync(configDir)
+                  .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
+                  .filter((s): s is string => !!s)
+                  .sort()
             : [];
         throw new PlanError(
             `stack ${JSON.stringify(stack)} has no config file ${path.relative(process.cwd(), file) || file}; ` +
@@ -89,7 +104,13 @@ export function loadStackConfig(root: string, stack: string, configFile?: string
         }
         let secret = false;
         const replace = (v: unknown): unknown => {
-            if (v !== null && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 1 && "secure" in v) {
+            if (
+                v !== null &&
+                typeof v === "object" &&
+                !Array.isArray(v) &&
+                Object.keys(v).length === 1 &&
+                "secure" in v
+            ) {
                 secret = true;
                 return SECRET_PLACEHOLDER(key);
             }
@@ -102,10 +123,13 @@ export function loadStackConfig(root: string, stack: string, configFile?: string
             return v;
         };
         const value = replace(raw);
-        values[key] = typeof value === "string" ? value : typeof value === "object" ? JSON.stringify(value) : String(value);
+        values[key] =
+            typeof value === "string" ? value : typeof value === "object" ? JSON.stringify(value) : String(value);
         if (secret) {
             secretKeys.push(key);
-            notes.push(`${key} is a secret (secure: in ${path.basename(file)}); the offline plan cannot decrypt it and used a placeholder`);
+            notes.push(
+                `${key} is a secret (secure: in ${path.basename(file)}); the offline plan cannot decrypt it and used a placeholder`,
+            );
         }
     }
     return { project: projectName, file, values, secretKeys, notes };
@@ -117,7 +141,9 @@ export function loadStackConfig(root: string, stack: string, configFile?: string
  */
 export async function planStack(opts: PlanOptions): Promise<StackPlan> {
     if (!/^[A-Za-z0-9_.-]+$/.test(opts.stack)) {
-        throw new PlanError(`stack name ${JSON.stringify(opts.stack)} is not valid; use letters, digits, '-', '_' and '.'`);
+        throw new PlanError(
+            `stack name ${JSON.stringify(opts.stack)} is not valid; use letters, digits, '-', '_' and '.'`,
+        );
     }
     const cfg = loadStackConfig(opts.root, opts.stack, opts.configFile);
     const notes = [...cfg.notes];
@@ -128,7 +154,9 @@ export async function planStack(opts: PlanOptions): Promise<StackPlan> {
         cfg.secretKeys.push("dockernet:sshPrivateKey");
         notes.push(
             `dockernet:sshPrivateKeyPath ${keyPath}: not read by the plan (a placeholder key is used); ` +
-                (fs.existsSync(expandHome(keyPath)) ? "the file exists here" : "the file does not exist on this machine, so `up` from here would fail until it does"),
+                (fs.existsSync(expandHome(keyPath))
+                    ? "the file exists here"
+                    : "the file does not exist on this machine, so `up` from here would fail until it does"),
         );
     }
     if (cfg.values["dockernet:sshPrivateKey"] !== undefined && !cfg.secretKeys.includes("dockernet:sshPrivateKey")) {
@@ -144,24 +172,41 @@ export async function planStack(opts: PlanOptions): Promise<StackPlan> {
         plan = planTopology(topology, opts.stack);
         // The plan needs no key (it reads none); without one, `up` would stop, and the plan says so.
         if (cfg.values["dockernet:sshPrivateKey"] === undefined && (topology.hosts ?? []).some((h) => h?.ssh)) {
-            notes.push(`config dockernet:sshPrivateKey ${keyMissing(opts.stack)}; until then \`up\` stops before any change`);
+            notes.push(
+                `config dockernet:sshPrivateKey ${keyMissing(opts.stack)}; until then \`up\` stops before any change`,
+            );
         }
     } catch (e) {
         if (e instanceof ValidationError) {
-            throw new PlanError(`stack ${opts.stack}: the program stops before any change (as \`pulumi preview\` and \`up\` would):\n${e.message}`);
+            throw new PlanError(
+                `stack ${opts.stack}: the program stops before any change (as \`pulumi preview\` and \`up\` would):\n${e.message}`,
+            );
         }
         throw e;
     }
-    return { project: cfg.project, stack: opts.stack, configFile: cfg.file, notes, hosts: plan.hosts, links: plan.links, checks: plan.checks, resources: plan.resources };
+    return {
+        project: cfg.project,
+        stack: opts.stack,
+        configFile: cfg.file,
+        notes,
+        hosts: plan.hosts,
+        links: plan.links,
+        checks: plan.checks,
+        resources: plan.resources,
+    };
 }
 
 /** The plan as text, host by host. `full` adds the whole command texts. */
 export function formatPlan(plan: StackPlan, full = false): string {
     const out: string[] = [];
-    out.push(`dockernet plan: stack ${plan.stack} (${path.basename(plan.configFile)}), worked out offline: no host, Docker engine or network was contacted`);
+    out.push(
+        `dockernet plan: stack ${plan.stack} (${path.basename(plan.configFile)}), worked out offline: no host, Docker engine or network was contacted`,
+    );
     const components = plan.resources.filter((r) => r.type.startsWith("dockernet:index:")).length;
     const providers = plan.resources.filter((r) => r.type.startsWith("pulumi:providers:")).length;
-    out.push(`  ${plan.resources.length - components - providers} resources in ${components} components, ${plan.hosts.length} host(s)`);
+    out.push(
+        `  ${plan.resources.length - components - providers} resources in ${components} components, ${plan.hosts.length} host(s)`,
+    );
     for (const note of plan.notes) {
         out.push(`  note: ${note}`);
     }
@@ -173,11 +218,15 @@ export function formatPlan(plan: StackPlan, full = false): string {
             `    ${pad("docker0", 22)} ${h.bip ? `bip ${h.bip} (set by bip.sh, owned by DockerHost ${h.name}; ${h.bipFrom}), subnet ${h.docker0Subnet}` : "Docker's default bridge (bip left as it is)"}`,
         );
         if (h.bipAdopt) {
-            out.push(`    ${pad("", 22)} adopt: a --bip=${h.bip} flag in the Docker unit or on dockerd's command line is kept where it is (recorded, no restart, left in place on delete); a flag with another value is still an error`);
+            out.push(
+                `    ${pad("", 22)} adopt: a --bip=${h.bip} flag in the Docker unit or on dockerd's command line is kept where it is (recorded, no restart, left in place on delete); a flag with another value is still an error`,
+            );
         }
         for (const n of h.networks) {
             const parts = [
-                n.driver === "overlay" ? "overlay (swarm-scoped, attachable; made on the manager)" : `bridge ${n.bridgeName ?? "(Docker names it br-<id>)"}`,
+                n.driver === "overlay"
+                    ? "overlay (swarm-scoped, attachable; made on the manager)"
+                    : `bridge ${n.bridgeName ?? "(Docker names it br-<id>)"}`,
                 `subnet ${n.subnet ?? "(Docker picks)"}`,
                 `gateway ${n.gateway ?? "(first address)"}`,
             ];
@@ -195,14 +244,20 @@ export function formatPlan(plan: StackPlan, full = false): string {
         if (h.routes.length > 0) {
             out.push("  routes (routes.sh: main table, proto 187, one set per pair or mesh)");
             for (const r of h.routes) {
-                out.push(`    ${pad(r.subnet, 22)} via ${r.via}${r.peer ? ` (${r.peer})` : ""}${r.component ? `  [${r.component}]` : ""}`);
+                out.push(
+                    `    ${pad(r.subnet, 22)} via ${r.via}${r.peer ? ` (${r.peer})` : ""}${r.component ? `  [${r.component}]` : ""}`,
+                );
                 if (r.adopt) {
-                    out.push(`    ${pad("", 22)} adopt: a hand-made route to ${r.subnet} via ${r.via} is taken over in place, given back on delete; via another gateway it is still an error`);
+                    out.push(
+                        `    ${pad("", 22)} adopt: a hand-made route to ${r.subnet} via ${r.via} is taken over in place, given back on delete; via another gateway it is still an error`,
+                    );
                 }
             }
         }
         if (h.firewallRules.length > 0) {
-            out.push("  firewall rules (firewall.sh: chains of their own, jumped to from DOCKER-USER and nat POSTROUTING, and from raw PREROUTING where Docker is 28 or later)");
+            out.push(
+                "  firewall rules (firewall.sh: chains of their own, jumped to from DOCKER-USER and nat POSTROUTING, and from raw PREROUTING where Docker is 28 or later)",
+            );
             for (const r of h.firewallRules) {
                 out.push(`    ${pad(r.chain, 22)} ${ruleText(r.rule)}`);
             }
@@ -217,7 +272,9 @@ export function formatPlan(plan: StackPlan, full = false): string {
             out.push("  containers");
         }
         for (const c of h.containers) {
-            out.push(`    ${pad(c.name, 22)} image ${c.image}  network mode ${c.networkMode}${c.component ? `  [${c.component}]` : ""}`);
+            out.push(
+                `    ${pad(c.name, 22)} image ${c.image}  network mode ${c.networkMode}${c.component ? `  [${c.component}]` : ""}`,
+            );
             const detail: string[] = [];
             if (c.networks.length > 0) {
                 detail.push(
@@ -225,7 +282,9 @@ export function formatPlan(plan: StackPlan, full = false): string {
                 );
             }
             const fixed = c.networks.find((nw) => nw.ipv4Address)?.ipv4Address;
-            detail.push(`ip: ${fixed ?? (c.networkMode === "host" ? "the host's own" : c.networkMode === "none" ? "none (loopback only)" : c.sharesNetnsOf ? `that of ${c.sharesNetnsOf}` : "assigned by Docker at up")}`);
+            detail.push(
+                `ip: ${fixed ?? (c.networkMode === "host" ? "the host's own" : c.networkMode === "none" ? "none (loopback only)" : c.sharesNetnsOf ? `that of ${c.sharesNetnsOf}` : "assigned by Docker at up")}`,
+            );
             if (c.published.length > 0) {
                 detail.push(`publishes ${c.published.join(", ")}`);
             }
@@ -244,11 +303,15 @@ export function formatPlan(plan: StackPlan, full = false): string {
             }
         }
         if (h.scripts.length > 0) {
-            out.push(`  host scripts, as up runs them (bip first, probes last), over ${h.scripts[0].via}; each command carries the script's text (--full shows it)`);
+            out.push(
+                `  host scripts, as up runs them (bip first, probes last), over ${h.scripts[0].via}; each command carries the script's text (--full shows it)`,
+            );
         }
         for (const s of h.scripts) {
             out.push(`    ${s.resource}`);
-            out.push(`      create: ${s.createArgs ? callText(s.script, s.createArgs) : s.createText === undefined ? `${s.script}.sh <arguments known only during up>` : "(see --full)"}`);
+            out.push(
+                `      create: ${s.createArgs ? callText(s.script, s.createArgs) : s.createText === undefined ? `${s.script}.sh <arguments known only during up>` : "(see --full)"}`,
+            );
             if (s.deleteArgs) {
                 out.push(`      delete: ${callText(s.script, s.deleteArgs)}`);
             } else if (s.script === "probe") {
@@ -272,10 +335,14 @@ export function formatPlan(plan: StackPlan, full = false): string {
         out.push("");
         out.push("links and checks");
         for (const l of plan.links) {
-            out.push(`  ${l.host}: ${l.consumer} -> ${l.target} as "${l.alias}" (${l.mode === "hosts" ? "/etc/hosts, like --link" : "Docker DNS on a shared network"})`);
+            out.push(
+                `  ${l.host}: ${l.consumer} -> ${l.target} as "${l.alias}" (${l.mode === "hosts" ? "/etc/hosts, like --link" : "Docker DNS on a shared network"})`,
+            );
         }
         for (const c of plan.checks) {
-            out.push(`  ${c.host}: check ${c.name}: from ${c.from} to ${c.to}${c.port ? `:${c.port}` : ""}, expect ${c.expect}`);
+            out.push(
+                `  ${c.host}: check ${c.name}: from ${c.from} to ${c.to}${c.port ? `:${c.port}` : ""}, expect ${c.expect}`,
+            );
         }
     }
     return out.join("\n") + "\n";
@@ -287,7 +354,8 @@ function ruleText(rule: string): string {
     if (f[0] === "nat-return") {
         return `keep source ${f[1]} -> ${f[2]} (no masquerade)`;
     }
-    const end = (iface: string, net: string) => [iface !== "-" ? `dev ${iface}` : "", net !== "-" ? net : iface === "-" ? "any" : ""].filter(Boolean).join(" ");
+    const end = (iface: string, net: string) =>
+        [iface !== "-" ? `dev ${iface}` : "", net !== "-" ? net : iface === "-" ? "any" : ""].filter(Boolean).join(" ");
     return `accept ${end(f[1], f[3])} -> ${end(f[2], f[4])}`;
 }
 

@@ -53,14 +53,21 @@ export class DockerHost extends pulumi.ComponentResource {
             }
         }
         if (args?.adopt !== undefined && typeof args.adopt !== "boolean") {
-            problems.add("adopt", `${show(args.adopt)} is not true or false; set true to keep a --bip flag of the same value where it is`);
+            problems.add(
+                "adopt",
+                `${show(args.adopt)} is not true or false; set true to keep a --bip flag of the same value where it is`,
+            );
         }
         if (!problems.empty) {
             throw new pulumi.ResourceError(problems.format("DockerHost", name), this);
         }
         // Registered before any child exists: a second owner of this host is an error naming both.
         try {
-            register(args.host, this, claim ?? { by: `DockerHost ${show(name)} bip`, bip: args.bip, adopt: args.adopt });
+            register(
+                args.host,
+                this,
+                claim ?? { by: `DockerHost ${show(name)} bip`, bip: args.bip, adopt: args.adopt },
+            );
         } catch (e) {
             throw e instanceof ValidationError ? new pulumi.ResourceError(e.message, this) : e;
         }
@@ -74,7 +81,11 @@ export class DockerHost extends pulumi.ComponentResource {
                 hostScript(
                     `${name}-bip`,
                     args.host,
-                    { script: "bip", create: bipArgs("create", args.bip, args.host, adopt), delete: bipArgs("delete", args.bip, args.host, adopt) },
+                    {
+                        script: "bip",
+                        create: bipArgs("create", args.bip, args.host, adopt),
+                        delete: bipArgs("delete", args.bip, args.host, adopt),
+                    },
                     { parent: this, aliases: bipAliases },
                 ),
             );
@@ -141,7 +152,11 @@ export function claimDockerHost(
     if (found) {
         return found;
     }
-    return new DockerHost(host.name, { host, bip: claim.bip, adopt: claim.adopt }, { bipAliases: opts.bipAliases, claim });
+    return new DockerHost(
+        host.name,
+        { host, bip: claim.bip, adopt: claim.adopt },
+        { bipAliases: opts.bipAliases, claim },
+    );
 }
 
 /**
@@ -163,14 +178,20 @@ export function checkClaims(claims: { host: HostArgs; claim: DockerHostClaim }[]
         }
         const earlier = mine.get(host.name);
         if (earlier && earlier.bip !== claim.bip) {
-            problems.add(claim.by, `${show(claim.bip)} for host ${host.name} disagrees with ${earlier.by} ${show(earlier.bip)}; a host has one bip: give both the same`);
+            problems.add(
+                claim.by,
+                `${show(claim.bip)} for host ${host.name} disagrees with ${earlier.by} ${show(earlier.bip)}; a host has one bip: give both the same`,
+            );
         } else if (earlier && adoptDisagrees(earlier, claim)) {
             problems.add(adoptField(claim.by), adoptMessage(host, claim, earlier));
         }
         mine.set(host.name, earlier ?? claim);
     }
     if (!problems.empty) {
-        throw new ValidationError(problems.format("host settings", claims.map((c) => c.host.name).join(", ")), problems.list);
+        throw new ValidationError(
+            problems.format("host settings", claims.map((c) => c.host.name).join(", ")),
+            problems.list,
+        );
     }
 }
 
@@ -184,11 +205,20 @@ function conflict(host: HostArgs, claim: DockerHostClaim): DockerHost | undefine
     const bipText = (c: DockerHostClaim) => (c.bip === undefined ? "(the daemon's own bip)" : show(c.bip));
     const problems = new Problems();
     if (byName && byName.endpoint !== endpoint) {
-        problems.add(hostField(claim.by), `names host ${show(host.name)} at ${endpoint}, but ${hostField(byName.first.by)} has ${show(host.name)} at ${byName.endpoint}; one name is one machine`);
+        problems.add(
+            hostField(claim.by),
+            `names host ${show(host.name)} at ${endpoint}, but ${hostField(byName.first.by)} has ${show(host.name)} at ${byName.endpoint}; one name is one machine`,
+        );
     } else if (byEndpoint && byEndpoint.host.name !== host.name) {
-        problems.add(hostField(claim.by), `reaches ${endpoint} as ${show(host.name)}, but ${hostField(byEndpoint.first.by)} calls it ${show(byEndpoint.host.name)}; give one machine one name`);
+        problems.add(
+            hostField(claim.by),
+            `reaches ${endpoint} as ${show(host.name)}, but ${hostField(byEndpoint.first.by)} calls it ${show(byEndpoint.host.name)}; give one machine one name`,
+        );
     } else if (byName && byName.first.bip !== claim.bip) {
-        problems.add(claim.by, `${bipText(claim)} for host ${host.name} disagrees with ${byName.first.by} ${bipText(byName.first)}; a host has one bip: give both the same`);
+        problems.add(
+            claim.by,
+            `${bipText(claim)} for host ${host.name} disagrees with ${byName.first.by} ${bipText(byName.first)}; a host has one bip: give both the same`,
+        );
     } else if (byName && adoptDisagrees(byName.first, claim)) {
         problems.add(adoptField(claim.by), adoptMessage(host, claim, byName.first));
     }
@@ -212,7 +242,10 @@ function adoptMessage(host: HostArgs, claim: DockerHostClaim, first: DockerHostC
 function register(host: HostArgs, daemon: DockerHost, claim: DockerHostClaim): void {
     if (conflict(host, claim) !== undefined) {
         const p = new Problems();
-        p.add(claim.by, `claims host ${host.name}, which ${registry().get(`name:${host.name}`)!.first.by} already owns; declare a host's DockerHost once, before the components that use the host (they then share it)`);
+        p.add(
+            claim.by,
+            `claims host ${host.name}, which ${registry().get(`name:${host.name}`)!.first.by} already owns; declare a host's DockerHost once, before the components that use the host (they then share it)`,
+        );
         throw new ValidationError(p.format("host settings", host.name), p.list);
     }
     const endpoint = hostEndpoint(host);

@@ -5,7 +5,14 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { checkHostAddress } from "../net";
 import { Problems, checkHostCommand, checkHostname, checkPlainText, checkPort, show } from "../validate";
-import { dockerSupportProblem, driftCarrier, driftOf, observationOf, observeHosts, UnsupportedDockerError } from "./observe";
+import {
+    dockerSupportProblem,
+    driftCarrier,
+    driftOf,
+    observationOf,
+    observeHosts,
+    UnsupportedDockerError,
+} from "./observe";
 import { scriptCommand } from "./scripts";
 
 /** A host reached over SSH (`docker -H ssh://user@address:port`, host scripts via SSH). */
@@ -90,7 +97,10 @@ export function registeredArgs(args: unknown): pulumi.Inputs {
 /** Checks one host's connection details; `field` is where it sits in the component's args. */
 export function validateHost(problems: Problems, field: string, host: HostArgs | undefined): void {
     if (host === undefined || host === null || typeof host !== "object") {
-        problems.add(field, `is ${show(host)}; give { name: "h1", ssh: { address, privateKey } } or { name: "local", local: {} }`);
+        problems.add(
+            field,
+            `is ${show(host)}; give { name: "h1", ssh: { address, privateKey } } or { name: "local", local: {} }`,
+        );
         return;
     }
     if (checkHostname(problems, `${field}.name`, host.name) && host.name.length > 20) {
@@ -102,7 +112,10 @@ export function validateHost(problems: Problems, field: string, host: HostArgs |
     if (host.ssh !== undefined) {
         const s = host.ssh;
         const addr = checkHostAddress(s.address);
-        const isName = typeof s.address === "string" && /[a-zA-Z]/.test(s.address) && s.address.length <= 253 &&
+        const isName =
+            typeof s.address === "string" &&
+            /[a-zA-Z]/.test(s.address) &&
+            s.address.length <= 253 &&
             s.address.split(".").every((label) => /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/.test(label));
         if (!addr.ok && !isName) {
             problems.add(`${field}.ssh.address`, `${addr.problem}; or a DNS name such as "server1.example.com"`);
@@ -114,20 +127,39 @@ export function validateHost(problems: Problems, field: string, host: HostArgs |
             problems.add(`${field}.ssh.user`, `${show(s.user)} is not a login name; use e.g. "root"`);
         }
         if (s.privateKey === undefined) {
-            problems.add(`${field}.ssh.privateKey`, `is missing; pass the key text as a secret (pulumi config set --secret)`);
+            problems.add(
+                `${field}.ssh.privateKey`,
+                `is missing; pass the key text as a secret (pulumi config set --secret)`,
+            );
         }
         for (const key of ["privateKeyPath", "knownHostsPath"] as const) {
             const v = s[key];
-            if (v !== undefined && checkPlainText(problems, `${field}.ssh.${key}`, v) && !/^[a-zA-Z0-9_./~-]+$/.test(v)) {
-                problems.add(`${field}.ssh.${key}`, `${show(v)} has characters a path should not need; use [a-zA-Z0-9_./~-]`);
+            if (
+                v !== undefined &&
+                checkPlainText(problems, `${field}.ssh.${key}`, v) &&
+                !/^[a-zA-Z0-9_./~-]+$/.test(v)
+            ) {
+                problems.add(
+                    `${field}.ssh.${key}`,
+                    `${show(v)} has characters a path should not need; use [a-zA-Z0-9_./~-]`,
+                );
             }
         }
         if (s.hostKey !== undefined && !/^(ssh|ecdsa)-[a-z0-9-]+ [A-Za-z0-9+/=]+$/.test(s.hostKey)) {
-            problems.add(`${field}.ssh.hostKey`, `${show(s.hostKey)} is not a public key line; use "ssh-ed25519 AAAA..." (no host name)`);
+            problems.add(
+                `${field}.ssh.hostKey`,
+                `${show(s.hostKey)} is not a public key line; use "ssh-ed25519 AAAA..." (no host name)`,
+            );
         }
     }
-    if (host.local?.dockerHost !== undefined && !/^(unix:\/\/\/[a-zA-Z0-9_./-]+|tcp:\/\/[a-zA-Z0-9.-]+:\d+)$/.test(host.local.dockerHost)) {
-        problems.add(`${field}.local.dockerHost`, `${show(host.local.dockerHost)} is not a Docker endpoint; use "unix:///var/run/docker.sock"`);
+    if (
+        host.local?.dockerHost !== undefined &&
+        !/^(unix:\/\/\/[a-zA-Z0-9_./-]+|tcp:\/\/[a-zA-Z0-9.-]+:\d+)$/.test(host.local.dockerHost)
+    ) {
+        problems.add(
+            `${field}.local.dockerHost`,
+            `${show(host.local.dockerHost)} is not a Docker endpoint; use "unix:///var/run/docker.sock"`,
+        );
     }
     if (host.restartCommand !== undefined) {
         checkHostCommand(problems, `${field}.restartCommand`, host.restartCommand);
@@ -137,8 +169,16 @@ export function validateHost(problems: Problems, field: string, host: HostArgs |
     }
     if (host.dockerProvider !== undefined && !docker.Provider.isInstance(host.dockerProvider)) {
         // Only its kind: the wrong object could be one that holds a key.
-        const kind = host.dockerProvider === null ? "null" : typeof host.dockerProvider === "object" ? `an object (${(host.dockerProvider as object).constructor?.name ?? "no constructor"})` : `a ${typeof host.dockerProvider}`;
-        problems.add(`${field}.dockerProvider`, `is ${kind}, not a docker.Provider; pass a \`new docker.Provider(...)\` for this host or leave it out`);
+        const kind =
+            host.dockerProvider === null
+                ? "null"
+                : typeof host.dockerProvider === "object"
+                  ? `an object (${(host.dockerProvider as object).constructor?.name ?? "no constructor"})`
+                  : `a ${typeof host.dockerProvider}`;
+        problems.add(
+            `${field}.dockerProvider`,
+            `is ${kind}, not a docker.Provider; pass a \`new docker.Provider(...)\` for this host or leave it out`,
+        );
     }
 }
 
@@ -152,7 +192,10 @@ export function checkDistinctHosts(problems: Problems, entries: { field: string;
         for (const key of [`name:${host.name}`, `at:${hostEndpoint(host)}`]) {
             const first = seen.get(key);
             if (first !== undefined) {
-                problems.add(field, `is the same host as ${first} (${key.replace(/^\w+:/, "")}); give two different hosts`);
+                problems.add(
+                    field,
+                    `is the same host as ${first} (${key.replace(/^\w+:/, "")}); give two different hosts`,
+                );
                 break;
             }
             seen.set(key, field);
@@ -191,7 +234,11 @@ export function newDockerProvider(name: string, host: HostArgs, opts: pulumi.Cus
     // and its objects would stay on the old host, unmanaged (no key ForcesProviderReplace in
     // pulumi-docker provider/resources.go).
     const options: pulumi.CustomResourceOptions = { ...opts, replaceOnChanges: ["host"], deleteBeforeReplace: true };
-    return new docker.Provider(name, { host: hostEndpoint(host), sshOpts: sshOpts.length > 0 ? sshOpts : undefined }, options);
+    return new docker.Provider(
+        name,
+        { host: hostEndpoint(host), sshOpts: sshOpts.length > 0 ? sshOpts : undefined },
+        options,
+    );
 }
 
 /** What a host script run is: which script, and the (already validated) arguments of create and delete. */
@@ -268,7 +315,13 @@ export function hostCommand(
     }
     return new command.local.Command(
         name,
-        { create: run.create, delete: run.delete, stdin: run.stdin, addPreviousOutputInEnv: false, interpreter: ["/bin/sh", "-c"] },
+        {
+            create: run.create,
+            delete: run.delete,
+            stdin: run.stdin,
+            addPreviousOutputInEnv: false,
+            interpreter: ["/bin/sh", "-c"],
+        },
         options,
     );
 }

@@ -127,8 +127,16 @@ export function parseObservation(stdout: string, at: string): HostObservation {
                 command = null;
             }
             (o.containers ??= new Map()).set((n ?? "").replace(/^\//, ""), {
-                id: id ?? "", image: image ?? "", networkMode: networkMode ?? "", restart: restart ?? "", running: running === "true", command,
-                networks: (nets ?? "").split(" ").filter((x) => x !== "").sort(),
+                id: id ?? "",
+                image: image ?? "",
+                networkMode: networkMode ?? "",
+                restart: restart ?? "",
+                running: running === "true",
+                command,
+                networks: (nets ?? "")
+                    .split(" ")
+                    .filter((x) => x !== "")
+                    .sort(),
                 dockernet: (component ?? "") !== "" && component !== "<no value>",
             });
             continue;
@@ -210,7 +218,11 @@ export function dockerSupportProblem(hostName: string, o: HostObservation): stri
  * anything. A host that could not be looked at (unreachable, or DOCKERNET_OBSERVE=off) is not judged:
  * the look's warning says so, and nothing stops its firewall scripts there.
  */
-export function requireSupportedDocker(kind: string, name: string, hosts: { field: string; host: ObservedHost }[]): void {
+export function requireSupportedDocker(
+    kind: string,
+    name: string,
+    hosts: { field: string; host: ObservedHost }[],
+): void {
     observeHosts(hosts.map((h) => h.host)); // nothing when switched off: then only what was remembered counts
     const problems: string[] = [];
     for (const { field, host } of hosts) {
@@ -252,7 +264,7 @@ interface Hooks {
 // Kept on the global object: a test may load the program in a fresh module registry
 // (jest.isolateModules), whose copy of this module must obey the same hooks.
 const HOOKS = Symbol.for("dockernet.observe.hooks");
-const hooksNow = (): Hooks => ((globalThis as Record<symbol, Hooks | undefined>)[HOOKS] ?? {});
+const hooksNow = (): Hooks => (globalThis as Record<symbol, Hooks | undefined>)[HOOKS] ?? {};
 export function setObservationHooks(h: Hooks): void {
     (globalThis as Record<symbol, Hooks | undefined>)[HOOKS] = h;
 }
@@ -282,19 +294,26 @@ export function observeHosts(hosts: ObservedHost[], keyPath?: string): void {
         const lines: string[] = [];
         todo.forEach((h, i) => {
             const argv = observeArgv(h, keyPath);
-            lines.push(`${argv.map(q).join(" ")} <${q(path.join(dir, "observe.sh"))} >${q(path.join(dir, `${i}.out`))} 2>${q(path.join(dir, `${i}.err`))}; echo $? >${q(path.join(dir, `${i}.rc`))} &`);
+            lines.push(
+                `${argv.map(q).join(" ")} <${q(path.join(dir, "observe.sh"))} >${q(path.join(dir, `${i}.out`))} 2>${q(path.join(dir, `${i}.err`))}; echo $? >${q(path.join(dir, `${i}.rc`))} &`,
+            );
         });
         lines.push("wait");
         const r = spawnSync("sh", ["-c", lines.join("\n")], { stdio: "ignore", timeout: 60000 });
         const at = new Date().toISOString();
         todo.forEach((h, i) => {
-            const read = (ext: string) => (fs.existsSync(path.join(dir, `${i}.${ext}`)) ? fs.readFileSync(path.join(dir, `${i}.${ext}`), "utf8") : "");
+            const read = (ext: string) =>
+                fs.existsSync(path.join(dir, `${i}.${ext}`))
+                    ? fs.readFileSync(path.join(dir, `${i}.${ext}`), "utf8")
+                    : "";
             const rc = read("rc").trim();
             let o: HostObservation;
             if (r.error || rc !== "0") {
                 const why = read("err").trim().split("\n").pop() || (r.error ? r.error.message : `exit ${rc || "?"}`);
                 o = { reachable: false, error: why, bip: "", docker0: "", records: new Map(), at };
-                pulumi.log.warn(`dockernet could not look at host ${h.name} for drift (${why}); this preview shows only configuration changes for its host scripts`);
+                pulumi.log.warn(
+                    `dockernet could not look at host ${h.name} for drift (${why}); this preview shows only configuration changes for its host scripts`,
+                );
             } else {
                 o = parseObservation(read("out"), at);
             }
@@ -335,10 +354,21 @@ function observeArgv(h: ObservedHost, keyPath?: string): string[] {
 export function sshArgv(s: SshConnectionArgs, keyPath: string | undefined, command: string): string[] {
     const key = s.privateKeyPath ?? keyPath;
     return [
-        "ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR",
+        "ssh",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "ConnectTimeout=10",
+        "-o",
+        "LogLevel=ERROR",
         ...(key ? ["-i", expandHome(key), "-o", "IdentitiesOnly=yes"] : []),
-        ...(s.knownHostsPath ? ["-o", `UserKnownHostsFile=${expandHome(s.knownHostsPath)}`, "-o", "StrictHostKeyChecking=yes"] : []),
-        "-p", String(s.port ?? 22), `${s.user ?? "root"}@${s.address}`, command,
+        ...(s.knownHostsPath
+            ? ["-o", `UserKnownHostsFile=${expandHome(s.knownHostsPath)}`, "-o", "StrictHostKeyChecking=yes"]
+            : []),
+        "-p",
+        String(s.port ?? 22),
+        `${s.user ?? "root"}@${s.address}`,
+        command,
     ];
 }
 
@@ -377,19 +407,34 @@ export function driftOf(script: string, args: unknown, o: HostObservation | unde
         }
         return out;
     }
-    const record = script === "routes" ? `routes.${opt("--tag") ?? "default"}` : script === "firewall" ? `firewall.${opt("--chain")}` : undefined;
+    const record =
+        script === "routes"
+            ? `routes.${opt("--tag") ?? "default"}`
+            : script === "firewall"
+              ? `firewall.${opt("--chain")}`
+              : undefined;
     if (!record) {
         return undefined;
     }
     const lines = o.records.get(record);
-    return lines === undefined ? [`no boot record ${record} on the host (made by hand, by an older dockernet, or removed)`] : lines;
+    return lines === undefined
+        ? [`no boot record ${record} on the host (made by hand, by an older dockernet, or removed)`]
+        : lines;
 }
 
 /** The stdin that carries a drift into the plan, and whether a healthy host ignores stdin changes. */
-export function driftCarrier(host: string, resource: string, drift: string[] | undefined, at: string | undefined): { stdin?: string; ignore: boolean } {
+export function driftCarrier(
+    host: string,
+    resource: string,
+    drift: string[] | undefined,
+    at: string | undefined,
+): { stdin?: string; ignore: boolean } {
     if (!drift || drift.length === 0) {
         // Nothing seen (or nothing to see): whatever stdin holds from an earlier drift stays.
         return { ignore: true };
     }
-    return { stdin: `dockernet: drift seen on ${host} at ${at} (${resource}):\n${drift.map((d) => `  ${d}`).join("\n")}\n`, ignore: false };
+    return {
+        stdin: `dockernet: drift seen on ${host} at ${at} (${resource}):\n${drift.map((d) => `  ${d}`).join("\n")}\n`,
+        ignore: false,
+    };
 }

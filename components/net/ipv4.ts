@@ -94,9 +94,7 @@ export function checkInterfaceCidr(text: unknown): Check<Cidr> {
     const net = formatCidr(c.network, c.prefix);
     const first = formatCidr(c.network + 1, c.prefix);
     if (c.address === c.network) {
-        return fail(
-            `${shown(text)} is the network address of ${net}; a bip is the bridge's own address, use ${first}`,
-        );
+        return fail(`${shown(text)} is the network address of ${net}; a bip is the bridge's own address, use ${first}`);
     }
     if (c.address === c.broadcast) {
         return fail(`${shown(text)} is the broadcast address of ${net}; use ${first}`);
@@ -386,7 +384,7 @@ function diagnoseAddress(s: string): AddressDiagnosis {
             fixed: inner.ok ? inner.value : undefined,
         };
     }
-     
+
     if (/[\u0000-\u001f\u007f]/.test(s)) {
         return { ok: false, why: "is not an IPv4 address (it contains a control character)" };
     }
@@ -496,9 +494,7 @@ function parseCidrAs(text: unknown, kind: Kind): Check<Cidr> {
 
     if (!addr.ok) {
         const fix =
-            addr.fixed !== undefined
-                ? `write ${formatIPv4(addr.fixed)}${prefixOk ? `/${prefixText}` : ""}`
-                : generic;
+            addr.fixed !== undefined ? `write ${formatIPv4(addr.fixed)}${prefixOk ? `/${prefixText}` : ""}` : generic;
         return fail(`${shown(s)} ${addr.why}; ${fix}`);
     }
     if (prefixText === undefined) {
@@ -555,7 +551,7 @@ function suggestCidr(address: number, kind: Kind): string {
         // Keep the address if it is already a network at the default or /24 (10.1.2.0 -> /24);
         // otherwise offer the network it falls in.
         for (const p of [prefix, 24]) {
-            if (((address & maskOf(p)) >>> 0) === address) {
+            if ((address & maskOf(p)) >>> 0 === address) {
                 return formatCidr(address, p);
             }
         }

@@ -8,7 +8,16 @@ import * as Module from "module";
 import { performance } from "perf_hooks";
 import * as pulumi from "@pulumi/pulumi";
 import { report } from "./common";
-import { deployRouted, deploySpec, dockernetContainers, fakeSshHost, meshAsPairsTopology, meshTopology, rawContainers, sharedProviderHost } from "./programs";
+import {
+    deployRouted,
+    deploySpec,
+    dockernetContainers,
+    fakeSshHost,
+    meshAsPairsTopology,
+    meshTopology,
+    rawContainers,
+    sharedProviderHost,
+} from "./programs";
 
 // Programs here declare hosts that do not exist: never look at them for drift (components/host/observe.ts).
 process.env.DOCKERNET_OBSERVE = "off";
@@ -45,7 +54,9 @@ async function main(): Promise<void> {
     const variant = measure === "overhead" ? rest[0] : measure.startsWith("mesh") ? measure : "routed";
     const size = Number(measure === "overhead" ? rest[1] : rest[0]);
     if (!Number.isInteger(size) || size <= 0) {
-        throw new Error(`usage: child.js overhead <case> <containers> | scaling <hosts> (got ${process.argv.slice(2).join(" ")})`);
+        throw new Error(
+            `usage: child.js overhead <case> <containers> | scaling <hosts> (got ${process.argv.slice(2).join(" ")})`,
+        );
     }
     const byType: { [type: string]: number } = {};
     let resources = 0;

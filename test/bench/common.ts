@@ -9,7 +9,11 @@ import * as path from "path";
 export function repoRoot(): string {
     for (let dir = __dirname; ; dir = path.dirname(dir)) {
         const pkg = path.join(dir, "package.json");
-        if (fs.existsSync(pkg) && JSON.parse(fs.readFileSync(pkg, "utf8")).name === "dockernet" && fs.existsSync(path.join(dir, "components"))) {
+        if (
+            fs.existsSync(pkg) &&
+            JSON.parse(fs.readFileSync(pkg, "utf8")).name === "dockernet" &&
+            fs.existsSync(path.join(dir, "components"))
+        ) {
             return dir;
         }
         if (path.dirname(dir) === dir) {
@@ -33,7 +37,10 @@ export interface ChildRun<T> {
 }
 
 /** Runs `node <args>` in a fresh process and returns the JSON it reported; throws with its stderr on failure. */
-export function runChild<T>(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; nodeArgs?: string[]; timeoutMs?: number } = {}): Promise<ChildRun<T>> {
+export function runChild<T>(
+    args: string[],
+    opts: { env?: NodeJS.ProcessEnv; cwd?: string; nodeArgs?: string[]; timeoutMs?: number } = {},
+): Promise<ChildRun<T>> {
     return new Promise((resolve, reject) => {
         const t0 = process.hrtime.bigint();
         const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...args], {
@@ -78,8 +85,13 @@ export function max(xs: number[]): number {
 export function table(header: string[], rows: (string | number)[][]): string {
     const cells = [header, ...rows.map((r) => r.map(String))];
     const width = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
-    const line = (r: string[]) => `| ${r.map((c, i) => (i === 0 ? c.padEnd(width[i]) : c.padStart(width[i]))).join(" | ")} |`;
-    return [line(header), `|${width.map((w, i) => (i === 0 ? "-".repeat(w + 2) : `${"-".repeat(w + 1)}:`)).join("|")}|`, ...cells.slice(1).map(line)].join("\n");
+    const line = (r: string[]) =>
+        `| ${r.map((c, i) => (i === 0 ? c.padEnd(width[i]) : c.padStart(width[i]))).join(" | ")} |`;
+    return [
+        line(header),
+        `|${width.map((w, i) => (i === 0 ? "-".repeat(w + 2) : `${"-".repeat(w + 1)}:`)).join("|")}|`,
+        ...cells.slice(1).map(line),
+    ].join("\n");
 }
 
 export const f0 = (x: number) => x.toFixed(0);
@@ -105,7 +117,10 @@ export function machine(): { [k: string]: string } {
 function gitState(): { commit: string; dirty: string } {
     const git = (args: string[]) => spawnSync("git", args, { cwd: repoRoot(), encoding: "utf8" }).stdout?.trim() ?? "";
     const changed = git(["status", "--porcelain", "--", "components", "index.ts"]).split("\n").filter(Boolean).length;
-    return { commit: git(["rev-parse", "--short", "HEAD"]) || "?", dirty: changed > 0 ? `${changed} file(s) in components/ or index.ts` : "" };
+    return {
+        commit: git(["rev-parse", "--short", "HEAD"]) || "?",
+        dirty: changed > 0 ? `${changed} file(s) in components/ or index.ts` : "",
+    };
 }
 
 function readOsName(): string {

@@ -25,7 +25,12 @@ const MB = Number(flags.get("mb") ?? 200);
 const PINGS = Number(flags.get("pings") ?? 200);
 const IMAGE = "lab/busybox:1";
 const log = (s: string) => process.stderr.write(`${s}\n`);
-const web = (name: string) => ({ name, image: IMAGE, command: ["httpd", "-f", "-p", "80", "-h", "/www"], ports: [{ internal: 80 }] });
+const web = (name: string) => ({
+    name,
+    image: IMAGE,
+    command: ["httpd", "-f", "-p", "80", "-h", "/www"],
+    ports: [{ internal: 80 }],
+});
 
 interface Way {
     way: string;
@@ -65,10 +70,18 @@ async function throughput(run: (cmd: string) => Promise<string>, url: string): P
 async function measureContainers(way: string, addressOfH2: string, convergeS: number): Promise<Way> {
     // The file, inside h2's container; fetched and pinged from inside h1's.
     await onHost("h2", `docker exec web_h2 dd if=/dev/zero of=/www/big bs=1M count=${MB} 2>/dev/null`);
-    const inH1 = (cmd: string) => onHost("h1", `docker exec web_h1 sh -c '${cmd.replace(/'/g, "'\\''").replace(/busybox /g, "")}'`);
+    const inH1 = (cmd: string) =>
+        onHost("h1", `docker exec web_h1 sh -c '${cmd.replace(/'/g, "'\\''").replace(/busybox /g, "")}'`);
     const r = await rtts(inH1, addressOfH2);
     const mbPerS = await throughput(inH1, `http://${addressOfH2}/big`);
-    return { way, convergeS, rttMedianMs: median(r), rttP99Ms: p99(r), mbPerS, note: `${r.length}/${PINGS} pings answered` };
+    return {
+        way,
+        convergeS,
+        rttMedianMs: median(r),
+        rttP99Ms: p99(r),
+        mbPerS,
+        note: `${r.length}/${PINGS} pings answered`,
+    };
 }
 
 async function main(): Promise<void> {
@@ -90,7 +103,13 @@ async function main(): Promise<void> {
         const inH1 = (cmd: string) => onHost("h1", cmd);
         const r = await rtts(inH1, "192.168.100.201");
         const mbPerS = await throughput(inH1, "http://192.168.100.201:8099/big");
-        ways.push({ way: "host", rttMedianMs: median(r), rttP99Ms: p99(r), mbPerS, note: `${r.length}/${PINGS} pings answered` });
+        ways.push({
+            way: "host",
+            rttMedianMs: median(r),
+            rttP99Ms: p99(r),
+            mbPerS,
+            note: `${r.length}/${PINGS} pings answered`,
+        });
     } finally {
         // The httpd this benchmark started, by its pid.
         await onHostRaw("h2", 'kill "$(cat /tmp/dnbench.pid)"; rm -rf /tmp/dnbench /tmp/dnbench.pid');
@@ -104,8 +123,18 @@ async function main(): Promise<void> {
         await engine.up(
             () =>
                 new CrossHostRoutedPair("bench", {
-                    hostA: { host: sshHost("h1"), lanAddress: "192.168.100.200/24", bip: "172.17.0.1/16", containers: [web("web_h1")] },
-                    hostB: { host: sshHost("h2"), lanAddress: "192.168.100.201/24", bip: "172.18.0.1/16", containers: [web("web_h2")] },
+                    hostA: {
+                        host: sshHost("h1"),
+                        lanAddress: "192.168.100.200/24",
+                        bip: "172.17.0.1/16",
+                        containers: [web("web_h1")],
+                    },
+                    hostB: {
+                        host: sshHost("h2"),
+                        lanAddress: "192.168.100.201/24",
+                        bip: "172.18.0.1/16",
+                        containers: [web("web_h2")],
+                    },
                 }),
         );
         const convergeS = (performance.now() - t0) / 1000;
@@ -139,7 +168,12 @@ async function main(): Promise<void> {
                 }
             }
             const convergeS = (performance.now() - t0) / 1000;
-            const address = (await onHost("h2", "docker inspect --format '{{(index .NetworkSettings.Networks \"bench\").IPAddress}}' web_h2")).trim();
+            const address = (
+                await onHost(
+                    "h2",
+                    "docker inspect --format '{{(index .NetworkSettings.Networks \"bench\").IPAddress}}' web_h2",
+                )
+            ).trim();
             ways.push(await measureContainers(way, address, convergeS));
         } catch (e) {
             const why = (e as Error).message.split("\n")[0];
@@ -171,7 +205,9 @@ async function main(): Promise<void> {
         const was = before[h] as Record<string, string>;
         const differs = Object.keys(was).filter((k) => now[k] !== was[k]);
         if (differs.length > 0) {
-            throw new Error(`host ${h} is not as it was before the benchmark: ${differs.map((k) => `${k}:\n--- before\n${was[k]}\n--- now\n${now[k]}`).join("\n")}`);
+            throw new Error(
+                `host ${h} is not as it was before the benchmark: ${differs.map((k) => `${k}:\n--- before\n${was[k]}\n--- now\n${now[k]}`).join("\n")}`,
+            );
         }
     }
 }

@@ -45,7 +45,12 @@ interface FlowRun {
     verify: string;
     reset: string;
     resetMs: number;
-    dockernet?: { converged: ConvergedReport; noop: NoopReport; destroyed: DestroyedReport; spawnToConvergedMs: number };
+    dockernet?: {
+        converged: ConvergedReport;
+        noop: NoopReport;
+        destroyed: DestroyedReport;
+        spawnToConvergedMs: number;
+    };
 }
 
 async function main(): Promise<void> {
@@ -54,7 +59,9 @@ async function main(): Promise<void> {
     let startedLab = false;
     if (!fs.existsSync(path.join(process.env.DOCKERNET_LAB_DIR ?? "/var/tmp/dockernet-lab", "lab.json"))) {
         if (!flags.has("lab-up")) {
-            throw new Error("the lab is not up: run `npm run lab:up` (root), or pass --lab-up to let this benchmark bring it up and down");
+            throw new Error(
+                "the lab is not up: run `npm run lab:up` (root), or pass --lab-up to let this benchmark bring it up and down",
+            );
         }
         run("bash", [labScript, "up", "2"]);
         startedLab = true;
@@ -77,14 +84,18 @@ async function main(): Promise<void> {
                     await assertEmpty();
                     await warmUp();
                     baseline = await takeBaseline();
-                    log(`live bench: lab ${lab().labDir}, ${reps} rep(s)${sshReuse ? ", SSH multiplexed" : ""}; ${LOCK} held during each repetition`);
+                    log(
+                        `live bench: lab ${lab().labDir}, ${reps} rep(s)${sshReuse ? ", SSH multiplexed" : ""}; ${LOCK} held during each repetition`,
+                    );
                 } else {
                     await assertBaseline(baseline);
                 }
                 for (const flow of rep % 2 === 0 ? flowNames : [...flowNames].reverse()) {
                     const r = await runFlow(flow, rep, baseline);
                     runs.push(r);
-                    log(`  rep ${rep + 1} ${flow.padEnd(9)} converged+verified in ${f0(r.convergeMs)} ms (restarts ${JSON.stringify(r.restarts)}), verify: ${r.verify}, reset: ${r.reset} (${f0(r.resetMs)} ms)`);
+                    log(
+                        `  rep ${rep + 1} ${flow.padEnd(9)} converged+verified in ${f0(r.convergeMs)} ms (restarts ${JSON.stringify(r.restarts)}), verify: ${r.verify}, reset: ${r.reset} (${f0(r.resetMs)} ms)`,
+                    );
                 }
             } finally {
                 lock.stdin?.end();
@@ -113,7 +124,8 @@ async function runFlow(flow: string, rep: number, baseline: Baseline): Promise<F
             convergeMs = r.spawnToConvergedMs;
             dockernet = r;
             ips = { h1: r.converged.addresses.web_h1, h2: r.converged.addresses.web_h2 };
-            const probesOk = r.converged.probes.length === 2 && r.converged.probes.every((p) => p.startsWith("seen=reachable"));
+            const probesOk =
+                r.converged.probes.length === 2 && r.converged.probes.every((p) => p.startsWith("seen=reachable"));
             verify = `probes ${probesOk ? "ok" : JSON.stringify(r.converged.probes)}, independent ping+wget ${r.noop.verified ? "ok" : `FAILED: ${r.noop.verifyWhy.join("; ")}`}`;
             if (!probesOk || !r.noop.verified) {
                 throw new Error(`dockernet: connectivity not verified: ${verify} (${JSON.stringify(ips)})`);
@@ -125,26 +137,44 @@ async function runFlow(flow: string, rep: number, baseline: Baseline): Promise<F
             const ok = await verifyBoth(ips, flow === "raw", why);
             convergeMs = performance.now() - t;
             if (!ok) {
-                throw new Error(`${flow}: the seed's commands did not give connectivity (${JSON.stringify(ips)}): ${why.join("; ")}`);
+                throw new Error(
+                    `${flow}: the seed's commands did not give connectivity (${JSON.stringify(ips)}): ${why.join("; ")}`,
+                );
             }
         }
     } catch (e) {
         // Never leave the hosts changed: put them back, then fail.
-        await resetHosts(baseline, dockernet?.destroyed).catch((r) => log(`  reset after the failure failed too: ${(r as Error).message}`));
+        await resetHosts(baseline, dockernet?.destroyed).catch((r) =>
+            log(`  reset after the failure failed too: ${(r as Error).message}`),
+        );
         throw e;
     }
     // dockernet: its restarts up to convergence (the child went on to a no-op up and destroy).
-    const restartsDuring = dockernet ? dockernet.converged.restarts : Object.fromEntries(HOSTS.map((h) => [h, restarts(h) - before[h]]));
+    const restartsDuring = dockernet
+        ? dockernet.converged.restarts
+        : Object.fromEntries(HOSTS.map((h) => [h, restarts(h) - before[h]]));
     const tr = performance.now();
     const reset = await resetHosts(baseline, flow === "dockernet" ? dockernet!.destroyed : undefined);
-    return { flow, rep, convergeMs, restarts: restartsDuring, verify, reset, resetMs: performance.now() - tr, dockernet };
+    return {
+        flow,
+        rep,
+        convergeMs,
+        restarts: restartsDuring,
+        verify,
+        reset,
+        resetMs: performance.now() - tr,
+        dockernet,
+    };
 }
 
 /** Runs liveChild.js; the time from spawn to its CONVERGED line is the convergence time. */
 function dockernetFlow(): Promise<NonNullable<FlowRun["dockernet"]>> {
     return new Promise((resolve, reject) => {
         const start = performance.now();
-        const child = spawn(process.execPath, [path.join(__dirname, "liveChild.js")], { cwd: repoRoot(), stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(process.execPath, [path.join(__dirname, "liveChild.js")], {
+            cwd: repoRoot(),
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         let buf = "";
         let err = "";
         let converged: ConvergedReport | undefined;
@@ -171,7 +201,11 @@ function dockernetFlow(): Promise<NonNullable<FlowRun["dockernet"]>> {
         child.on("error", reject);
         child.on("close", (code) => {
             if (code !== 0 || !converged || !noop || !destroyed) {
-                reject(new Error(`liveChild exited ${code}${destroyed ? ` (destroy ${destroyed.error ?? "ok"})` : " before destroy"}:\n${err.trim()}`));
+                reject(
+                    new Error(
+                        `liveChild exited ${code}${destroyed ? ` (destroy ${destroyed.error ?? "ok"})` : " before destroy"}:\n${err.trim()}`,
+                    ),
+                );
                 return;
             }
             resolve({ converged, noop, destroyed, spawnToConvergedMs });
@@ -189,7 +223,9 @@ function seedScript(host: string): string {
     const steps: string[] = [];
     if (host === "h2") {
         // h1 keeps Docker's default 172.17.0.1/16; h2 moves to 172.18.0.1/16 (edit daemon.json, restart).
-        steps.push(`jq '.bip = "${BIPS.h2}"' /etc/docker/daemon.json > /etc/docker/daemon.json.new && mv /etc/docker/daemon.json.new /etc/docker/daemon.json`);
+        steps.push(
+            `jq '.bip = "${BIPS.h2}"' /etc/docker/daemon.json > /etc/docker/daemon.json.new && mv /etc/docker/daemon.json.new /etc/docker/daemon.json`,
+        );
         steps.push("systemctl restart docker");
     }
     steps.push(`ip route add ${peerSubnet} via ${peer.lanAddress}`);
@@ -237,13 +273,17 @@ async function assertEmpty(): Promise<void> {
         if (routes) {
             problems.push(`${h} has routes to container subnets: ${routes}`);
         }
-        const rules = (await onHost(h, "iptables -S DOCKER-USER 2>/dev/null | grep -v -e '^-N' -e '-j RETURN$' || true")).trim();
+        const rules = (
+            await onHost(h, "iptables -S DOCKER-USER 2>/dev/null | grep -v -e '^-N' -e '-j RETURN$' || true")
+        ).trim();
         if (rules) {
             problems.push(`${h} has DOCKER-USER rules: ${rules}`);
         }
     }
     if (problems.length > 0) {
-        throw new Error(`the lab hosts are not in an empty state, so someone may be using them; not touching them:\n - ${problems.join("\n - ")}`);
+        throw new Error(
+            `the lab hosts are not in an empty state, so someone may be using them; not touching them:\n - ${problems.join("\n - ")}`,
+        );
     }
 }
 
@@ -307,9 +347,14 @@ async function resetHosts(baseline: Baseline, destroyed?: DestroyedReport): Prom
                 // Docker keeps docker0's last subnet in its own network store: removing bip is not
                 // enough. Restart once with the old address as bip, then with the original file.
                 fixed.push(`${h}: docker0 put back on ${baseline[h].docker0} (2 Docker restarts)`);
-                await onHost(h, `echo ${b64} | base64 -d | jq --arg b '${baseline[h].docker0}' '.bip = $b' > /etc/docker/daemon.json.bench && mv /etc/docker/daemon.json.bench /etc/docker/daemon.json && systemctl restart docker`);
+                await onHost(
+                    h,
+                    `echo ${b64} | base64 -d | jq --arg b '${baseline[h].docker0}' '.bip = $b' > /etc/docker/daemon.json.bench && mv /etc/docker/daemon.json.bench /etc/docker/daemon.json && systemctl restart docker`,
+                );
                 await onHost(h, `${restore} && systemctl restart docker`);
-            } else if ((await onHost(h, "cat /etc/docker/daemon.json 2>/dev/null || echo '(none)'")) !== baseline[h].daemonJson) {
+            } else if (
+                (await onHost(h, "cat /etc/docker/daemon.json 2>/dev/null || echo '(none)'")) !== baseline[h].daemonJson
+            ) {
                 fixed.push(`${h}: daemon.json restored (1 Docker restart)`);
                 await onHost(h, `${restore} && systemctl restart docker`);
             }
@@ -332,7 +377,9 @@ async function resetHosts(baseline: Baseline, destroyed?: DestroyedReport): Prom
         const now = { ...(await snapshot(h)), docker0: await docker0(h) };
         for (const k of ["routes", "iptables", "daemonJson", "docker0"] as const) {
             if (now[k] !== baseline[h][k]) {
-                throw new Error(`reset failed: ${h} ${k} differs from the start:\n--- start\n${baseline[h][k]}\n--- now\n${now[k]}`);
+                throw new Error(
+                    `reset failed: ${h} ${k} differs from the start:\n--- start\n${baseline[h][k]}\n--- now\n${now[k]}`,
+                );
             }
         }
         const left = (await onHost(h, "docker ps -aq")).trim();
@@ -369,7 +416,9 @@ function liveJestProcesses(): string[] {
 async function lockedAndIdle(): Promise<ChildProcess> {
     const until = Date.now() + waitMs;
     for (;;) {
-        const status = spawnSync("bash", [path.join(repoRoot(), "test", "lab", "lab.sh"), "status"], { encoding: "utf8" });
+        const status = spawnSync("bash", [path.join(repoRoot(), "test", "lab", "lab.sh"), "status"], {
+            encoding: "utf8",
+        });
         if (status.status !== 0) {
             throw new Error(`the lab is not healthy; not benchmarking on it:\n${status.stdout}${status.stderr}`);
         }
@@ -383,7 +432,9 @@ async function lockedAndIdle(): Promise<ChildProcess> {
             lock.stdin?.end();
         }
         if (Date.now() > until) {
-            throw new Error(`a live test run is using the lab (${busy.join("; ")}); gave up waiting after ${waitMs / 1000} s`);
+            throw new Error(
+                `a live test run is using the lab (${busy.join("; ")}); gave up waiting after ${waitMs / 1000} s`,
+            );
         }
         log(`  waiting for a live test run to finish (${busy[0]})`);
         await new Promise((r) => setTimeout(r, 10000));
@@ -396,7 +447,9 @@ async function assertBaseline(baseline: Baseline): Promise<void> {
         const now = { ...(await snapshot(h)), docker0: await docker0(h) };
         for (const k of ["routes", "iptables", "daemonJson", "docker0"] as const) {
             if (now[k] !== baseline[h][k]) {
-                throw new Error(`${h} ${k} is not as at the start of the benchmark (changed by someone else meanwhile?); stopping:\n--- start\n${baseline[h][k]}\n--- now\n${now[k]}`);
+                throw new Error(
+                    `${h} ${k} is not as at the start of the benchmark (changed by someone else meanwhile?); stopping:\n--- start\n${baseline[h][k]}\n--- now\n${now[k]}`,
+                );
             }
         }
         if ((await onHost(h, "docker ps -aq")).trim()) {
@@ -408,10 +461,14 @@ async function assertBaseline(baseline: Baseline): Promise<void> {
 /** Holds /run/dnlab.lock (lab.sh's) until the returned process's stdin is closed. */
 function takeLock(): Promise<ChildProcess> {
     return new Promise((resolve, reject) => {
-        const p = spawn("flock", ["-w", "600", LOCK, "sh", "-c", "echo locked; exec cat >/dev/null"], { stdio: ["pipe", "pipe", "pipe"] });
+        const p = spawn("flock", ["-w", "600", LOCK, "sh", "-c", "echo locked; exec cat >/dev/null"], {
+            stdio: ["pipe", "pipe", "pipe"],
+        });
         let err = "";
         p.stderr!.on("data", (d) => (err += d.toString()));
-        p.stdout!.once("data", (d) => (d.toString().startsWith("locked") ? resolve(p) : reject(new Error(`unexpected: ${d}`))));
+        p.stdout!.once("data", (d) =>
+            d.toString().startsWith("locked") ? resolve(p) : reject(new Error(`unexpected: ${d}`)),
+        );
         p.on("error", reject);
         p.on("close", (code) => reject(new Error(`could not take ${LOCK} (flock exited ${code}): ${err.trim()}`)));
     });
@@ -434,7 +491,9 @@ function sshMultiplexing(): { close(): void } {
     return {
         close() {
             for (const f of fs.readdirSync(dir).filter((x) => x.startsWith("cm-"))) {
-                spawnSync(real, ["-o", `ControlPath=${path.join(dir, f)}`, "-O", "exit", "dnbench"], { stdio: "ignore" });
+                spawnSync(real, ["-o", `ControlPath=${path.join(dir, f)}`, "-O", "exit", "dnbench"], {
+                    stdio: "ignore",
+                });
             }
             fs.rmSync(dir, { recursive: true, force: true });
         },
@@ -465,38 +524,94 @@ function summarize(runs: FlowRun[], reuse: boolean): void {
     const rows = flows.map((f) => {
         const rs = runs.filter((r) => r.flow === f);
         const rst = rs[0].restarts;
-        return [f, rs.length, f0(med(f)), f0(Math.min(...rs.map((r) => r.convergeMs))), f0(Math.max(...rs.map((r) => r.convergeMs))), `h1 ${rst.h1}, h2 ${rst.h2}`, f2(med(f) / base)];
+        return [
+            f,
+            rs.length,
+            f0(med(f)),
+            f0(Math.min(...rs.map((r) => r.convergeMs))),
+            f0(Math.max(...rs.map((r) => r.convergeMs))),
+            `h1 ${rst.h1}, h2 ${rst.h2}`,
+            f2(med(f) / base),
+        ];
     });
-    const t1 = table(["way (empty → verified)", "runs", "median ms", "min ms", "max ms", "Docker restarts", "vs raw"], rows);
+    const t1 = table(
+        ["way (empty → verified)", "runs", "median ms", "min ms", "max ms", "Docker restarts", "vs raw"],
+        rows,
+    );
 
     const dn = runs.filter((r) => r.dockernet).map((r) => r.dockernet!);
     const lines: string[] = [];
     if (dn.length > 0) {
-        lines.push(`dockernet in-process: node start→program ${f0(median(dn.map((d) => d.converged.bootMs)))} ms (median), Engine.up ${f0(median(dn.map((d) => d.converged.upMs)))} ms`);
+        lines.push(
+            `dockernet in-process: node start→program ${f0(median(dn.map((d) => d.converged.bootMs)))} ms (median), Engine.up ${f0(median(dn.map((d) => d.converged.upMs)))} ms`,
+        );
         // Where the time goes: each resource's apply time in the first up (median over runs).
         const names = [...new Set(dn.flatMap((d) => d.converged.timeline.map((t) => `${t.type}::${t.name}`)))];
         const phase = names
             .map((k) => {
-                const xs = dn.map((d) => d.converged.timeline.find((t) => `${t.type}::${t.name}` === k)).filter((x): x is NonNullable<typeof x> => !!x);
-                return [k.split("::")[1], k.split("::")[0].replace(/^.*[:/]/, ""), f0(median(xs.map((x) => x.startMs))), f0(median(xs.map((x) => x.durationMs))), f0(median(xs.map((x) => x.startMs + x.durationMs)))];
+                const xs = dn
+                    .map((d) => d.converged.timeline.find((t) => `${t.type}::${t.name}` === k))
+                    .filter((x): x is NonNullable<typeof x> => !!x);
+                return [
+                    k.split("::")[1],
+                    k.split("::")[0].replace(/^.*[:/]/, ""),
+                    f0(median(xs.map((x) => x.startMs))),
+                    f0(median(xs.map((x) => x.durationMs))),
+                    f0(median(xs.map((x) => x.startMs + x.durationMs))),
+                ];
             })
             .sort((a, b) => Number(a[2]) - Number(b[2]));
         const t2 = table(["resource", "type", "starts at ms", "apply ms", "done at ms"], phase);
         const noop = dn.map((d) => d.noop);
-        const perHost = (h: string) => noop.map((n) => n.rerun.filter((x) => x.host === h).reduce((a, x) => a + x.ms, 0));
+        const perHost = (h: string) =>
+            noop.map((n) => n.rerun.filter((x) => x.host === h).reduce((a, x) => a + x.ms, 0));
         const t3 = table(
             ["no-op second Engine.up", "median", "all runs"],
             [
                 ["up time ms", f0(median(noop.map((n) => n.upMs))), noop.map((n) => f0(n.upMs)).join(", ")],
-                ["created / replaced / updated / deleted", "", noop.map((n) => `${n.counts.created}/${n.counts.replaced}/${n.counts.updated}/${n.counts.deleted}`).join(", ")],
+                [
+                    "created / replaced / updated / deleted",
+                    "",
+                    noop
+                        .map((n) => `${n.counts.created}/${n.counts.replaced}/${n.counts.updated}/${n.counts.deleted}`)
+                        .join(", "),
+                ],
                 ["unchanged", "", noop.map((n) => n.counts.unchanged).join(", ")],
                 ["Docker restarts h1/h2", "", noop.map((n) => `${n.restarts.h1}/${n.restarts.h2}`).join(", ")],
                 ["host commands run by the engine", "", noop.map((n) => n.commandsRun.length).join(", ")],
-                ["host script time h1 (engine) ms", "0", noop.map((n) => f0(n.commandsRun.filter((c) => c.name.includes("-h1-")).reduce((a, c) => a + c.durationMs, 0))).join(", ")],
-                ["host script time h2 (engine) ms", "0", noop.map((n) => f0(n.commandsRun.filter((c) => c.name.includes("-h2-")).reduce((a, c) => a + c.durationMs, 0))).join(", ")],
+                [
+                    "host script time h1 (engine) ms",
+                    "0",
+                    noop
+                        .map((n) =>
+                            f0(
+                                n.commandsRun
+                                    .filter((c) => c.name.includes("-h1-"))
+                                    .reduce((a, c) => a + c.durationMs, 0),
+                            ),
+                        )
+                        .join(", "),
+                ],
+                [
+                    "host script time h2 (engine) ms",
+                    "0",
+                    noop
+                        .map((n) =>
+                            f0(
+                                n.commandsRun
+                                    .filter((c) => c.name.includes("-h2-"))
+                                    .reduce((a, c) => a + c.durationMs, 0),
+                            ),
+                        )
+                        .join(", "),
+                ],
                 ["re-run of h1's scripts by hand ms", f0(median(perHost("h1"))), perHost("h1").map(f0).join(", ")],
                 ["re-run of h2's scripts by hand ms", f0(median(perHost("h2"))), perHost("h2").map(f0).join(", ")],
-                ["restarts caused by the re-run h1/h2", "", noop.map((n) => `${n.rerunRestarts.h1}/${n.rerunRestarts.h2}`).join(", ")],
+                [
+                    "restarts caused by the re-run h1/h2",
+                    "",
+                    noop.map((n) => `${n.rerunRestarts.h1}/${n.rerunRestarts.h2}`).join(", "),
+                ],
             ],
         );
         const scripts = table(
@@ -504,11 +619,30 @@ function summarize(runs: FlowRun[], reuse: boolean): void {
             [...new Set(noop.flatMap((n) => n.rerun.map((x) => `${x.host}|${x.name}`)))].map((k) => {
                 const [h, name] = k.split("|");
                 const xs = noop.flatMap((n) => n.rerun.filter((x) => x.host === h && x.name === name));
-                return [name, h, f0(median(xs.map((x) => x.ms))), `${xs[0].stdout}${xs.some((x) => x.code !== 0) ? " (FAILED)" : ""}`];
+                return [
+                    name,
+                    h,
+                    f0(median(xs.map((x) => x.ms))),
+                    `${xs[0].stdout}${xs.some((x) => x.code !== 0) ? " (FAILED)" : ""}`,
+                ];
             }),
         );
-        lines.push("", "dockernet's first up, per resource (median over runs; ms from the start of Engine.up):", t2, "", t3, "", scripts);
-        lines.push("", `destroy (not timed in the comparison): median ${f0(median(dn.map((d) => d.destroyed.destroyMs)))} ms, restarts ${dn.map((d) => `${d.destroyed.restarts.h1}/${d.destroyed.restarts.h2}`).join(", ")}; resets: ${runs.filter((r) => r.flow === "dockernet").map((r) => r.reset).join(" | ")}`);
+        lines.push(
+            "",
+            "dockernet's first up, per resource (median over runs; ms from the start of Engine.up):",
+            t2,
+            "",
+            t3,
+            "",
+            scripts,
+        );
+        lines.push(
+            "",
+            `destroy (not timed in the comparison): median ${f0(median(dn.map((d) => d.destroyed.destroyMs)))} ms, restarts ${dn.map((d) => `${d.destroyed.restarts.h1}/${d.destroyed.restarts.h2}`).join(", ")}; resets: ${runs
+                .filter((r) => r.flow === "dockernet")
+                .map((r) => r.reset)
+                .join(" | ")}`,
+        );
     }
     const how = reuse
         ? "SSH connections multiplexed (one master per host, both sides)"
@@ -519,8 +653,15 @@ function summarize(runs: FlowRun[], reuse: boolean): void {
     const out = outDir();
     const suffix = reuse ? "-ssh-reuse" : "";
     fs.writeFileSync(path.join(out, `live${suffix}.json`), `${JSON.stringify({ machine: m, runs }, null, 1)}\n`);
-    fs.writeFileSync(path.join(out, `live${suffix}.md`), `${Object.entries(m).map(([k, v]) => `${k}: ${v}`).join(", ")}\n\n${text}\n`);
-    console.log(`\nresults: ${path.relative(repoRoot(), path.join(out, `live${suffix}.json`))}, ${path.relative(repoRoot(), path.join(out, `live${suffix}.md`))}; ${runs.length} runs`);
+    fs.writeFileSync(
+        path.join(out, `live${suffix}.md`),
+        `${Object.entries(m)
+            .map(([k, v]) => `${k}: ${v}`)
+            .join(", ")}\n\n${text}\n`,
+    );
+    console.log(
+        `\nresults: ${path.relative(repoRoot(), path.join(out, `live${suffix}.json`))}, ${path.relative(repoRoot(), path.join(out, `live${suffix}.md`))}; ${runs.length} runs`,
+    );
 }
 
 main().catch((e) => {

@@ -62,10 +62,12 @@ async function main(): Promise<void> {
     const traceFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "dockernet-bench-trace-")), "engine.log");
     process.env.DOCKERNET_ENGINE_LOG = traceFile;
     const info = lab();
-    const lan = (name: string) => `${info.hosts.find((h) => h.name === name)!.lanAddress}/${info.lanCidr.split("/")[1]}`;
+    const lan = (name: string) =>
+        `${info.hosts.find((h) => h.name === name)!.lanAddress}/${info.lanCidr.split("/")[1]}`;
     const program = () => seedPair(sshHost("h1"), sshHost("h2"), lan("h1"), lan("h2"));
     const restartCounts = () => Object.fromEntries(HOSTS.map((h) => [h, restarts(h)]));
-    const delta = (a: { [h: string]: number }, b: { [h: string]: number }) => Object.fromEntries(HOSTS.map((h) => [h, b[h] - a[h]]));
+    const delta = (a: { [h: string]: number }, b: { [h: string]: number }) =>
+        Object.fromEntries(HOSTS.map((h) => [h, b[h] - a[h]]));
 
     const engine = new Engine();
     try {
@@ -112,11 +114,26 @@ async function main(): Promise<void> {
                     }
                     const t = performance.now();
                     const r = await onHostRaw(host, String(a.inputs.create));
-                    rerun.push({ host, name: a.name, ms: performance.now() - t, stdout: r.stdout.trim().split("\n")[0] ?? "", code: r.code });
+                    rerun.push({
+                        host,
+                        name: a.name,
+                        ms: performance.now() - t,
+                        stdout: r.stdout.trim().split("\n")[0] ?? "",
+                        code: r.code,
+                    });
                 }
             }),
         );
-        const noop: NoopReport = { upMs: noopMs, counts: noopCounts, restarts: noopRestarts, commandsRun, rerun, rerunRestarts: delta(r2, restartCounts()), verified, verifyWhy };
+        const noop: NoopReport = {
+            upMs: noopMs,
+            counts: noopCounts,
+            restarts: noopRestarts,
+            commandsRun,
+            rerun,
+            rerunRestarts: delta(r2, restartCounts()),
+            verified,
+            verifyWhy,
+        };
         console.log(`NOOP ${JSON.stringify(noop)}`);
     } finally {
         // 4. Back to empty, the product's own way (the parent checks and finishes the reset).
@@ -128,7 +145,11 @@ async function main(): Promise<void> {
         } catch (e) {
             error = (e as Error).message;
         }
-        const destroyed: DestroyedReport = { destroyMs: performance.now() - t3, error, restarts: delta(r3, restartCounts()) };
+        const destroyed: DestroyedReport = {
+            destroyMs: performance.now() - t3,
+            error,
+            restarts: delta(r3, restartCounts()),
+        };
         console.log(`DESTROYED ${JSON.stringify(destroyed)}`);
         engine.dispose();
         fs.rmSync(path.dirname(traceFile), { recursive: true, force: true });

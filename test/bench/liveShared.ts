@@ -6,7 +6,11 @@ import { onHostRaw } from "../support/lab";
  * apart (like dockernet's probe.sh). `ips` maps h1/h2 to web_h1/web_h2's addresses. (`timeout`, not
  * wget's own -T: the lab image's busybox 1.35 wget segfaults with -T.)
  */
-export async function verifyBoth(ips: { [host: string]: string }, parallel: boolean, why: string[] = []): Promise<boolean> {
+export async function verifyBoth(
+    ips: { [host: string]: string },
+    parallel: boolean,
+    why: string[] = [],
+): Promise<boolean> {
     const check = (from: "h1" | "h2") => {
         const to = ips[from === "h1" ? "h2" : "h1"];
         const cmd =

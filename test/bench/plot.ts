@@ -58,17 +58,23 @@ function chart(c: Chart): string {
     }
     out.push(`<rect x="${M.left}" y="${M.top}" width="${pw}" height="${ph}" fill="none" stroke="#888"/>`);
     out.push(`<text x="${M.left + pw / 2}" y="${M.top + ph + 34}" text-anchor="middle">${esc(c.xLabel)}</text>`);
-    out.push(`<text transform="translate(14,${M.top + ph / 2}) rotate(-90)" text-anchor="middle">${esc(c.yLabel)}</text>`);
+    out.push(
+        `<text transform="translate(14,${M.top + ph / 2}) rotate(-90)" text-anchor="middle">${esc(c.yLabel)}</text>`,
+    );
     c.series.forEach((s, i) => {
         const p = [...s.points].sort((a, b) => a[0] - b[0]);
         const d = p.map((q, j) => `${j === 0 ? "M" : "L"}${sx(q[0]).toFixed(1)},${sy(q[1]).toFixed(1)}`).join(" ");
-        out.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6,4"' : ""}/>`);
+        out.push(
+            `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6,4"' : ""}/>`,
+        );
         for (const q of p) {
             out.push(`<circle cx="${sx(q[0]).toFixed(1)}" cy="${sy(q[1]).toFixed(1)}" r="3" fill="${s.color}"/>`);
         }
         const lx = M.left + (i % 2) * (pw / 2);
         const ly = M.top + ph + 50 + Math.floor(i / 2) * 14;
-        out.push(`<line x1="${lx}" x2="${lx + 18}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6,4"' : ""}/>`);
+        out.push(
+            `<line x1="${lx}" x2="${lx + 18}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6,4"' : ""}/>`,
+        );
         out.push(`<text x="${lx + 22}" y="${ly}">${esc(s.name)}</text>`);
     });
     return out.join("\n");

@@ -25,7 +25,10 @@ export const idle = (name: string): ContainerSpec => ({ name, image: IMAGE, comm
 
 /** A host argument that reaches nothing (mocks never dial it); it makes each component create its own Docker provider. */
 export function fakeSshHost(name: string, address = "192.0.2.10"): HostArgs {
-    return { name, ssh: { address, privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nbench\n-----END OPENSSH PRIVATE KEY-----\n" } };
+    return {
+        name,
+        ssh: { address, privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nbench\n-----END OPENSSH PRIVATE KEY-----\n" },
+    };
 }
 
 /** The host with one Docker provider made for it, which every component on it then uses. */
@@ -80,7 +83,11 @@ export function rawContainers(n: number, host?: HostArgs): number {
         );
         const target = new docker.Container(
             `${name}-target`,
-            { ...base(web(`t${i}`), image, component), networkMode: net.name, networksAdvanced: [{ name: net.name, aliases: ["www"] }] },
+            {
+                ...base(web(`t${i}`), image, component),
+                networkMode: net.name,
+                networksAdvanced: [{ name: net.name, aliases: ["www"] }],
+            },
             { deleteBeforeReplace: true, ...opts },
         );
         new docker.Container(
@@ -127,7 +134,14 @@ export function routedTopology(hosts: number): TopologySpec {
             host: `h${i}`,
             lanAddress: `10.0.0.${i + 1}/16`,
             bip: `172.16.${i}.1/24`,
-            containers: [{ name: `web_h${i}`, image: IMAGE, command: ["httpd", "-f", "-p", "80", "-h", "/www"], ports: [{ internal: 80 }] }],
+            containers: [
+                {
+                    name: `web_h${i}`,
+                    image: IMAGE,
+                    command: ["httpd", "-f", "-p", "80", "-h", "/www"],
+                    ports: [{ internal: 80 }],
+                },
+            ],
         });
         t.routedPairs!.push({ name: `pair${p}`, hostA: side(2 * p), hostB: side(2 * p + 1) });
     }
@@ -135,7 +149,10 @@ export function routedTopology(hosts: number): TopologySpec {
 }
 
 export function deployRouted(hosts: number): void {
-    deployTopology(routedTopology(hosts), pulumi.secret("-----BEGIN OPENSSH PRIVATE KEY-----\nbench\n-----END OPENSSH PRIVATE KEY-----\n"));
+    deployTopology(
+        routedTopology(hosts),
+        pulumi.secret("-----BEGIN OPENSSH PRIVATE KEY-----\nbench\n-----END OPENSSH PRIVATE KEY-----\n"),
+    );
 }
 
 /** The seed's two-host topology on the lab (h1 172.17.0.1/16, h2 172.18.0.1/16, httpd on each), probes on. */
@@ -152,9 +169,16 @@ export function seedPair(h1: HostArgs, h2: HostArgs, lan1: string, lan2: string)
  * blocks, one web container per host unless `bare`, probes on (a ring).
  */
 export function meshTopology(hosts: number, bare = false): TopologySpec {
-    const t: TopologySpec = { hosts: lanHosts(hosts), meshes: [{ name: "mesh", pool: { subnet: "172.16.0.0/12", size: 24 }, hosts: [] }] };
+    const t: TopologySpec = {
+        hosts: lanHosts(hosts),
+        meshes: [{ name: "mesh", pool: { subnet: "172.16.0.0/12", size: 24 }, hosts: [] }],
+    };
     for (let i = 0; i < hosts; i++) {
-        t.meshes![0].hosts.push({ host: `h${i}`, lanAddress: `${lanAddress(i)}/16`, containers: bare ? undefined : [webSpec(i)] });
+        t.meshes![0].hosts.push({
+            host: `h${i}`,
+            lanAddress: `${lanAddress(i)}/16`,
+            containers: bare ? undefined : [webSpec(i)],
+        });
     }
     return t;
 }
@@ -162,7 +186,11 @@ export function meshTopology(hosts: number, bare = false): TopologySpec {
 /** The same full mesh written as one CrossHostRoutedPair per pair of hosts (hosts·(hosts−1)/2 pairs), no containers. */
 export function meshAsPairsTopology(hosts: number): TopologySpec {
     const t: TopologySpec = { hosts: lanHosts(hosts), routedPairs: [] };
-    const side = (i: number) => ({ host: `h${i}`, lanAddress: `${lanAddress(i)}/16`, bip: `172.${16 + Math.floor((i + 1) / 256)}.${(i + 1) % 256}.1/24` });
+    const side = (i: number) => ({
+        host: `h${i}`,
+        lanAddress: `${lanAddress(i)}/16`,
+        bip: `172.${16 + Math.floor((i + 1) / 256)}.${(i + 1) % 256}.1/24`,
+    });
     for (let a = 0; a < hosts; a++) {
         for (let b = a + 1; b < hosts; b++) {
             t.routedPairs!.push({ name: `p${a}-${b}`, hostA: side(a), hostB: side(b) });
@@ -180,7 +208,12 @@ function lanHosts(hosts: number): TopologySpec["hosts"] {
 }
 
 function webSpec(i: number) {
-    return { name: `web_h${i}`, image: IMAGE, command: ["httpd", "-f", "-p", "80", "-h", "/www"], ports: [{ internal: 80 }] };
+    return {
+        name: `web_h${i}`,
+        image: IMAGE,
+        command: ["httpd", "-f", "-p", "80", "-h", "/www"],
+        ports: [{ internal: 80 }],
+    };
 }
 
 export function deploySpec(t: TopologySpec): void {

@@ -82,7 +82,9 @@ async function main(): Promise<void> {
         return;
     }
     ensureScriptsLink();
-    log(`dockernet bench: ${reps} rep(s), node ${process.version}, ${os.availableParallelism()} CPU(s), load ${os.loadavg().map(f2).join(" ")}`);
+    log(
+        `dockernet bench: ${reps} rep(s), node ${process.version}, ${os.availableParallelism()} CPU(s), load ${os.loadavg().map(f2).join(" ")}`,
+    );
     for (const section of SECTIONS.filter((x) => only.has(x) && !flags.has("combine-only"))) {
         const loadavgStart = os.loadavg();
         const m = machine();
@@ -95,10 +97,18 @@ async function main(): Promise<void> {
                     ? await scaling()
                     : section === "mesh"
                       ? await mesh()
-                    : section === "runtime"
-                      ? await runtime()
-                      : await profileSection();
-        const file: SectionFile<unknown> = { section, machine: m, loadavgStart, loadavgEnd: os.loadavg(), reps, md, data };
+                      : section === "runtime"
+                        ? await runtime()
+                        : await profileSection();
+        const file: SectionFile<unknown> = {
+            section,
+            machine: m,
+            loadavgStart,
+            loadavgEnd: os.loadavg(),
+            reps,
+            md,
+            data,
+        };
         fs.writeFileSync(path.join(outDir(), `${section}.json`), `${JSON.stringify(file, null, 1)}\n`);
         fs.writeFileSync(path.join(outDir(), `${section}.md`), `${sectionHeader(file)}\n\n${md}\n`);
         console.log(`\n${md}`);
@@ -130,12 +140,22 @@ function pool(files: string[]): void {
                 });
             }
             if (cpu.length > 0) {
-                rows.push([c, base, String(size), String(cpu.length), f2(median(cpu)), `${f2(Math.min(...cpu))}–${f2(Math.max(...cpu))}`, f2(median(rss))]);
+                rows.push([
+                    c,
+                    base,
+                    String(size),
+                    String(cpu.length),
+                    f2(median(cpu)),
+                    `${f2(Math.min(...cpu))}–${f2(Math.max(...cpu))}`,
+                    f2(median(rss)),
+                ]);
             }
         }
     }
     console.log(`pooled over ${files.length} run(s): ${files.join(", ")}\n`);
-    console.log(table(["case", "against", "containers", "pairs", "paired CPU ratio", "range", "paired RSS ratio"], rows));
+    console.log(
+        table(["case", "against", "containers", "pairs", "paired CPU ratio", "range", "paired RSS ratio"], rows),
+    );
 }
 
 /** tables.md and bench.svg (+ .png) from every section measured so far (each section's own machine line and date). */
@@ -146,11 +166,21 @@ function combine(): void {
         .map((f) => JSON.parse(fs.readFileSync(f, "utf8")) as SectionFile<unknown>);
     // Tables are made again from the data, so a change to their layout needs no new measurement.
     for (const f of files) {
-        f.md =
-            f.section.startsWith("overhead") ? overheadTable(f.data as OverheadData) : f.section === "scaling" ? scalingTable(f.data as ScalingData) : f.section === "mesh" ? meshTable(f.data as MeshData) : f.section === "runtime" ? runtimeTable(f.data as RuntimeData) : f.md;
+        f.md = f.section.startsWith("overhead")
+            ? overheadTable(f.data as OverheadData)
+            : f.section === "scaling"
+              ? scalingTable(f.data as ScalingData)
+              : f.section === "mesh"
+                ? meshTable(f.data as MeshData)
+                : f.section === "runtime"
+                  ? runtimeTable(f.data as RuntimeData)
+                  : f.md;
         fs.writeFileSync(path.join(out, `${f.section}.md`), `${sectionHeader(f)}\n\n${f.md}\n`);
     }
-    fs.writeFileSync(path.join(out, "tables.md"), `${files.map((f) => `${sectionHeader(f)}\n\n${f.md}`).join("\n\n")}\n`);
+    fs.writeFileSync(
+        path.join(out, "tables.md"),
+        `${files.map((f) => `${sectionHeader(f)}\n\n${f.md}`).join("\n\n")}\n`,
+    );
     const charts: Chart[] = [];
     for (const f of files) {
         if (f.section.startsWith("overhead")) {
@@ -163,11 +193,21 @@ function combine(): void {
     if (charts.length > 0) {
         const svg = path.join(out, "bench.svg");
         const m = files[0].machine;
-        fs.writeFileSync(svg, svgCharts(`dockernet benchmarks (${m.date.slice(0, 10)}, ${m.nproc} CPU, node ${m.node}, compiled JS)`, charts));
+        fs.writeFileSync(
+            svg,
+            svgCharts(
+                `dockernet benchmarks (${m.date.slice(0, 10)}, ${m.nproc} CPU, node ${m.node}, compiled JS)`,
+                charts,
+            ),
+        );
         const png = toPng(svg);
-        console.log(`plots: ${path.relative(repoRoot(), svg)}${png ? `, ${path.relative(repoRoot(), png)}` : " (no PNG: install librsvg2-bin for rsvg-convert)"}`);
+        console.log(
+            `plots: ${path.relative(repoRoot(), svg)}${png ? `, ${path.relative(repoRoot(), png)}` : " (no PNG: install librsvg2-bin for rsvg-convert)"}`,
+        );
     }
-    console.log(`tables: ${path.relative(repoRoot(), path.join(out, "tables.md"))} (sections: ${files.map((f) => f.section).join(", ")}; raw data in out/bench/<section>.json)`);
+    console.log(
+        `tables: ${path.relative(repoRoot(), path.join(out, "tables.md"))} (sections: ${files.map((f) => f.section).join(", ")}; raw data in out/bench/<section>.json)`,
+    );
 }
 
 function sectionHeader(f: SectionFile<unknown>): string {
@@ -181,21 +221,34 @@ function sectionHeader(f: SectionFile<unknown>): string {
 /** `sourceMaps`: with source-map-support registered, as @pulumi/pulumi's runner has it under `pulumi up`. */
 async function overhead(sourceMaps: boolean): Promise<{ md: string; data: OverheadData }> {
     // Each group is measured side by side: the first case is the baseline of the others.
-    const groups = [["raw", "dockernet", ...(diagnose ? ["dockernet-noinputs"] : [])], ...(withHost ? [["raw-host", "dockernet-host", ...(diagnose ? ["dockernet-host-own"] : [])]] : [])];
+    const groups = [
+        ["raw", "dockernet", ...(diagnose ? ["dockernet-noinputs"] : [])],
+        ...(withHost ? [["raw-host", "dockernet-host", ...(diagnose ? ["dockernet-host-own"] : [])]] : []),
+    ];
     const runs = new Map<string, ChildResult[]>();
     for (let r = 0; r < reps; r++) {
         for (const size of sizes) {
             for (const group of groups) {
                 // Alternate the order, so drift in the machine's load hits every case alike.
                 for (const c of r % 2 === 0 ? group : [...group].reverse()) {
-                    const { result } = await runChild<ChildResult>([path.join(JS, "child.js"), "overhead", c, String(size)], { env: { BENCH_SOURCE_MAPS: sourceMaps ? "1" : "0" } });
+                    const { result } = await runChild<ChildResult>(
+                        [path.join(JS, "child.js"), "overhead", c, String(size)],
+                        { env: { BENCH_SOURCE_MAPS: sourceMaps ? "1" : "0" } },
+                    );
                     runs.set(`${c}/${size}`, [...(runs.get(`${c}/${size}`) ?? []), result]);
-                    log(`  overhead${sourceMaps ? " (source maps)" : ""} rep ${r + 1}/${reps} ${c.padEnd(18)} N=${String(size).padStart(4)}: eval ${f0(result.evalMs)} ms (CPU ${f0(result.evalCpuMs)} ms), peak RSS ${f0(result.maxRssMb)} MB`);
+                    log(
+                        `  overhead${sourceMaps ? " (source maps)" : ""} rep ${r + 1}/${reps} ${c.padEnd(18)} N=${String(size).padStart(4)}: eval ${f0(result.evalMs)} ms (CPU ${f0(result.evalCpuMs)} ms), peak RSS ${f0(result.maxRssMb)} MB`,
+                    );
                 }
             }
         }
     }
-    const data: OverheadData = { sizes, groups, sourceMaps, runs: [...runs].map(([k, v]) => ({ case: k.split("/")[0], size: Number(k.split("/")[1]), runs: v })) };
+    const data: OverheadData = {
+        sizes,
+        groups,
+        sourceMaps,
+        runs: [...runs].map(([k, v]) => ({ case: k.split("/")[0], size: Number(k.split("/")[1]), runs: v })),
+    };
     return { md: overheadTable(data), data };
 }
 
@@ -212,7 +265,9 @@ function overheadTable(data: OverheadData): string {
                 rows.push([
                     c,
                     size,
-                    x[0].resources - x[0].custom > 0 ? `${x[0].resources} (${x[0].resources - x[0].custom} comp.)` : `${x[0].resources}`,
+                    x[0].resources - x[0].custom > 0
+                        ? `${x[0].resources} (${x[0].resources - x[0].custom} comp.)`
+                        : `${x[0].resources}`,
                     f0(m(x, "evalMs")),
                     f0(m(x, "evalCpuMs")),
                     f2(m(x, "evalMs") / m(base, "evalMs")),
@@ -225,7 +280,21 @@ function overheadTable(data: OverheadData): string {
         }
     }
     const reps = data.runs[0].runs.length;
-    const t = table(["case", "containers", "resources", "eval wall ms", "eval CPU ms", "wall ratio", "CPU ratio", "paired CPU ratio", "peak RSS MB", "RSS ratio"], rows);
+    const t = table(
+        [
+            "case",
+            "containers",
+            "resources",
+            "eval wall ms",
+            "eval CPU ms",
+            "wall ratio",
+            "CPU ratio",
+            "paired CPU ratio",
+            "peak RSS MB",
+            "RSS ratio",
+        ],
+        rows,
+    );
     return (
         `### Overhead${data.sourceMaps ? ", with source-map-support registered as under `pulumi up`" : ""}: dockernet components vs the same resources by hand (median of ${reps}, fresh process each, order alternating)\n\n${t}\n\n` +
         "eval = the program's constructors + waiting for every registration; ratios against the group's first case (ratio of medians; paired = median of per-repetition ratios)"
@@ -245,13 +314,26 @@ function overheadCharts(data: OverheadData): Chart[] {
         name: c,
         color: colors[c]?.[0] ?? "#7f7f7f",
         dashed: colors[c]?.[1] ?? false,
-        points: data.sizes.map((s): [number, number] => [s, median(data.runs.find((x) => x.case === c && x.size === s)!.runs.map((x) => x[k] as number)) / scale]),
+        points: data.sizes.map((s): [number, number] => [
+            s,
+            median(data.runs.find((x) => x.case === c && x.size === s)!.runs.map((x) => x[k] as number)) / scale,
+        ]),
     });
     const all = data.groups.flat();
     const how = data.sourceMaps ? " (source maps on, as pulumi up)" : "";
     return [
-        { title: `Evaluation CPU time vs containers${how}`, xLabel: "containers (N)", yLabel: "CPU seconds (median)", series: all.map((c) => series(c, "evalCpuMs", 1000)) },
-        { title: `Peak RSS vs containers${how}`, xLabel: "containers (N)", yLabel: "MB (median)", series: all.map((c) => series(c, "maxRssMb", 1)) },
+        {
+            title: `Evaluation CPU time vs containers${how}`,
+            xLabel: "containers (N)",
+            yLabel: "CPU seconds (median)",
+            series: all.map((c) => series(c, "evalCpuMs", 1000)),
+        },
+        {
+            title: `Peak RSS vs containers${how}`,
+            xLabel: "containers (N)",
+            yLabel: "MB (median)",
+            series: all.map((c) => series(c, "maxRssMb", 1)),
+        },
     ];
 }
 
@@ -262,7 +344,9 @@ async function scaling(): Promise<{ md: string; data: ScalingData }> {
         for (const h of r % 2 === 0 ? hostCounts : [...hostCounts].reverse()) {
             const { result } = await runChild<ChildResult>([path.join(JS, "child.js"), "scaling", String(h)]);
             runs.set(h, [...(runs.get(h) ?? []), result]);
-            log(`  scaling rep ${r + 1}/${scalingReps} hosts=${h}: ${result.resources} resources, eval ${f0(result.evalMs)} ms`);
+            log(
+                `  scaling rep ${r + 1}/${scalingReps} hosts=${h}: ${result.resources} resources, eval ${f0(result.evalMs)} ms`,
+            );
         }
     }
     const data: ScalingData = { hosts: hostCounts, runs: [...runs].map(([hosts, v]) => ({ hosts, runs: v })) };
@@ -272,18 +356,26 @@ async function scaling(): Promise<{ md: string; data: ScalingData }> {
 async function mesh(): Promise<{ md: string; data: MeshData }> {
     const runs: MeshData["runs"] = [];
     const meshReps = Math.max(1, Math.min(reps, 3));
-    const cases: [string, number[]][] = [["mesh", meshHosts], ["mesh-bare", meshHosts], ["mesh-pairs", pairHosts]];
+    const cases: [string, number[]][] = [
+        ["mesh", meshHosts],
+        ["mesh-bare", meshHosts],
+        ["mesh-pairs", pairHosts],
+    ];
     for (let r = 0; r < meshReps; r++) {
         for (const [kind, hs] of cases) {
             for (const h of r % 2 === 0 ? hs : [...hs].reverse()) {
-                const { result } = await runChild<ChildResult>([path.join(JS, "child.js"), kind, String(h)], { timeoutMs: 20 * 60000 });
+                const { result } = await runChild<ChildResult>([path.join(JS, "child.js"), kind, String(h)], {
+                    timeoutMs: 20 * 60000,
+                });
                 let entry = runs.find((x) => x.kind === kind && x.hosts === h);
                 if (!entry) {
                     entry = { kind, hosts: h, runs: [] };
                     runs.push(entry);
                 }
                 entry.runs.push(result);
-                log(`  mesh rep ${r + 1}/${meshReps} ${kind} hosts=${h}: ${result.resources} resources, eval ${f0(result.evalMs)} ms, RSS ${f0(result.maxRssMb)} MB`);
+                log(
+                    `  mesh rep ${r + 1}/${meshReps} ${kind} hosts=${h}: ${result.resources} resources, eval ${f0(result.evalMs)} ms, RSS ${f0(result.maxRssMb)} MB`,
+                );
             }
         }
     }
@@ -292,7 +384,9 @@ async function mesh(): Promise<{ md: string; data: MeshData }> {
         const h = meshHosts[meshHosts.length - 1];
         const { result } = await runChild<PlanResult>([path.join(JS, "planChild.js"), String(h)]);
         plan.push(result);
-        log(`  plan rep ${r + 1}/${meshReps} hosts=${h}: total ${f0(result.totalMs)} ms (plan ${f0(result.planMs)}, text ${f0(result.formatMs)}, pictures ${f0(result.pictureMs)})`);
+        log(
+            `  plan rep ${r + 1}/${meshReps} hosts=${h}: total ${f0(result.totalMs)} ms (plan ${f0(result.planMs)}, text ${f0(result.formatMs)}, pictures ${f0(result.pictureMs)})`,
+        );
     }
     const data: MeshData = { runs, plan };
     return { md: meshTable(data), data };
@@ -323,7 +417,21 @@ function meshTable(data: MeshData): string {
             ]);
         }
     }
-    const t = table(["program", "hosts", "resources", "resources/host", "host commands", "commands/host", "eval wall ms", "eval CPU ms", "CPU ms/host", "peak RSS MB"], rows);
+    const t = table(
+        [
+            "program",
+            "hosts",
+            "resources",
+            "resources/host",
+            "host commands",
+            "commands/host",
+            "eval wall ms",
+            "eval CPU ms",
+            "CPU ms/host",
+            "peak RSS MB",
+        ],
+        rows,
+    );
     // Side by side at the largest size both were measured at: the mesh against the same mesh as pairs.
     const both = hosts.filter((h) => get("mesh-bare", h).length > 0 && get("mesh-pairs", h).length > 0).pop();
     let side = "";
@@ -331,7 +439,7 @@ function meshTable(data: MeshData): string {
         const m = get("mesh-bare", both);
         const p = get("mesh-pairs", both);
         side =
-            `\nAt ${both} hosts, the full mesh as ${both * (both - 1) / 2} pairs against one RoutedMesh (both without containers): ` +
+            `\nAt ${both} hosts, the full mesh as ${(both * (both - 1)) / 2} pairs against one RoutedMesh (both without containers): ` +
             `${p[0].resources} vs ${m[0].resources} resources (${f1(p[0].resources / m[0].resources)}x), ` +
             `eval CPU ${f0(median(p.map((x) => x.evalCpuMs)))} vs ${f0(median(m.map((x) => x.evalCpuMs)))} ms (${f1(median(p.map((x) => x.evalCpuMs)) / median(m.map((x) => x.evalCpuMs)))}x).`;
     }
@@ -352,16 +460,44 @@ function scalingTable(data: ScalingData): string {
         const ev = median(x.map((y) => y.evalMs));
         const cpu = median(x.map((y) => y.evalCpuMs));
         const cmd = x[0].byType["command:remote:Command"] ?? 0;
-        return [h, h / 2, x[0].resources, x[0].custom, cmd, f2(x[0].resources / h), f0(ev), f0(cpu), f1(cpu / h), f0(median(x.map((y) => y.maxRssMb)))];
+        return [
+            h,
+            h / 2,
+            x[0].resources,
+            x[0].custom,
+            cmd,
+            f2(x[0].resources / h),
+            f0(ev),
+            f0(cpu),
+            f1(cpu / h),
+            f0(median(x.map((y) => y.maxRssMb))),
+        ];
     });
     const h0 = data.hosts[0];
     const h1 = data.hosts[data.hosts.length - 1];
     const slope = (get(h1)[0].resources - get(h0)[0].resources) / (h1 - h0);
     const icpt = get(h0)[0].resources - slope * h0;
     const linear = data.hosts.every((h) => get(h)[0].resources === Math.round(slope * h + icpt));
-    const t = table(["hosts", "pairs", "resources", "custom", "host commands", "resources/host", "eval wall ms", "eval CPU ms", "CPU ms/host", "peak RSS MB"], rows);
-    const label = (type: string) => (type.startsWith("pulumi:providers:") ? `${type.slice(17)} provider` : type.replace(/^.*[:/]/, ""));
-    const types = Object.entries(get(h1)[0].byType).map(([k, v]) => `${label(k)} ${f2(v / h1)}`).join(", ");
+    const t = table(
+        [
+            "hosts",
+            "pairs",
+            "resources",
+            "custom",
+            "host commands",
+            "resources/host",
+            "eval wall ms",
+            "eval CPU ms",
+            "CPU ms/host",
+            "peak RSS MB",
+        ],
+        rows,
+    );
+    const label = (type: string) =>
+        type.startsWith("pulumi:providers:") ? `${type.slice(17)} provider` : type.replace(/^.*[:/]/, "");
+    const types = Object.entries(get(h1)[0].byType)
+        .map(([k, v]) => `${label(k)} ${f2(v / h1)}`)
+        .join(", ");
     return (
         `### Scaling: hosts/2 disjoint CrossHostRoutedPairs via deployTopology, 1 container per host, probes on (median of ${get(h0).length})\n\n${t}\n\n` +
         `resources = ${f2(slope)} x hosts + ${f2(icpt)} (${linear ? "exactly linear" : "NOT linear"}); per host at ${h1} hosts: ${types}`
@@ -376,8 +512,19 @@ function scalingCharts(data: ScalingData): Chart[] {
             xLabel: "hosts",
             yLabel: "resources",
             series: [
-                { name: "all resources", color: "#2ca02c", points: data.hosts.map((h): [number, number] => [h, get(h)[0].resources]) },
-                { name: "host commands", color: "#9467bd", points: data.hosts.map((h): [number, number] => [h, get(h)[0].byType["command:remote:Command"] ?? 0]) },
+                {
+                    name: "all resources",
+                    color: "#2ca02c",
+                    points: data.hosts.map((h): [number, number] => [h, get(h)[0].resources]),
+                },
+                {
+                    name: "host commands",
+                    color: "#9467bd",
+                    points: data.hosts.map((h): [number, number] => [
+                        h,
+                        get(h)[0].byType["command:remote:Command"] ?? 0,
+                    ]),
+                },
             ],
         },
         {
@@ -385,8 +532,17 @@ function scalingCharts(data: ScalingData): Chart[] {
             xLabel: "hosts",
             yLabel: "CPU seconds / (MB/100)",
             series: [
-                { name: "eval CPU s (median)", color: "#2ca02c", points: data.hosts.map((h): [number, number] => [h, median(get(h).map((y) => y.evalCpuMs)) / 1000]) },
-                { name: "peak RSS MB / 100", color: "#8c564b", dashed: true, points: data.hosts.map((h): [number, number] => [h, median(get(h).map((y) => y.maxRssMb)) / 100]) },
+                {
+                    name: "eval CPU s (median)",
+                    color: "#2ca02c",
+                    points: data.hosts.map((h): [number, number] => [h, median(get(h).map((y) => y.evalCpuMs)) / 1000]),
+                },
+                {
+                    name: "peak RSS MB / 100",
+                    color: "#8c564b",
+                    dashed: true,
+                    points: data.hosts.map((h): [number, number] => [h, median(get(h).map((y) => y.maxRssMb)) / 100]),
+                },
             ],
         },
     ];
@@ -399,21 +555,50 @@ async function runtime(): Promise<{ md: string; data: RuntimeData }> {
     const warmCache = path.join(outDir(), "ts-node-cache");
     fs.rmSync(warmCache, { recursive: true, force: true });
     // One unmeasured run fills the warm cache, as a first `pulumi up` after a change would.
-    await runChild<RuntimeResult>([path.join(JS, "runtimeChild.js"), "ts-node", "index.ts"], { env: { ...env, TS_NODE_CACHE_DIRECTORY: warmCache } });
+    await runChild<RuntimeResult>([path.join(JS, "runtimeChild.js"), "ts-node", "index.ts"], {
+        env: { ...env, TS_NODE_CACHE_DIRECTORY: warmCache },
+    });
     const modes: { label: string; mode: string; program: string; cache?: "cold" | "warm" }[] = [
-        { label: "compiled JS (tsc ahead of time; Pulumi.yaml main: bin/, typescript: false)", mode: "compiled", program: compiledIndex },
-        { label: "compiled JS, ts-node still registered (main: bin/ with typescript: true)", mode: "compiled-tshook", program: compiledIndex },
-        { label: "ts-node 7 type-check, cold cache (pulumi up today, 1st run after a change)", mode: "ts-node", program: "index.ts", cache: "cold" },
-        { label: "ts-node 7 type-check, warm cache (pulumi up today, unchanged sources)", mode: "ts-node", program: "index.ts", cache: "warm" },
-        { label: "ts-node 7 transpile-only, cold (PULUMI_NODEJS_TRANSPILE_ONLY=true)", mode: "ts-node-transpile", program: "index.ts", cache: "cold" },
+        {
+            label: "compiled JS (tsc ahead of time; Pulumi.yaml main: bin/, typescript: false)",
+            mode: "compiled",
+            program: compiledIndex,
+        },
+        {
+            label: "compiled JS, ts-node still registered (main: bin/ with typescript: true)",
+            mode: "compiled-tshook",
+            program: compiledIndex,
+        },
+        {
+            label: "ts-node 7 type-check, cold cache (pulumi up today, 1st run after a change)",
+            mode: "ts-node",
+            program: "index.ts",
+            cache: "cold",
+        },
+        {
+            label: "ts-node 7 type-check, warm cache (pulumi up today, unchanged sources)",
+            mode: "ts-node",
+            program: "index.ts",
+            cache: "warm",
+        },
+        {
+            label: "ts-node 7 transpile-only, cold (PULUMI_NODEJS_TRANSPILE_ONLY=true)",
+            mode: "ts-node-transpile",
+            program: "index.ts",
+            cache: "cold",
+        },
         { label: "swc require hook (no type check; not a Pulumi option)", mode: "swc", program: "index.ts" },
     ];
     const runs = new Map<string, RuntimeResult[]>();
     for (let r = 0; r < reps; r++) {
         for (const m of r % 2 === 0 ? modes : [...modes].reverse()) {
-            const cacheDir = m.cache === "warm" ? warmCache : fs.mkdtempSync(path.join(os.tmpdir(), "dockernet-bench-tsnode-"));
+            const cacheDir =
+                m.cache === "warm" ? warmCache : fs.mkdtempSync(path.join(os.tmpdir(), "dockernet-bench-tsnode-"));
             try {
-                const { result } = await runChild<RuntimeResult>([path.join(JS, "runtimeChild.js"), m.mode, m.program], { env: { ...env, TS_NODE_CACHE_DIRECTORY: cacheDir } });
+                const { result } = await runChild<RuntimeResult>(
+                    [path.join(JS, "runtimeChild.js"), m.mode, m.program],
+                    { env: { ...env, TS_NODE_CACHE_DIRECTORY: cacheDir } },
+                );
                 runs.set(m.label, [...(runs.get(m.label) ?? []), result]);
                 log(`  runtime rep ${r + 1}/${reps} ${m.label}: ${f0(result.totalMs)} ms`);
             } finally {
@@ -427,11 +612,17 @@ async function runtime(): Promise<{ md: string; data: RuntimeData }> {
     for (let r = 0; r < Math.min(reps, 3); r++) {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockernet-bench-tsc-"));
         const t0 = process.hrtime.bigint();
-        const p = spawnSync(process.execPath, [path.join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json", "--outDir", dir], { cwd: root, encoding: "utf8" });
+        const p = spawnSync(
+            process.execPath,
+            [path.join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json", "--outDir", dir],
+            { cwd: root, encoding: "utf8" },
+        );
         tsc.push(Number(process.hrtime.bigint() - t0) / 1e6);
         fs.rmSync(dir, { recursive: true, force: true });
         if (p.status !== 0) {
-            log(`  (tsc -p tsconfig.build.json failed, build time not reported: ${(p.stdout + p.stderr).trim().slice(0, 300)})`);
+            log(
+                `  (tsc -p tsconfig.build.json failed, build time not reported: ${(p.stdout + p.stderr).trim().slice(0, 300)})`,
+            );
             tsc.length = 0;
             break;
         }
@@ -447,14 +638,37 @@ function runtimeTable(data: RuntimeData): string {
         const mm = (k: keyof RuntimeResult) => median(x.map((y) => y[k] as number));
         const cpu = x[0].cpuMs === undefined ? "-" : f0(mm("cpuMs"));
         const cpuRatio = x[0].cpuMs === undefined ? "-" : f2(mm("cpuMs") / baseCpu);
-        return [mode, f0(mm("totalMs")), cpu, f0(mm("hookMs")), f0(mm("programMs")), f0(mm("settleMs")), f0(mm("maxRssMb")), f2(mm("totalMs") / base), cpuRatio];
+        return [
+            mode,
+            f0(mm("totalMs")),
+            cpu,
+            f0(mm("hookMs")),
+            f0(mm("programMs")),
+            f0(mm("settleMs")),
+            f0(mm("maxRssMb")),
+            f2(mm("totalMs") / base),
+            cpuRatio,
+        ];
     });
     const t = table(
-        ["how index.ts runs (stacks/Pulumi.dev.yaml, trivial mocks)", "node start→registered ms", "CPU ms", "TS hook ms", "require(program) ms", "settle ms", "peak RSS MB", "wall vs compiled", "CPU vs compiled"],
+        [
+            "how index.ts runs (stacks/Pulumi.dev.yaml, trivial mocks)",
+            "node start→registered ms",
+            "CPU ms",
+            "TS hook ms",
+            "require(program) ms",
+            "settle ms",
+            "peak RSS MB",
+            "wall vs compiled",
+            "CPU vs compiled",
+        ],
         rows,
     );
     const tsc = data.tscBuildMs;
-    const tscLine = tsc.length > 0 ? `\`tsc -p tsconfig.build.json\` (the build compiled JS needs, once per change): median ${f0(median(tsc))} ms of ${tsc.length}` : "tsc build time: not measured";
+    const tscLine =
+        tsc.length > 0
+            ? `\`tsc -p tsconfig.build.json\` (the build compiled JS needs, once per change): median ${f0(median(tsc))} ms of ${tsc.length}`
+            : "tsc build time: not measured";
     return `### Runtime: compiled vs on-the-fly TypeScript (median of ${data.runs[0].runs.length}, fresh process each, source-map-support registered first as Pulumi's runner does)\n\n${t}\n\n${tscLine}`;
 }
 
@@ -484,9 +698,13 @@ function ensureScriptsLink(): void {
 /** A stack file's config as Pulumi hands it to a program (PULUMI_CONFIG: key → string or JSON text). */
 export function stackConfig(file: string): string {
     // js-yaml comes with @pulumi/pulumi (no dependency of dockernet's own).
-    const yaml = Module.createRequire(path.join(repoRoot(), "package.json"))("js-yaml") as { load(text: string): { config?: { [k: string]: unknown } } };
+    const yaml = Module.createRequire(path.join(repoRoot(), "package.json"))("js-yaml") as {
+        load(text: string): { config?: { [k: string]: unknown } };
+    };
     const config = yaml.load(fs.readFileSync(file, "utf8")).config ?? {};
-    return JSON.stringify(Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])));
+    return JSON.stringify(
+        Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
+    );
 }
 
 /** CPU profiles of raw and dockernet at one size: SDK self time by function (difference), and dockernet's own functions (inclusive). */
@@ -497,7 +715,9 @@ async function profile(size: number): Promise<string> {
     const evals: { [c: string]: number } = {};
     for (const c of ["raw", "dockernet"]) {
         const d = path.join(dir, c);
-        const { result } = await runChild<ChildResult>([path.join(JS, "child.js"), "overhead", c, String(size)], { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${d}`] });
+        const { result } = await runChild<ChildResult>([path.join(JS, "child.js"), "overhead", c, String(size)], {
+            nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${d}`],
+        });
         evals[c] = result.evalMs;
         const file = path.join(d, fs.readdirSync(d)[0]);
         const prof = JSON.parse(fs.readFileSync(file, "utf8")) as CpuProfile;
@@ -512,13 +732,20 @@ async function profile(size: number): Promise<string> {
     const raw = self.get("raw")!;
     const dn = self.get("dockernet")!;
     const keys = new Set([...raw.keys(), ...dn.keys()]);
-    const diff = [...keys].map((k): [string, number, number] => [k, raw.get(k) ?? 0, dn.get(k) ?? 0]).sort((a, b) => b[2] - b[1] - (a[2] - a[1]));
+    const diff = [...keys]
+        .map((k): [string, number, number] => [k, raw.get(k) ?? 0, dn.get(k) ?? 0])
+        .sort((a, b) => b[2] - b[1] - (a[2] - a[1]));
     const lines = [
         `CPU profile, N=${size} containers (whole process; eval ${f0(evals.raw)} ms raw, ${f0(evals.dockernet)} ms dockernet with the profiler on)`,
         "Self time, largest increases dockernet - raw (ms):",
-        ...diff.slice(0, 14).map(([k, a, b]) => `  ${f0(b - a).padStart(6)}  (${f0(a).padStart(5)} -> ${f0(b).padStart(5)})  ${k}`),
+        ...diff
+            .slice(0, 14)
+            .map(([k, a, b]) => `  ${f0(b - a).padStart(6)}  (${f0(a).padStart(5)} -> ${f0(b).padStart(5)})  ${k}`),
         "dockernet's own functions, inclusive time (ms; includes the SDK calls they make):",
-        ...[...incl].sort((a, b) => b[1] - a[1]).slice(0, 16).map(([k, v]) => `  ${f0(v).padStart(6)}  ${k}`),
+        ...[...incl]
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, 16)
+            .map(([k, v]) => `  ${f0(v).padStart(6)}  ${k}`),
     ];
     return lines.join("\n");
 }
@@ -530,7 +757,10 @@ interface CpuProfile {
 }
 
 function frameKey(cf: CpuProfile["nodes"][number]["callFrame"]): string {
-    const url = cf.url.replace(/^file:\/\//, "").replace(/.*node_modules\//, "").replace(/.*out\/bench\/js\//, "");
+    const url = cf.url
+        .replace(/^file:\/\//, "")
+        .replace(/.*node_modules\//, "")
+        .replace(/.*out\/bench\/js\//, "");
     return `${cf.functionName || "(anonymous)"} ${url}:${cf.lineNumber + 1}`;
 }
 

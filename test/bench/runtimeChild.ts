@@ -69,7 +69,7 @@ async function main(): Promise<void> {
     await import(path.resolve(program));
     const t3 = performance.now();
     const runtime = pulumi.runtime as unknown as { waitForRPCs: () => Promise<void> };
-    for (let before = -1; before !== resources; ) {
+    for (let before = -1; before !== resources;) {
         before = resources;
         await runtime.waitForRPCs();
         await new Promise((r) => setImmediate(r));
@@ -118,9 +118,13 @@ async function registerTsNodeLikePulumi(transpileOnly: boolean): Promise<void> {
         tsnodeRequire = path.join(pulumiDir, "vendor", "ts-node@7.0.1");
     }
     const typescriptRequire = req.resolve("typescript");
-    const ts = req(typescriptRequire) as { version: string; parseConfigFileTextToJson(p: string, t: string): { config?: { compilerOptions?: object } } };
+    const ts = req(typescriptRequire) as {
+        version: string;
+        parseConfigFileTextToJson(p: string, t: string): { config?: { compilerOptions?: object } };
+    };
     const tsconfig = "tsconfig.json";
-    const compilerOptions = ts.parseConfigFileTextToJson(tsconfig, fs.readFileSync(tsconfig, "utf8")).config?.compilerOptions ?? {};
+    const compilerOptions =
+        ts.parseConfigFileTextToJson(tsconfig, fs.readFileSync(tsconfig, "utf8")).config?.compilerOptions ?? {};
     const [major, minor] = ts.version.split(".").map(Number);
     const useNodeNext = major > 4 || (major === 4 && minor >= 7);
     const tsn = req(tsnodeRequire) as { register(o: object): void };
@@ -142,7 +146,8 @@ async function registerTsNodeLikePulumi(transpileOnly: boolean): Promise<void> {
 /** A minimal require hook: each .ts file through @swc/core's transformSync (the options jest.config.js uses). */
 async function registerSwc(): Promise<void> {
     const swc = await import("@swc/core");
-    const extensions = (Module as unknown as { _extensions: { [ext: string]: (m: unknown, filename: string) => void } })._extensions;
+    const extensions = (Module as unknown as { _extensions: { [ext: string]: (m: unknown, filename: string) => void } })
+        ._extensions;
     extensions[".ts"] = (m, filename) => {
         const out = swc.transformSync(fs.readFileSync(filename, "utf8"), {
             filename,

@@ -36,16 +36,33 @@ export function ownerLabel(transformed: string[]): pulumi.ResourceTransform {
 export function embeddingStack(): EmbeddingStack {
     const provider = new docker.Provider("platform-docker", { host: "ssh://deploy@10.20.0.5:22" });
     // The platform's own resources, beside dockernet's.
-    const monitoring = new docker.Network("platform-monitoring", { name: "monitoring", driver: "bridge" }, { provider });
+    const monitoring = new docker.Network(
+        "platform-monitoring",
+        { name: "monitoring", driver: "bridge" },
+        { provider },
+    );
 
     const transformed: string[] = [];
-    const opts: pulumi.ComponentResourceOptions = { providers: { docker: provider }, transforms: [ownerLabel(transformed)] };
+    const opts: pulumi.ComponentResourceOptions = {
+        providers: { docker: provider },
+        transforms: [ownerLabel(transformed)],
+    };
     const bridge = new CustomBridgeNetwork("payments", { subnet: "10.60.0.0/24", bridgeName: "br-payments" }, opts);
     const pair = new LinkedContainerPair(
         "payments-api",
         {
-            target: { name: "payments_api", image: "nginx:1.27", ports: [{ internal: 80 }], networks: [{ name: bridge.name }] },
-            consumer: { name: "payments_worker", image: "busybox:1.36", command: ["sleep", "86400"], networks: [{ name: bridge.name }] },
+            target: {
+                name: "payments_api",
+                image: "nginx:1.27",
+                ports: [{ internal: 80 }],
+                networks: [{ name: bridge.name }],
+            },
+            consumer: {
+                name: "payments_worker",
+                image: "busybox:1.36",
+                command: ["sleep", "86400"],
+                networks: [{ name: bridge.name }],
+            },
             alias: "api",
         },
         { ...opts, dependsOn: [bridge] },

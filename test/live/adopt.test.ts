@@ -23,7 +23,16 @@ import { HostRunner, defaultRunner } from "../../stacks/check";
 import { planStack } from "../../stacks/plan";
 import { assertLabRoute } from "../support/exec";
 import { Engine } from "../support/engine";
-import { dockerMajor, onHost, onHostRaw, restarts, snapshot, sshHost, startHttpLoop, startPingLoop } from "../support/lab";
+import {
+    dockerMajor,
+    onHost,
+    onHostRaw,
+    restarts,
+    snapshot,
+    sshHost,
+    startHttpLoop,
+    startPingLoop,
+} from "../support/lab";
 import { record } from "../support/summary";
 
 const IMAGE = "lab/busybox:1";
@@ -43,7 +52,19 @@ function pairArgs(adopt: boolean, withContainers: boolean): CrossHostRoutedPairA
         lanAddress: lan,
         bip: HAND[h].bip,
         adopt,
-        ...(withContainers ? { containers: [{ name: HAND[h].container, image: IMAGE, command: COMMAND, restart: "no" as const, ports: [{ internal: 80 }] }] } : {}),
+        ...(withContainers
+            ? {
+                  containers: [
+                      {
+                          name: HAND[h].container,
+                          image: IMAGE,
+                          command: COMMAND,
+                          restart: "no" as const,
+                          ports: [{ internal: 80 }],
+                      },
+                  ],
+              }
+            : {}),
     });
     return { hostA: side("h1", "192.168.100.200/24"), hostB: side("h2", "192.168.100.201/24") };
 }
@@ -58,7 +79,8 @@ const labRunner: HostRunner = (host, command) => {
 
 /** The same pair as a stack file, for `npm run plan -- --look` (lookAdoption). */
 function stackFile(adopt: boolean): string {
-    const ssh = (a: string) => `{ address: ${a}, user: root, privateKeyPath: /var/tmp/dockernet-lab/id, knownHostsPath: /var/tmp/dockernet-lab/known_hosts }`;
+    const ssh = (a: string) =>
+        `{ address: ${a}, user: root, privateKeyPath: /var/tmp/dockernet-lab/id, knownHostsPath: /var/tmp/dockernet-lab/known_hosts }`;
     const side = (h: "h1" | "h2", lan: string) =>
         `      ${h === "h1" ? "hostA" : "hostB"}:\n        host: ${h}\n        lanAddress: ${lan}\n        bip: ${HAND[h].bip}\n        adopt: ${adopt}\n` +
         `        containers:\n          - { name: ${HAND[h].container}, image: "${IMAGE}", command: [${COMMAND.map((w) => JSON.stringify(w)).join(", ")}], restart: "no", ports: [{ internal: 80 }] }\n`;
@@ -89,9 +111,16 @@ describe("adopting the seed's hand-made setup: unit --bip, routes, FORWARD rule,
     const docker0Before: Record<string, string> = {};
     const containerBefore: Record<string, string> = {};
     let peerAddress = "";
-    const docker0 = async (h: string) => (await onHost(h, "ip -4 -o addr show dev docker0 | awk '{ print $4 }'")).trim();
+    const docker0 = async (h: string) =>
+        (await onHost(h, "ip -4 -o addr show dev docker0 | awk '{ print $4 }'")).trim();
     // id, start time and state: the same after up and destroy means never recreated nor restarted.
-    const containerOf = async (h: string) => (await onHost(h, `docker inspect --format '{{.Id}} {{.State.StartedAt}} {{.State.Running}}' ${HAND[h].container}`)).trim();
+    const containerOf = async (h: string) =>
+        (
+            await onHost(
+                h,
+                `docker inspect --format '{{.Id}} {{.State.StartedAt}} {{.State.Running}}' ${HAND[h].container}`,
+            )
+        ).trim();
     const unitOf = async (h: string) => onHost(h, `cat ${UNIT}`);
 
     beforeAll(async () => {
@@ -103,11 +132,17 @@ describe("adopting the seed's hand-made setup: unit --bip, routes, FORWARD rule,
         }
         // Docker 28: allow-direct-routing in daemon.json (h2's restart below applies it; h1 restarts for it).
         for (const h of ["h1", "h2"].filter(on28)) {
-            await onHost(h, `jq '."allow-direct-routing" = true' /etc/docker/daemon.json >/tmp/dj && cat /tmp/dj >/etc/docker/daemon.json${h === "h1" ? " && systemctl restart docker" : ""}`);
+            await onHost(
+                h,
+                `jq '."allow-direct-routing" = true' /etc/docker/daemon.json >/tmp/dj && cat /tmp/dj >/etc/docker/daemon.json${h === "h1" ? " && systemctl restart docker" : ""}`,
+            );
         }
         // The seed, by hand. 192.168.100.201's daemon gets --bip=172.18.0.1/16 in its unit's ExecStart
         // (written in place: the lab's unit file is a bind mount), then daemon-reload and a restart.
-        await onHost("h2", `sed 's|^ExecStart=.*dockerd -H fd://$|& --bip=${HAND.h2.bip}|' ${UNIT} >/tmp/unit && cat /tmp/unit >${UNIT} && systemctl daemon-reload && systemctl restart docker`);
+        await onHost(
+            "h2",
+            `sed 's|^ExecStart=.*dockerd -H fd://$|& --bip=${HAND.h2.bip}|' ${UNIT} >/tmp/unit && cat /tmp/unit >${UNIT} && systemctl daemon-reload && systemctl restart docker`,
+        );
         expect(await unitOf("h2")).toContain(`--bip=${HAND.h2.bip}`);
         expect(await docker0("h2")).toBe(HAND.h2.bip);
         for (const h of ["h1", "h2"]) {
@@ -123,9 +158,13 @@ describe("adopting the seed's hand-made setup: unit --bip, routes, FORWARD rule,
             handmade[h] = await snapshot(h);
             containerBefore[h] = await containerOf(h);
         }
-        peerAddress = (await onHost("h2", `docker inspect --format '{{.NetworkSettings.IPAddress}}' ${HAND.h2.container}`)).trim();
+        peerAddress = (
+            await onHost("h2", `docker inspect --format '{{.NetworkSettings.IPAddress}}' ${HAND.h2.container}`)
+        ).trim();
         expect(peerAddress).toMatch(/^172\.18\./);
-        expect((await onHost("h1", `docker exec ${HAND.h1.container} ping -c 1 -W 2 ${peerAddress}`)).length).toBeGreaterThan(0);
+        expect(
+            (await onHost("h1", `docker exec ${HAND.h1.container} ping -c 1 -W 2 ${peerAddress}`)).length,
+        ).toBeGreaterThan(0);
     }, 300000);
 
     afterAll(async () => {
@@ -133,9 +172,15 @@ describe("adopting the seed's hand-made setup: unit --bip, routes, FORWARD rule,
         engine.dispose();
         for (const h of ["h1", "h2"]) {
             const s = HAND[h];
-            await onHost(h, `docker rm -f ${s.container} >/dev/null 2>&1; iptables -w -D FORWARD -s 192.168.100.0/24 -j ACCEPT; iptables -w -D DOCKER-USER ${USER_RULE} 2>/dev/null; ip route del ${s.peerSubnet} via ${s.peer}; true`);
+            await onHost(
+                h,
+                `docker rm -f ${s.container} >/dev/null 2>&1; iptables -w -D FORWARD -s 192.168.100.0/24 -j ACCEPT; iptables -w -D DOCKER-USER ${USER_RULE} 2>/dev/null; ip route del ${s.peerSubnet} via ${s.peer}; true`,
+            );
             if ((await onHost(h, "cat /etc/docker/daemon.json")) !== daemonJsonBefore[h]) {
-                await onHost(h, `cat >/etc/docker/daemon.json <<'EOF'\n${daemonJsonBefore[h]}EOF\nsystemctl restart docker`);
+                await onHost(
+                    h,
+                    `cat >/etc/docker/daemon.json <<'EOF'\n${daemonJsonBefore[h]}EOF\nsystemctl restart docker`,
+                );
             }
         }
         // The unit as it was; Docker keeps the last default-bridge subnet in its own store, so
@@ -143,13 +188,24 @@ describe("adopting the seed's hand-made setup: unit --bip, routes, FORWARD rule,
         await onHost("h2", `cat >${UNIT} <<'EOF'\n${unitBefore.h2}EOF\nsystemctl daemon-reload`);
         for (const h of ["h1", "h2"]) {
             if ((await docker0(h)) !== docker0Before[h]) {
-                await onHost(h, `jq '.bip = "${docker0Before[h]}"' /etc/docker/daemon.json > /tmp/dj && cat /tmp/dj > /etc/docker/daemon.json && systemctl restart docker`);
-                await onHost(h, `jq 'del(.bip)' /etc/docker/daemon.json > /tmp/dj && cat /tmp/dj > /etc/docker/daemon.json && systemctl restart docker`);
+                await onHost(
+                    h,
+                    `jq '.bip = "${docker0Before[h]}"' /etc/docker/daemon.json > /tmp/dj && cat /tmp/dj > /etc/docker/daemon.json && systemctl restart docker`,
+                );
+                await onHost(
+                    h,
+                    `jq 'del(.bip)' /etc/docker/daemon.json > /tmp/dj && cat /tmp/dj > /etc/docker/daemon.json && systemctl restart docker`,
+                );
             }
         }
         for (const h of ["h1", "h2"]) {
             const now = await snapshot(h);
-            expect({ h, routes: now.routes, files: now.files, unit: await unitOf(h) }).toEqual({ h, routes: before[h].routes, files: before[h].files, unit: unitBefore[h] });
+            expect({ h, routes: now.routes, files: now.files, unit: await unitOf(h) }).toEqual({
+                h,
+                routes: before[h].routes,
+                files: before[h].files,
+                unit: unitBefore[h],
+            });
             expect(await docker0(h)).toBe(docker0Before[h]);
         }
     }, 300000);
@@ -177,7 +233,9 @@ describe("adopting the seed's hand-made setup: unit --bip, routes, FORWARD rule,
             "h2 route 172.17.0.0/16 via 192.168.100.200: blocks",
             "h2 container nginx_h2: blocks",
         ]);
-        expect(without.find((r) => r.host === "h2" && r.object === "bip")!.detail).toContain("the running dockerd's --bip=172.18.0.1/16 and the unit's --bip=172.18.0.1/16: set adopt: true on the host");
+        expect(without.find((r) => r.host === "h2" && r.object === "bip")!.detail).toContain(
+            "the running dockerd's --bip=172.18.0.1/16 and the unit's --bip=172.18.0.1/16: set adopt: true on the host",
+        );
         for (const h of ["h1", "h2"]) {
             expect({ h, ...(await snapshot(h)) }).toEqual({ h, ...handmade[h] });
         }
@@ -193,10 +251,15 @@ describe("adopting the seed's hand-made setup: unit --bip, routes, FORWARD rule,
         console.log(`adopt: without adopt, up stopped with: ${message}`);
         // Whichever host script fails first: h2's bip (the unit's flag) or a host's route.
         // (the flag as the running dockerd carries it, or as the unit passes it)
-        const flag = /(the running dockerd \(pid \d+\) was started with|the Docker service unit passes) --bip=172\.18\.0\.1\/16/;
-        const route = /a route to 172\.1[78]\.0\.0\/16 already exists and is not managed by dockernet: 172\.1[78]\.0\.0\/16 via 192\.168\.100\.20[01] dev eth0/;
+        const flag =
+            /(the running dockerd \(pid \d+\) was started with|the Docker service unit passes) --bip=172\.18\.0\.1\/16/;
+        const route =
+            /a route to 172\.1[78]\.0\.0\/16 already exists and is not managed by dockernet: 172\.1[78]\.0\.0\/16 via 192\.168\.100\.20[01] dev eth0/;
         expect(flag.test(message) || route.test(message)).toBe(true);
-        expect(message.includes("set adopt: true on the host to keep it where it is") || message.includes("set adopt to take over a hand-made route via the same gateway")).toBe(true);
+        expect(
+            message.includes("set adopt: true on the host to keep it where it is") ||
+                message.includes("set adopt to take over a hand-made route via the same gateway"),
+        ).toBe(true);
         await engine.destroy();
         for (const h of ["h1", "h2"]) {
             expect({ h, ...(await snapshot(h)) }).toEqual({ h, ...handmade[h] });
@@ -218,24 +281,36 @@ describe("adopting the seed's hand-made setup: unit --bip, routes, FORWARD rule,
         console.log(
             `adopt: while up adopted h2's unit --bip, both routes and both containers, h1's ${HAND.h1.container} pinged h2's ${HAND.h2.container} every 0.2 s: ` +
                 `${pinged.received} replies to ${pinged.sent} pings (longest gap ${pinged.longestGapS.toFixed(1)} s); HTTP: ${served.answered} of ${served.sent} answered; ` +
-                `Docker restarts: h1 ${restarts("h1") - restartsBefore.h1}, h2 ${restarts("h2") - restartsBefore.h2}; operations: ${engine.operations.slice(opsBefore).map((o) => `${o.op} ${o.name}`).join(", ")}`,
+                `Docker restarts: h1 ${restarts("h1") - restartsBefore.h1}, h2 ${restarts("h2") - restartsBefore.h2}; operations: ${engine.operations
+                    .slice(opsBefore)
+                    .map((o) => `${o.op} ${o.name}`)
+                    .join(", ")}`,
         );
         expect(pinged.sent).toBeGreaterThan(5);
         expect(pinged.received).toBe(pinged.sent);
         expect(served.sent).toBeGreaterThan(3);
         expect(served.answered).toBe(served.sent);
         // Nothing restarted: the flag stays in the unit, daemon.json on h2 has no bip, dockerd is the same.
-        expect({ h1: restarts("h1") - restartsBefore.h1, h2: restarts("h2") - restartsBefore.h2 }).toEqual({ h1: 0, h2: 0 });
+        expect({ h1: restarts("h1") - restartsBefore.h1, h2: restarts("h2") - restartsBefore.h2 }).toEqual({
+            h1: 0,
+            h2: 0,
+        });
         expect(await unitOf("h2")).toContain(`--bip=${HAND.h2.bip}`);
         expect(await onHost("h2", "jq -r '.bip // \"(absent)\"' /etc/docker/daemon.json")).toBe("(absent)\n");
         expect(await onHost("h2", "cat /var/lib/dockernet/adopted-bip.json")).toMatch(/"bip": "172\.18\.0\.1\/16"/);
         // The containers were imported, not recreated: same id, same start.
         for (const h of ["h1", "h2"]) {
             expect(await containerOf(h)).toBe(containerBefore[h]);
-            expect(engine.operations.slice(opsBefore)).toContainEqual(expect.objectContaining({ op: "import", name: `hand-${h}-${HAND[h].container}` }));
+            expect(engine.operations.slice(opsBefore)).toContainEqual(
+                expect.objectContaining({ op: "import", name: `hand-${h}-${HAND[h].container}` }),
+            );
         }
-        expect(await onHost("h1", "ip -4 -o route show exact 172.18.0.0/16")).toMatch(/^172\.18\.0\.0\/16 via 192\.168\.100\.201 dev eth0 proto (187|isis) *$/m);
-        expect(await onHost("h2", "ip -4 -o route show exact 172.17.0.0/16")).toMatch(/^172\.17\.0\.0\/16 via 192\.168\.100\.200 dev eth0 proto (187|isis) *$/m);
+        expect(await onHost("h1", "ip -4 -o route show exact 172.18.0.0/16")).toMatch(
+            /^172\.18\.0\.0\/16 via 192\.168\.100\.201 dev eth0 proto (187|isis) *$/m,
+        );
+        expect(await onHost("h2", "ip -4 -o route show exact 172.17.0.0/16")).toMatch(
+            /^172\.17\.0\.0\/16 via 192\.168\.100\.200 dev eth0 proto (187|isis) *$/m,
+        );
         // The hand-made FORWARD rule is kept (dockernet never deletes what it did not make).
         expect(await onHost("h2", "iptables -w -S FORWARD")).toContain("-A FORWARD -s 192.168.100.0/24 -j ACCEPT");
         await engine.up(() => new CrossHostRoutedPair("hand", pairArgs(true, true)));
@@ -250,9 +325,16 @@ describe("adopting the seed's hand-made setup: unit --bip, routes, FORWARD rule,
         await engine.destroy();
         await new Promise((r) => setTimeout(r, 1000));
         const seen = await ping.stop();
-        console.log(`adopt: destroy while ${HAND.h1.container} pings ${HAND.h2.container}: ${seen.received} replies to ${seen.sent} pings, longest gap ${seen.longestGapS.toFixed(1)} s`);
+        console.log(
+            `adopt: destroy while ${HAND.h1.container} pings ${HAND.h2.container}: ${seen.received} replies to ${seen.sent} pings, longest gap ${seen.longestGapS.toFixed(1)} s`,
+        );
         expect(seen.received).toBe(seen.sent);
-        expect(engine.operations.slice(opsBefore).filter((o) => o.type === "docker:index/container:Container").map((o) => `${o.op}${o.retained ? " (retained)" : ""}`)).toEqual(["delete (retained)", "delete (retained)"]);
+        expect(
+            engine.operations
+                .slice(opsBefore)
+                .filter((o) => o.type === "docker:index/container:Container")
+                .map((o) => `${o.op}${o.retained ? " (retained)" : ""}`),
+        ).toEqual(["delete (retained)", "delete (retained)"]);
         for (const h of ["h1", "h2"]) {
             expect({ h, ...(await snapshot(h)) }).toEqual({ h, ...handmade[h] });
             expect(await containerOf(h)).toBe(containerBefore[h]);

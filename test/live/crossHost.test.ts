@@ -8,21 +8,34 @@ import { inContainer, onHost, onHostRaw, restarts, snapshot, sshHost } from "../
 import { record } from "../support/summary";
 
 const IMAGE = "lab/busybox:1";
-const web = (name: string): ContainerSpec => ({ name, image: IMAGE, command: ["httpd", "-f", "-p", "80", "-h", "/www"], ports: [{ internal: 80 }] });
+const web = (name: string): ContainerSpec => ({
+    name,
+    image: IMAGE,
+    command: ["httpd", "-f", "-p", "80", "-h", "/www"],
+    ports: [{ internal: 80 }],
+});
 
 function pairArgs(preserveSourceIp: boolean, h2: HostArgs = sshHost("h2")): CrossHostRoutedPairArgs {
     return {
-        hostA: { host: sshHost("h1"), lanAddress: "192.168.100.200/24", bip: "172.17.0.1/16", containers: [web("web_h1")] },
+        hostA: {
+            host: sshHost("h1"),
+            lanAddress: "192.168.100.200/24",
+            bip: "172.17.0.1/16",
+            containers: [web("web_h1")],
+        },
         hostB: { host: h2, lanAddress: "192.168.100.201/24", bip: "172.18.0.1/16", containers: [web("web_h2")] },
         preserveSourceIp,
     };
 }
 
-const ipOf = async (host: string, name: string) => (await onHost(host, `docker inspect --format '{{.NetworkSettings.IPAddress}}' ${name}`)).trim();
+const ipOf = async (host: string, name: string) =>
+    (await onHost(host, `docker inspect --format '{{.NetworkSettings.IPAddress}}' ${name}`)).trim();
 const fetch = async (host: string, container: string, url: string) => {
     const r = await inContainer(host, container, `timeout 5 wget -q -O - ${url}`);
     // busybox httpd reports IPv4 clients IPv4-mapped ("[::ffff:172.17.0.2]").
-    return r.code === 0 ? r.stdout.trim().replace(/^\[::ffff:(.*)\]$/, "$1") : `(failed: exit ${r.code} ${r.stderr.trim()})`;
+    return r.code === 0
+        ? r.stdout.trim().replace(/^\[::ffff:(.*)\]$/, "$1")
+        : `(failed: exit ${r.code} ${r.stderr.trim()})`;
 };
 
 describe("cross-host routed pair (lab h1 + h2)", () => {
@@ -49,8 +62,12 @@ describe("cross-host routed pair (lab h1 + h2)", () => {
         expect(h2json["storage-driver"]).toBe("vfs"); // the user's other keys are kept
         expect(await onHost("h2", "ip -4 -o addr show docker0")).toContain("172.18.0.1/16");
         expect(await onHost("h1", "ip -4 -o addr show docker0")).toContain("172.17.0.1/16");
-        expect(await onHost("h1", "ip route show 172.18.0.0/16")).toMatch(/^172\.18\.0\.0\/16 via 192\.168\.100\.201 dev eth0 proto (187|isis)/);
-        expect(await onHost("h2", "ip route show 172.17.0.0/16")).toMatch(/^172\.17\.0\.0\/16 via 192\.168\.100\.200 dev eth0 proto (187|isis)/);
+        expect(await onHost("h1", "ip route show 172.18.0.0/16")).toMatch(
+            /^172\.18\.0\.0\/16 via 192\.168\.100\.201 dev eth0 proto (187|isis)/,
+        );
+        expect(await onHost("h2", "ip route show 172.17.0.0/16")).toMatch(
+            /^172\.17\.0\.0\/16 via 192\.168\.100\.200 dev eth0 proto (187|isis)/,
+        );
         const rules = await onHost("h2", "iptables -w -S DOCKER-USER");
         expect(rules).toMatch(/-A DOCKER-USER .*-j DN-X-[0-9A-F]{10}/);
 
@@ -63,7 +80,12 @@ describe("cross-host routed pair (lab h1 + h2)", () => {
         expect(await fetch("h1", "web_h1", `http://${ip2}/`)).toBe("hello from h2");
         expect(await fetch("h2", "web_h2", `http://${ip1}/`)).toBe("hello from h1");
         // The component proved it too, at deployment time.
-        const probes = await new Promise<string[]>((resolve) => pair.probes.apply((p) => { resolve(p); return p; }));
+        const probes = await new Promise<string[]>((resolve) =>
+            pair.probes.apply((p) => {
+                resolve(p);
+                return p;
+            }),
+        );
         expect(probes).toHaveLength(2);
         for (const p of probes) {
             expect(p).toMatch(/^seen=reachable from=web_h\d to=172\.1[78]\.\d+\.\d+:80/);

@@ -17,7 +17,12 @@ import { LAB_SCRIPT, inContainer, lab, labHost, onHost, restarts, snapshot, sshH
 import { record } from "../support/summary";
 
 const IMAGE = "lab/busybox:1";
-const web = (name: string): ContainerSpec => ({ name, image: IMAGE, command: ["httpd", "-f", "-p", "80", "-h", "/www"], ports: [{ internal: 80 }] });
+const web = (name: string): ContainerSpec => ({
+    name,
+    image: IMAGE,
+    command: ["httpd", "-f", "-p", "80", "-h", "/www"],
+    ports: [{ internal: 80 }],
+});
 const pairArgs = (): CrossHostRoutedPairArgs => ({
     hostA: { host: sshHost("h3"), lanAddress: "192.168.100.202/24", bip: "172.23.0.1/16", containers: [web("web_h3")] },
     hostB: { host: sshHost("h4"), lanAddress: "192.168.100.203/24", bip: "172.24.0.1/16", containers: [web("web_h4")] },
@@ -32,7 +37,8 @@ const labRunner: HostRunner = (host, command) => {
 
 /** The same pair as a stack file, for `npm run check`. */
 function stackFile(): string {
-    const ssh = (a: string) => `{ address: ${a}, user: root, privateKeyPath: ${lab().privateKeyPath}, knownHostsPath: ${lab().knownHostsPath} }`;
+    const ssh = (a: string) =>
+        `{ address: ${a}, user: root, privateKeyPath: ${lab().privateKeyPath}, knownHostsPath: ${lab().knownHostsPath} }`;
     const side = (key: string, h: string, lan: string, bip: string) =>
         `      ${key}:\n        host: ${h}\n        lanAddress: ${lan}\n        bip: ${bip}\n` +
         `        containers:\n          - { name: web_${h}, image: "${IMAGE}", command: ["httpd", "-f", "-p", "80", "-h", "/www"], ports: [{ internal: 80 }] }\n`;
@@ -45,21 +51,29 @@ function stackFile(): string {
 }
 
 async function switchDocker(host: string, line: string, fresh: boolean): Promise<void> {
-    const r = await run(["bash", LAB_SCRIPT, "docker", host, line, ...(fresh ? ["--fresh"] : [])], { timeoutMs: 180000 });
+    const r = await run(["bash", LAB_SCRIPT, "docker", host, line, ...(fresh ? ["--fresh"] : [])], {
+        timeoutMs: 180000,
+    });
     if (r.code !== 0) {
         throw new Error(`lab.sh docker ${host} ${line} failed: ${r.stderr || r.stdout}`);
     }
 }
 
-const ipOf = async (host: string, name: string) => (await onHost(host, `docker inspect --format '{{.NetworkSettings.IPAddress}}' ${name}`)).trim();
+const ipOf = async (host: string, name: string) =>
+    (await onHost(host, `docker inspect --format '{{.NetworkSettings.IPAddress}}' ${name}`)).trim();
 /** Ping and HTTP from each side's container to the other's: "reachable" or what failed. */
 async function bothWays(): Promise<string[]> {
     const out: string[] = [];
-    for (const [from, to] of [["h3", "h4"], ["h4", "h3"]]) {
+    for (const [from, to] of [
+        ["h3", "h4"],
+        ["h4", "h3"],
+    ]) {
         const ip = await ipOf(to, `web_${to}`);
         const ping = await inContainer(from, `web_${from}`, `ping -c 1 -W 2 ${ip}`);
         const http = await inContainer(from, `web_${from}`, `timeout 5 wget -q -O - http://${ip}/`);
-        out.push(`${from}->${to} ping ${ping.code === 0 ? "reachable" : "isolated"}, http ${http.code === 0 ? http.stdout.trim() : "failed"}`);
+        out.push(
+            `${from}->${to} ping ${ping.code === 0 ? "reachable" : "isolated"}, http ${http.code === 0 ? http.stdout.trim() : "failed"}`,
+        );
     }
     return out;
 }
@@ -98,7 +112,9 @@ describe("a host upgraded from Docker 20.10 to the newest line under a running r
         // No dockernet chain in h3's raw table (the table itself may be there: an earlier test's
         // containers on h3's Docker 28 made it, and a Docker downgrade leaves the kernel's tables).
         expect(await onHost("h3", "iptables-save | sed -n '/^[*]raw/,/^COMMIT/p' | grep -c DN- || true")).toBe("0\n");
-        expect((await onHost("h4", "iptables -w -t raw -S PREROUTING | sed -n 2p")).trim()).toMatch(/^-A PREROUTING -m comment --comment "?dockernet:DN-X-[0-9A-F]{10}"? -j DN-X-[0-9A-F]{10}$/);
+        expect((await onHost("h4", "iptables -w -t raw -S PREROUTING | sed -n 2p")).trim()).toMatch(
+            /^-A PREROUTING -m comment --comment "?dockernet:DN-X-[0-9A-F]{10}"? -j DN-X-[0-9A-F]{10}$/,
+        );
     }, 300000);
 
     test("h3 upgraded in place: the restore unit adds the raw mirror, traffic flows with no up; without it, npm run check names the missing raw chain and up repairs it with no Docker restart", async () => {
@@ -106,30 +122,51 @@ describe("a host upgraded from Docker 20.10 to the newest line under a running r
         expect(labHost("h3").dockerVersion).toMatch(new RegExp(`^${newest.replace(".", "\\.")}\\.`));
         record({ faultsInjected: 1 });
         // Docker started the containers again (restart unless-stopped) and dropped direct routing to them.
-        expect(await onHost("h3", "iptables -w -t raw -S PREROUTING")).toMatch(/-A PREROUTING -d 172\.23\.\d+\.\d+\/32 ! -i docker0 -j DROP/);
+        expect(await onHost("h3", "iptables -w -t raw -S PREROUTING")).toMatch(
+            /-A PREROUTING -d 172\.23\.\d+\.\d+\/32 ! -i docker0 -j DROP/,
+        );
         expect(await bothWays()).toEqual(REACHABLE);
         const chain = /-j (DN-X-[0-9A-F]{10})/.exec(await onHost("h3", "iptables -w -t raw -S PREROUTING"))![1];
-        expect(await onHost("h3", `grep -c 'done dockernet-restore.service: exit 0' ${labHost("h3").restartsLog.replace(/restarts\.log$/, "units.log")}`)).not.toBe("0\n");
+        expect(
+            await onHost(
+                "h3",
+                `grep -c 'done dockernet-restore.service: exit 0' ${labHost("h3").restartsLog.replace(/restarts\.log$/, "units.log")}`,
+            ),
+        ).not.toBe("0\n");
         const clean = await checkStack({ root: ROOT, stack: "upgrade", configFile, run: labRunner });
         expect(clean.rows.filter((r) => r.verdict !== "ok")).toEqual([]);
 
         // As if no restore had run after the upgrade: the mirror taken away by hand.
-        await onHost("h3", `iptables -w -t raw -D PREROUTING -m comment --comment dockernet:${chain} -j ${chain} && iptables -w -t raw -F ${chain} && iptables -w -t raw -X ${chain}`);
+        await onHost(
+            "h3",
+            `iptables -w -t raw -D PREROUTING -m comment --comment dockernet:${chain} -j ${chain} && iptables -w -t raw -F ${chain} && iptables -w -t raw -X ${chain}`,
+        );
         const broken = await bothWays();
-        console.log(`upgrade: h3 on ${labHost("h3").dockerVersion} without dockernet's raw mirror: ${broken.join("; ")}`);
+        console.log(
+            `upgrade: h3 on ${labHost("h3").dockerVersion} without dockernet's raw mirror: ${broken.join("; ")}`,
+        );
         expect(broken[1]).toBe("h4->h3 ping isolated, http failed");
 
         const { rows } = await checkStack({ root: ROOT, stack: "upgrade", configFile, run: labRunner });
         console.log(`upgrade: npm run check after the upgrade:\n${formatCheck("upgrade", rows)}`);
-        expect(rows.filter((r) => r.verdict !== "ok").map((r) => `${r.host} ${r.object.split(" ")[0]}: ${r.seen}`)).toEqual([
-            expect.stringMatching(/^h3 firewall: differs: chain DN-X-[0-9A-F]{10} is missing from the raw table; differs: no jump to DN-X-[0-9A-F]{10} in raw PREROUTING$/),
+        expect(
+            rows.filter((r) => r.verdict !== "ok").map((r) => `${r.host} ${r.object.split(" ")[0]}: ${r.seen}`),
+        ).toEqual([
+            expect.stringMatching(
+                /^h3 firewall: differs: chain DN-X-[0-9A-F]{10} is missing from the raw table; differs: no jump to DN-X-[0-9A-F]{10} in raw PREROUTING$/,
+            ),
         ]);
-        expect(rows.find((r) => r.host === "h3" && r.object === "docker")!.seen).toMatch(/^28\.5\.\d+\S* \(iptables\)$/);
+        expect(rows.find((r) => r.host === "h3" && r.object === "docker")!.seen).toMatch(
+            /^28\.5\.\d+\S* \(iptables\)$/,
+        );
 
         const restartsBefore = { h3: restarts("h3"), h4: restarts("h4") };
         await engine.up(() => new CrossHostRoutedPair("up", pairArgs()));
         expect(engine.counts).toMatchObject({ created: 0, replaced: 0, deleted: 0 });
-        expect({ h3: restarts("h3") - restartsBefore.h3, h4: restarts("h4") - restartsBefore.h4 }).toEqual({ h3: 0, h4: 0 });
+        expect({ h3: restarts("h3") - restartsBefore.h3, h4: restarts("h4") - restartsBefore.h4 }).toEqual({
+            h3: 0,
+            h4: 0,
+        });
         expect(await bothWays()).toEqual(REACHABLE);
         const after = await checkStack({ root: ROOT, stack: "upgrade", configFile, run: labRunner });
         expect(after.rows.filter((r) => r.verdict !== "ok")).toEqual([]);
@@ -155,7 +192,10 @@ describe("a host whose Docker uses the nftables firewall backend is refused befo
     let configFile = "";
 
     beforeAll(async () => {
-        await onHost("h4", `mkdir -p ${path.dirname(DROPIN)} && printf '[Service]\\nEnvironment=DOCKER_FIREWALL_BACKEND=nftables\\n' >${DROPIN} && systemctl daemon-reload && systemctl restart docker`);
+        await onHost(
+            "h4",
+            `mkdir -p ${path.dirname(DROPIN)} && printf '[Service]\\nEnvironment=DOCKER_FIREWALL_BACKEND=nftables\\n' >${DROPIN} && systemctl daemon-reload && systemctl restart docker`,
+        );
         for (const h of ["h3", "h4"]) {
             before[h] = await snapshot(h);
         }
@@ -166,7 +206,10 @@ describe("a host whose Docker uses the nftables firewall backend is refused befo
         await engine.destroy().catch(() => undefined);
         engine.dispose();
         fs.rmSync(path.dirname(configFile), { recursive: true, force: true });
-        await onHost("h4", `rm -f ${DROPIN}; rmdir ${path.dirname(DROPIN)}; systemctl daemon-reload; systemctl restart docker`);
+        await onHost(
+            "h4",
+            `rm -f ${DROPIN}; rmdir ${path.dirname(DROPIN)}; systemctl daemon-reload; systemctl restart docker`,
+        );
         expect(await onHost("h4", "docker info --format '{{.FirewallBackend.Driver}}'")).toBe("iptables\n");
     }, 300000);
 
@@ -180,7 +223,9 @@ describe("a host whose Docker uses the nftables firewall backend is refused befo
         }
         console.log(`nftables: up stopped with: ${message}`);
         expect(message).toContain('Unsupported Docker for CrossHostRoutedPair "up":');
-        expect(message).toMatch(/ - hostB\.host h4 runs Docker 28\.5\.\d+\S* with the nftables firewall backend; Docker then makes no DOCKER-USER chain/);
+        expect(message).toMatch(
+            / - hostB\.host h4 runs Docker 28\.5\.\d+\S* with the nftables firewall backend; Docker then makes no DOCKER-USER chain/,
+        );
         expect(message).toContain("Remove DOCKER_FIREWALL_BACKEND=nftables from Docker's environment on h4");
         expect(message).not.toContain("h3 runs");
         expect(engine.counts).toMatchObject({ created: 0, updated: 0, replaced: 0 });

@@ -21,7 +21,8 @@ const labRunner: HostRunner = (host, command) => {
     return defaultRunner("/var/tmp/dockernet-lab/id")(host, command);
 };
 
-const drifted = (rows: CheckRow[]) => rows.filter((r) => r.verdict !== "ok").map((r) => `${r.host} ${r.object}: ${r.verdict}`);
+const drifted = (rows: CheckRow[]) =>
+    rows.filter((r) => r.verdict !== "ok").map((r) => `${r.host} ${r.object}: ${r.verdict}`);
 
 describe("npm run check on the lab stack (h1 + h2)", () => {
     const engine = new Engine();
@@ -54,7 +55,15 @@ describe("npm run check on the lab stack (h1 + h2)", () => {
         console.log(formatCheck("lab", rows));
         expect(drifted(rows)).toEqual([]);
         const objects = rows.map((r) => `${r.host} ${r.object}`);
-        expect(objects).toEqual(expect.arrayContaining(["h1 bip (daemon.json)", "h2 docker0 address", "h1 container api_1", "h2 container web_h2", "h1 check h1-reaches-h2-container"]));
+        expect(objects).toEqual(
+            expect.arrayContaining([
+                "h1 bip (daemon.json)",
+                "h2 docker0 address",
+                "h1 container api_1",
+                "h2 container web_h2",
+                "h1 check h1-reaches-h2-container",
+            ]),
+        );
         expect(rows.filter((r) => r.object.startsWith("routes ")).length).toBe(2);
         expect(rows.filter((r) => r.object.startsWith("firewall ")).length).toBe(3); // each host's pair chain, and appnet's
         expect([restarts("h1"), restarts("h2")]).toEqual(restartsBefore);
@@ -64,7 +73,10 @@ describe("npm run check on the lab stack (h1 + h2)", () => {
         const chain = (await onHost("h2", "iptables -w -S | sed -n 's/^-N \\(DN-X-[0-9A-F]*\\)$/\\1/p'")).trim();
         await onHost("h1", "ip route del 172.18.0.0/16");
         await onHost("h2", `iptables -w -F ${chain}`);
-        await onHost("h2", "jq '.bip = \"172.30.0.1/16\"' /etc/docker/daemon.json > /etc/docker/daemon.json.new && mv /etc/docker/daemon.json.new /etc/docker/daemon.json");
+        await onHost(
+            "h2",
+            "jq '.bip = \"172.30.0.1/16\"' /etc/docker/daemon.json > /etc/docker/daemon.json.new && mv /etc/docker/daemon.json.new /etc/docker/daemon.json",
+        );
         await onHost("h1", "docker network disconnect appnet api_1");
         const injected = { h1: await snapshot("h1"), h2: await snapshot("h2") };
 
@@ -86,7 +98,12 @@ describe("npm run check on the lab stack (h1 + h2)", () => {
         const repaired = await checkStack({ root: ROOT, stack: "lab", run: labRunner, repair: true });
         console.log(formatCheck("lab", repaired.rows));
         expect(repaired.rows.filter((r) => r.verdict === "repaired").map((r) => `${r.host} ${r.object}`)).toEqual(
-            expect.arrayContaining([expect.stringMatching(/^h1 routes /), `h2 firewall ${chain}`, "h2 bip (daemon.json)", "h1 container api_1"]),
+            expect.arrayContaining([
+                expect.stringMatching(/^h1 routes /),
+                `h2 firewall ${chain}`,
+                "h2 bip (daemon.json)",
+                "h1 container api_1",
+            ]),
         );
 
         const second = await checkStack({ root: ROOT, stack: "lab", run: labRunner });
@@ -106,17 +123,25 @@ describe("npm run check on the lab stack (h1 + h2)", () => {
         await onHost("h2", `iptables -w -F ${chain}`);
         record({ faultsInjected: 1 });
         const steps = await engine.preview(program, "lab");
-        console.log(`preview after drift:\n${steps.map((st) => `  ${st.op} ${st.name} [${st.changed?.join(", ")}]\n${String(st.inputs?.stdin ?? "").replace(/^/gm, "      ")}`).join("\n")}`);
+        console.log(
+            `preview after drift:\n${steps.map((st) => `  ${st.op} ${st.name} [${st.changed?.join(", ")}]\n${String(st.inputs?.stdin ?? "").replace(/^/gm, "      ")}`).join("\n")}`,
+        );
         const byName = new Map(steps.map((st) => [st.name, st]));
         const routes = steps.find((st) => /^seed-pair-h1-routes$/.test(st.name));
         const fw = steps.find((st) => /^seed-pair-h2-firewall$/.test(st.name));
         expect(routes).toMatchObject({ op: "update", changed: ["stdin"] });
-        expect(String(routes!.inputs!.stdin)).toMatch(/drift seen on h1 .*\n.*no dockernet route to 172\.18\.0\.0\/16 via 192\.168\.100\.201/);
+        expect(String(routes!.inputs!.stdin)).toMatch(
+            /drift seen on h1 .*\n.*no dockernet route to 172\.18\.0\.0\/16 via 192\.168\.100\.201/,
+        );
         expect(fw).toMatchObject({ op: "update", changed: ["stdin"] });
         expect(String(fw!.inputs!.stdin)).toContain(`chain ${chain} in the filter table holds other rules`);
         // Nothing else is touched: only updates, only of stdin, only on the drifted hosts' scripts (and the probes that cross them).
         for (const st of steps) {
-            expect({ name: st.name, op: st.op, changed: st.changed }).toEqual({ name: st.name, op: "update", changed: ["stdin"] });
+            expect({ name: st.name, op: st.op, changed: st.changed }).toEqual({
+                name: st.name,
+                op: "update",
+                changed: ["stdin"],
+            });
         }
         expect(byName.has("h1-bip") || byName.has("h2-bip")).toBe(false);
         // up repairs through the same scripts, restarts no Docker, and the check is clean.
@@ -137,7 +162,10 @@ describe("npm run check on the lab stack (h1 + h2)", () => {
         await engine.destroy();
         expect(await snapshot("h1")).toEqual(before.h1);
         const h2 = await snapshot("h2");
-        expect({ routes: h2.routes, iptables: h2.iptables }).toEqual({ routes: before.h2.routes, iptables: before.h2.iptables });
+        expect({ routes: h2.routes, iptables: h2.iptables }).toEqual({
+            routes: before.h2.routes,
+            iptables: before.h2.iptables,
+        });
         expect(JSON.parse(h2.daemonJson)).toEqual(JSON.parse(before.h2.daemonJson));
     }, 300000);
 });

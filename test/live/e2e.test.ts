@@ -45,7 +45,8 @@ if (!pulumi) {
         let stack: Stack;
         let deployed = false;
         const log = (line: string) => process.stdout.write(line);
-        const changes = (m: OpMap | undefined) => Object.entries(m ?? {}).filter(([op, n]) => op !== "same" && (n ?? 0) > 0);
+        const changes = (m: OpMap | undefined) =>
+            Object.entries(m ?? {}).filter(([op, n]) => op !== "same" && (n ?? 0) > 0);
 
         beforeAll(async () => {
             stack = await LocalWorkspace.createOrSelectStack(
@@ -75,8 +76,15 @@ if (!pulumi) {
             deployed = true;
             const r = await stack.up({ onOutput: log });
             expect(r.summary.result).toBe("succeeded");
-            expect(r.outputs.bridges.value.appnet).toMatchObject({ bridgeName: "br-appnet", subnet: "172.19.0.0/16", gateway: "172.19.0.1" });
-            expect(r.outputs.routedPairs.value["seed-pair"].subnets).toEqual({ h1: "172.17.0.0/16", h2: "172.18.0.0/16" });
+            expect(r.outputs.bridges.value.appnet).toMatchObject({
+                bridgeName: "br-appnet",
+                subnet: "172.19.0.0/16",
+                gateway: "172.19.0.1",
+            });
+            expect(r.outputs.routedPairs.value["seed-pair"].subnets).toEqual({
+                h1: "172.17.0.0/16",
+                h2: "172.18.0.0/16",
+            });
             for (const report of Object.values(r.outputs.checks.value as Record<string, string>)) {
                 expect(report).toMatch(/^seen=reachable /);
             }
@@ -92,7 +100,12 @@ if (!pulumi) {
             deployed = false;
             expect(r.summary.result).toBe("succeeded");
             const exported = await stack.exportStack();
-            expect((exported.deployment?.resources ?? []).filter((x: { type: string }) => x.type !== "pulumi:pulumi:Stack" && !x.type.startsWith("pulumi:providers:"))).toEqual([]);
+            expect(
+                (exported.deployment?.resources ?? []).filter(
+                    (x: { type: string }) =>
+                        x.type !== "pulumi:pulumi:Stack" && !x.type.startsWith("pulumi:providers:"),
+                ),
+            ).toEqual([]);
         }, 1800000);
     });
 }

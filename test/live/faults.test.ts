@@ -40,7 +40,16 @@ describe("faults (lab h1 + h2)", () => {
             message = (e as Error).message;
         } finally {
             // Bring h2's sshd back exactly as the lab runs it.
-            await runOk(["bash", LAB_SCRIPT, "exec", "h2", "--", "/usr/sbin/sshd", "-f", `${sshdPidFile.replace(/sshd\.pid$/, "")}sshd_config`]);
+            await runOk([
+                "bash",
+                LAB_SCRIPT,
+                "exec",
+                "h2",
+                "--",
+                "/usr/sbin/sshd",
+                "-f",
+                `${sshdPidFile.replace(/sshd\.pid$/, "")}sshd_config`,
+            ]);
         }
         const seconds = (Date.now() - started) / 1000;
         expect(message).toMatch(/\bh2-bip\b|fault-h2-\w+/); // the first resource on h2 to run: its DockerHost's bip, or the pair's
@@ -56,8 +65,18 @@ describe("faults (lab h1 + h2)", () => {
     });
 
     test("two applies on one host at once are serialised by the lock and both land", async () => {
-        const programA = scriptCommand("firewall", ["create", "--chain", "DN-T-AAAAAAAAAA", "accept,br-ta,docker0,-,-"]);
-        const programB = scriptCommand("firewall", ["create", "--chain", "DN-T-BBBBBBBBBB", "accept,br-tb,docker0,-,-"]);
+        const programA = scriptCommand("firewall", [
+            "create",
+            "--chain",
+            "DN-T-AAAAAAAAAA",
+            "accept,br-ta,docker0,-,-",
+        ]);
+        const programB = scriptCommand("firewall", [
+            "create",
+            "--chain",
+            "DN-T-BBBBBBBBBB",
+            "accept,br-tb,docker0,-,-",
+        ]);
         // Hold the lock for 3 s first, so both creates must wait for it and then for each other.
         const holder = onHost("h1", "flock /run/lock/dockernet.lock sleep 3");
         record({ faultsInjected: 1 });
@@ -71,15 +90,25 @@ describe("faults (lab h1 + h2)", () => {
         expect(rules).toMatch(/-j DN-T-AAAAAAAAAA/);
         expect(rules).toMatch(/-j DN-T-BBBBBBBBBB/);
         for (const chain of ["DN-T-AAAAAAAAAA", "DN-T-BBBBBBBBBB"]) {
-            expect((await onHost("h1", scriptCommand("firewall", ["delete", "--chain", chain]))).trim()).toBe("changed");
+            expect((await onHost("h1", scriptCommand("firewall", ["delete", "--chain", chain]))).trim()).toBe(
+                "changed",
+            );
         }
         // And a component apply racing a hand-run script on the same host lands too.
         await Promise.all([
             engine.up(() => {
                 new CrossHostRoutedPair("fault", pair());
-                new CustomBridgeNetwork("fault-net", { host: sshHost("h1"), subnet: "172.29.0.0/24", bridgeName: "br-fault", connectTo: ["docker0"] });
+                new CustomBridgeNetwork("fault-net", {
+                    host: sshHost("h1"),
+                    subnet: "172.29.0.0/24",
+                    bridgeName: "br-fault",
+                    connectTo: ["docker0"],
+                });
             }),
-            onHost("h1", scriptCommand("firewall", ["create", "--chain", "DN-T-CCCCCCCCCC", "accept,br-tc,docker0,-,-"])),
+            onHost(
+                "h1",
+                scriptCommand("firewall", ["create", "--chain", "DN-T-CCCCCCCCCC", "accept,br-tc,docker0,-,-"]),
+            ),
         ]);
         const after = await onHost("h1", "iptables -w -S");
         expect(after).toMatch(/-A DN-B-[0-9A-F]{10} -i br-fault -o docker0/);

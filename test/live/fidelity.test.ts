@@ -14,9 +14,19 @@ const web = (name: string, extra: Partial<ContainerSpec> = {}): ContainerSpec =>
     command: ["httpd", "-f", "-p", "80", "-h", "/www"],
     ...extra,
 });
-const idle = (name: string, extra: Partial<ContainerSpec> = {}): ContainerSpec => ({ name, image: IMAGE, command: ["sleep", "86400"], ...extra });
+const idle = (name: string, extra: Partial<ContainerSpec> = {}): ContainerSpec => ({
+    name,
+    image: IMAGE,
+    command: ["sleep", "86400"],
+    ...extra,
+});
 const ipOn = async (host: string, container: string, network: string) =>
-    (await onHost(host, `docker inspect --format '{{(index .NetworkSettings.Networks "${network}").IPAddress}}' ${container}`)).trim();
+    (
+        await onHost(
+            host,
+            `docker inspect --format '{{(index .NetworkSettings.Networks "${network}").IPAddress}}' ${container}`,
+        )
+    ).trim();
 
 describe("fidelity to the real providers (lab h1, h2)", () => {
     const engine = new Engine();
@@ -29,10 +39,16 @@ describe("fidelity to the real providers (lab h1, h2)", () => {
     test("a fixed address and an alias on a container's first custom network are applied", async () => {
         const program = () => {
             const host = sshHost("h1");
-            const net = new CustomBridgeNetwork("fid-first-net", { host, subnet: "172.23.0.0/24", gateway: "172.23.0.1" });
+            const net = new CustomBridgeNetwork("fid-first-net", {
+                host,
+                subnet: "172.23.0.0/24",
+                gateway: "172.23.0.1",
+            });
             return new LinkedContainerPair("fid-first", {
                 host,
-                target: web("fid_web", { networks: [{ name: net.name, ipv4Address: "172.23.0.50", aliases: ["api"] }] }),
+                target: web("fid_web", {
+                    networks: [{ name: net.name, ipv4Address: "172.23.0.50", aliases: ["api"] }],
+                }),
                 consumer: idle("fid_box", { networks: [{ name: net.name }] }),
                 alias: "www",
             });
@@ -44,7 +60,14 @@ describe("fidelity to the real providers (lab h1, h2)", () => {
             expect({ name, out: r.stdout.trim() }).toEqual({ name, out: "hello from h1" });
         }
         // Only the declared network: the provider disconnected the default bridge.
-        expect((await onHost("h1", "docker inspect --format '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}' fid_web")).trim()).toBe("fid-first-net");
+        expect(
+            (
+                await onHost(
+                    "h1",
+                    "docker inspect --format '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}' fid_web",
+                )
+            ).trim(),
+        ).toBe("fid-first-net");
         await engine.up(program);
         expect(engine.counts).toMatchObject({ created: 0, replaced: 0, updated: 0, deleted: 0 });
     });
@@ -68,7 +91,9 @@ describe("fidelity to the real providers (lab h1, h2)", () => {
         const seen = await new Promise<string>((resolve) => pair.targetAddress.apply((v) => resolve(v)));
         expect(seen).toBe(onA);
         expect((await inContainer("h1", "fid_two_box", "cat /etc/hosts")).stdout).toContain(`${onA}\ttwo `);
-        expect((await inContainer("h1", "fid_two_box", "timeout 5 wget -q -O - http://two/")).stdout.trim()).toBe("hello from h1");
+        expect((await inContainer("h1", "fid_two_box", "timeout 5 wget -q -O - http://two/")).stdout.trim()).toBe(
+            "hello from h1",
+        );
         await engine.up(program);
         expect(engine.counts).toMatchObject({ created: 0, replaced: 0, updated: 0, deleted: 0 });
     });
@@ -104,14 +129,26 @@ describe("fidelity to the real providers (lab h1, h2)", () => {
         const id = (await onHost("h1", "docker inspect --format '{{.Id}}' fid_restart_web")).trim();
         await engine.up(program("always"));
         expect(engine.counts).toMatchObject({ created: 0, replaced: 0, updated: 1, deleted: 0 });
-        expect((await onHost("h1", "docker inspect --format '{{.Id}} {{.HostConfig.RestartPolicy.Name}} {{.State.Status}}' fid_restart_web")).trim()).toBe(`${id} always running`);
+        expect(
+            (
+                await onHost(
+                    "h1",
+                    "docker inspect --format '{{.Id}} {{.HostConfig.RestartPolicy.Name}} {{.State.Status}}' fid_restart_web",
+                )
+            ).trim(),
+        ).toBe(`${id} always running`);
     });
 
     test("moving a component to another host deletes on the old host first, then creates on the new one", async () => {
         const h1Before = await snapshot("h1");
         const program = (hostName: string) => () => {
             const host = sshHost(hostName);
-            const net = new CustomBridgeNetwork("fid-move-net", { host, subnet: "172.26.0.0/24", bridgeName: "br-fidmove", connectTo: ["docker0"] });
+            const net = new CustomBridgeNetwork("fid-move-net", {
+                host,
+                subnet: "172.26.0.0/24",
+                bridgeName: "br-fidmove",
+                connectTo: ["docker0"],
+            });
             return new LinkedContainerPair("fid-move", {
                 host,
                 target: web("fid_move_web", { networks: [{ name: net.name }] }),
@@ -127,8 +164,12 @@ describe("fidelity to the real providers (lab h1, h2)", () => {
         expect((await onHostRaw("h1", "ip link show br-fidmove")).code).not.toBe(0);
         expect((await snapshot("h1")).iptables).toBe(h1Before.iptables);
         // All of it is on h2, and it works there.
-        expect((await onHost("h2", "docker ps --format '{{.Names}}' --filter name=fid_move | sort")).trim()).toBe("fid_move_box\nfid_move_web");
+        expect((await onHost("h2", "docker ps --format '{{.Names}}' --filter name=fid_move | sort")).trim()).toBe(
+            "fid_move_box\nfid_move_web",
+        );
         expect((await onHost("h2", "iptables -w -S DOCKER-USER")).trim()).toMatch(/-j DN-/);
-        expect((await inContainer("h2", "fid_move_box", "timeout 5 wget -q -O - http://movweb/")).stdout.trim()).toBe("hello from h2");
+        expect((await inContainer("h2", "fid_move_box", "timeout 5 wget -q -O - http://movweb/")).stdout.trim()).toBe(
+            "hello from h2",
+        );
     });
 });

@@ -65,7 +65,14 @@ const REFUSED = /[^\x20-\x7e]|[;$`'"|&<>*?~()[\]!#\\]/;
 const DJ_CHECK = `${DIR}/daemon.json`;
 const DJ_CREATE = `${DIR}/daemon-create.json`;
 const SAFE_BIP = "172.31.254.1/24"; // what DJ_CREATE already holds: even an accepted create would change nothing
-const common = (s: string) => ["--state-dir", `${DIR}/state-${s}`, "--lock", `${DIR}/lock/dockernet.lock`, "--lock-wait", "5"];
+const common = (s: string) => [
+    "--state-dir",
+    `${DIR}/state-${s}`,
+    "--lock",
+    `${DIR}/lock/dockernet.lock`,
+    "--lock-wait",
+    "5",
+];
 
 /** The valid argument lists each hostile value is spliced into; `slots` are the positions fuzzed. */
 const BASES: { script: Script; action?: "check" | "create"; args: string[]; slots: number[] }[] = [
@@ -75,14 +82,21 @@ const BASES: { script: Script; action?: "check" | "create"; args: string[]; slot
         args: [
             action,
             action === "create" ? SAFE_BIP : "172.17.0.1/16",
-            "--daemon-json", action === "create" ? DJ_CREATE : DJ_CHECK,
+            "--daemon-json",
+            action === "create" ? DJ_CREATE : DJ_CHECK,
             ...common("bip"),
-            "--timeout", "5",
-            "--restart-cmd", "true",
-            "--log-cmd", "true",
-            "--docker-check-cmd", "true",
-            "--unit-cmd", "true",
-            "--docker-pid-file", `${DIR}/no-such.pid`,
+            "--timeout",
+            "5",
+            "--restart-cmd",
+            "true",
+            "--log-cmd",
+            "true",
+            "--docker-check-cmd",
+            "true",
+            "--unit-cmd",
+            "true",
+            "--docker-pid-file",
+            `${DIR}/no-such.pid`,
         ],
         slots: action === "create" ? range(1, 22) : range(0, 22),
     })),
@@ -95,14 +109,24 @@ const BASES: { script: Script; action?: "check" | "create"; args: string[]; slot
     ...(["check", "create"] as const).map((action) => ({
         script: "firewall" as const,
         action,
-        args: [action, "--chain", "DN-FUZZ-1", ...common("firewall"), "accept,br-dnfuzz,docker0,-,-", "nat-return,10.254.0.0/16,10.253.0.0/16"],
+        args: [
+            action,
+            "--chain",
+            "DN-FUZZ-1",
+            ...common("firewall"),
+            "accept,br-dnfuzz,docker0,-,-",
+            "nat-return,10.254.0.0/16,10.253.0.0/16",
+        ],
         slots: action === "create" ? range(1, 11) : range(0, 11),
     })),
     { script: "probe", args: ["dnfuzz-no-such-container", "10.254.0.2", "80", "reachable", "1"], slots: range(0, 5) },
 ];
 
 /** Valid calls: the scripts must run to the end of their read-only check (exit 0 or 1, never 2). */
-const CONTROLS: { script: Script; args: string[] }[] = BASES.filter((b) => b.action === "check").map((b) => ({ script: b.script, args: b.args }));
+const CONTROLS: { script: Script; args: string[] }[] = BASES.filter((b) => b.action === "check").map((b) => ({
+    script: b.script,
+    args: b.args,
+}));
 
 interface Call {
     id: string;
@@ -134,7 +158,9 @@ describe("host scripts on lab host h1 with hostile arguments that bypass validat
 
     afterAll(async () => {
         record({ liveCanaryRuns: tally.runs, canaryAppeared: tally.canary });
-        console.log(`live fuzz on ${HOST}: ${tally.runs} hostile script runs, canary ${tally.canary === 0 ? "never appeared" : `APPEARED ${tally.canary} time(s)`}, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        console.log(
+            `live fuzz on ${HOST}: ${tally.runs} hostile script runs, canary ${tally.canary === 0 ? "never appeared" : `APPEARED ${tally.canary} time(s)`}, ${((Date.now() - started) / 1000).toFixed(1)} s`,
+        );
         await onHost(HOST, `rm -rf ${DIR}`).catch(() => undefined);
     });
 
@@ -155,27 +181,46 @@ describe("host scripts on lab host h1 with hostile arguments that bypass validat
         const batches = [0, 1, 2, 3].map((k) => calls.filter((_, i) => i % 4 === k));
         const results = await Promise.all(
             batches.map((batch, k) =>
-                runBatch(`direct-${k}`, "sh", [...(k === 0 ? controls("c") : []), ...batch].map((c) => `sh ${DIR}/${c.script}.sh ${c.args.map(shellQuote).join(" ")} >/dev/null 2>&1; echo "${c.id} $?"\n`).join("")),
+                runBatch(
+                    `direct-${k}`,
+                    "sh",
+                    [...(k === 0 ? controls("c") : []), ...batch]
+                        .map(
+                            (c) =>
+                                `sh ${DIR}/${c.script}.sh ${c.args.map(shellQuote).join(" ")} >/dev/null 2>&1; echo "${c.id} $?"\n`,
+                        )
+                        .join(""),
+                ),
             ),
         );
         const codes = new Map(results.flatMap((r) => [...r]));
         tally.runs += calls.length;
         expectOutcomes([...controls("c"), ...calls], codes);
         await expectNoCanary(tally);
-        console.log(`direct: ${calls.length} hostile runs (${calls.filter((c) => c.create).length} of them create), ${CONTROLS.length} controls`);
+        console.log(
+            `direct: ${calls.length} hostile runs (${calls.filter((c) => c.create).length} of them create), ${CONTROLS.length} controls`,
+        );
     });
 
-    test.each(["sh", "bash"])(`${TRANSPORT_RUNS} check runs through the exact scriptCommand text, read by %s: all refused`, async (shell) => {
-        const calls = generate(TRANSPORT_RUNS * 3, shell === "sh" ? 2 : 3)
-            .filter((c) => !c.create)
-            .slice(0, TRANSPORT_RUNS);
-        expect(calls).toHaveLength(TRANSPORT_RUNS);
-        const text = ["exec 3>&1 >/dev/null 2>&1\n", ...[...controls(`t${shell}`), ...calls].map((c) => `${scriptCommand(c.script, c.args)}echo "${c.id} $?" >&3\n`)].join("");
-        const codes = await runBatch(`transport-${shell}`, shell, text);
-        tally.runs += calls.length;
-        expectOutcomes([...controls(`t${shell}`), ...calls], codes);
-        await expectNoCanary(tally);
-    });
+    test.each(["sh", "bash"])(
+        `${TRANSPORT_RUNS} check runs through the exact scriptCommand text, read by %s: all refused`,
+        async (shell) => {
+            const calls = generate(TRANSPORT_RUNS * 3, shell === "sh" ? 2 : 3)
+                .filter((c) => !c.create)
+                .slice(0, TRANSPORT_RUNS);
+            expect(calls).toHaveLength(TRANSPORT_RUNS);
+            const text = [
+                "exec 3>&1 >/dev/null 2>&1\n",
+                ...[...controls(`t${shell}`), ...calls].map(
+                    (c) => `${scriptCommand(c.script, c.args)}echo "${c.id} $?" >&3\n`,
+                ),
+            ].join("");
+            const codes = await runBatch(`transport-${shell}`, shell, text);
+            tally.runs += calls.length;
+            expectOutcomes([...controls(`t${shell}`), ...calls], codes);
+            await expectNoCanary(tally);
+        },
+    );
 
     test("h1 is exactly as before: routes, iptables, daemon.json, and Docker was not restarted", async () => {
         const after = await snapshot(HOST);
@@ -218,7 +263,13 @@ function generate(count: number, seed: number): Call[] {
 }
 
 function controls(prefix: string): Call[] {
-    return CONTROLS.map((c, i) => ({ id: `${prefix}-control-${i}`, script: c.script, args: c.args, hostile: false, create: false }));
+    return CONTROLS.map((c, i) => ({
+        id: `${prefix}-control-${i}`,
+        script: c.script,
+        args: c.args,
+        hostile: false,
+        create: false,
+    }));
 }
 
 /** Uploads a batch file (compressed, in pieces that fit a command line) and runs it in ONE ssh session. */
@@ -230,7 +281,11 @@ async function runBatch(name: string, shell: string, text: string): Promise<Map<
     for (const piece of pieces) {
         await onHost(HOST, `printf '%s' ${piece} >> ${file}.b64`);
     }
-    const out = await onHost(HOST, `base64 -d ${file}.b64 | gunzip > ${file} && cd ${DIR}/cwd && ${shell} ${file}`, 170000);
+    const out = await onHost(
+        HOST,
+        `base64 -d ${file}.b64 | gunzip > ${file} && cd ${DIR}/cwd && ${shell} ${file}`,
+        170000,
+    );
     const codes = new Map<string, number>();
     for (const line of out.split("\n")) {
         const m = /^(\S+) (\d+)$/.exec(line);
@@ -247,14 +302,24 @@ function expectOutcomes(calls: Call[], codes: Map<string, number>): void {
     expect(missing.slice(0, 10)).toEqual([]);
     const wrong = calls
         .filter((c) => (c.hostile ? codes.get(c.id) !== 2 : ![0, 1].includes(codes.get(c.id)!)))
-        .map((c) => ({ id: c.id, script: c.script, args: c.args.map((a) => (a.length > 80 ? `${a.slice(0, 80)}...` : a)), exit: codes.get(c.id) }));
+        .map((c) => ({
+            id: c.id,
+            script: c.script,
+            args: c.args.map((a) => (a.length > 80 ? `${a.slice(0, 80)}...` : a)),
+            exit: codes.get(c.id),
+        }));
     expect(wrong.slice(0, 10)).toEqual([]);
     expect(calls.filter((c) => c.create && codes.get(c.id) === 0)).toEqual([]);
 }
 
 async function expectNoCanary(tally: { canary: number }): Promise<void> {
     // Absolute payloads aim at /tmp/dnfuzz/canary, relative ones at the batch's working directory.
-    const found = (await onHost(HOST, `find /tmp -xdev -name '*canary*' 2>/dev/null; ls -d /canary /root/canary 2>/dev/null; ls -A ${DIR}/cwd`)).trim();
+    const found = (
+        await onHost(
+            HOST,
+            `find /tmp -xdev -name '*canary*' 2>/dev/null; ls -d /canary /root/canary 2>/dev/null; ls -A ${DIR}/cwd`,
+        )
+    ).trim();
     if (found !== "") {
         tally.canary++;
     }

@@ -12,6 +12,8 @@ setObservationHooks({ guard: (address) => assertLabRoute(address) });
 afterAll(async () => {
     const problems = await labLeftClean();
     if (problems.length > 0) {
-        throw new Error(`this test file left the lab unclean (now put right for the next file):\n  ${problems.join("\n  ")}`);
+        throw new Error(
+            `this test file left the lab unclean (now put right for the next file):\n  ${problems.join("\n  ")}`,
+        );
     }
 }, 300000);

@@ -10,7 +10,12 @@ import { Engine } from "../support/engine";
 import { inContainer, onHost, onHostRaw, restarts, snapshot, sshHost, startPingLoop } from "../support/lab";
 
 const IMAGE = "lab/busybox:1";
-const web = (name: string): ContainerSpec => ({ name, image: IMAGE, command: ["httpd", "-f", "-p", "80", "-h", "/www"], ports: [{ internal: 80 }] });
+const web = (name: string): ContainerSpec => ({
+    name,
+    image: IMAGE,
+    command: ["httpd", "-f", "-p", "80", "-h", "/www"],
+    ports: [{ internal: 80 }],
+});
 const LAN = { h1: "192.168.100.200", h2: "192.168.100.201", h3: "192.168.100.202", h4: "192.168.100.203" } as const;
 type H = keyof typeof LAN;
 
@@ -22,10 +27,13 @@ function meshArgs(hosts: H[]): RoutedMeshArgs {
     };
 }
 
-const ipOf = async (host: string, name: string) => (await onHost(host, `docker inspect --format '{{.NetworkSettings.IPAddress}}' ${name}`)).trim();
+const ipOf = async (host: string, name: string) =>
+    (await onHost(host, `docker inspect --format '{{.NetworkSettings.IPAddress}}' ${name}`)).trim();
 const fetchFrom = async (host: string, container: string, url: string) => {
     const r = await inContainer(host, container, `timeout 5 wget -q -O - ${url}`);
-    return r.code === 0 ? r.stdout.trim().replace(/^\[::ffff:(.*)\]$/, "$1") : `(failed: exit ${r.code} ${r.stderr.trim()})`;
+    return r.code === 0
+        ? r.stdout.trim().replace(/^\[::ffff:(.*)\]$/, "$1")
+        : `(failed: exit ${r.code} ${r.stderr.trim()})`;
 };
 
 /** Every ordered pair of hosts: ping and HTTP container to container, and the source the server saw. Returns the directions checked. */
@@ -37,10 +45,22 @@ async function allDirections(hosts: H[]): Promise<number> {
     let n = 0;
     for (const from of hosts) {
         for (const to of hosts.filter((x) => x !== from)) {
-            expect({ from, to, ping: (await inContainer(from, `web_${from}`, `ping -c 1 -W 2 ${ips[to]}`)).code }).toEqual({ from, to, ping: 0 });
-            expect({ from, to, http: await fetchFrom(from, `web_${from}`, `http://${ips[to]}/`) }).toEqual({ from, to, http: `hello from ${to}` });
+            expect({
+                from,
+                to,
+                ping: (await inContainer(from, `web_${from}`, `ping -c 1 -W 2 ${ips[to]}`)).code,
+            }).toEqual({ from, to, ping: 0 });
+            expect({ from, to, http: await fetchFrom(from, `web_${from}`, `http://${ips[to]}/`) }).toEqual({
+                from,
+                to,
+                http: `hello from ${to}`,
+            });
             // preserveSourceIp: the server sees the client container's own address, not its host's.
-            expect({ from, to, source: await fetchFrom(from, `web_${from}`, `http://${ips[to]}/cgi-bin/ip`) }).toEqual({ from, to, source: ips[from] });
+            expect({ from, to, source: await fetchFrom(from, `web_${from}`, `http://${ips[to]}/cgi-bin/ip`) }).toEqual({
+                from,
+                to,
+                source: ips[from],
+            });
             n++;
         }
     }
@@ -81,7 +101,9 @@ describe("routed mesh (lab h1..h4)", () => {
         // Per host: its DockerHost's bip, one route set, one firewall set (plus a container, its image and one probe of the ring).
         const commands = [...engine.state.keys()].filter((k) => k.includes("command:remote:Command"));
         for (const h of ["h1", "h2", "h3"]) {
-            expect(commands.filter((k) => new RegExp(`::(${h}-bip|lan-${h}-routes|lan-${h}-firewall)$`).test(k))).toHaveLength(3);
+            expect(
+                commands.filter((k) => new RegExp(`::(${h}-bip|lan-${h}-routes|lan-${h}-firewall)$`).test(k)),
+            ).toHaveLength(3);
         }
     }, 300000);
 
@@ -92,10 +114,23 @@ describe("routed mesh (lab h1..h4)", () => {
         for (const h of ["h1", "h2", "h3"]) {
             expect({ h, restarts: restarts(h) }).toEqual({ h, restarts: restartsBefore[h] });
         }
-        const touchedOld = engine.operations.filter((o) => /^(lan-)?h[123]-/.test(o.name) && !o.name.includes("-probe-"));
+        const touchedOld = engine.operations.filter(
+            (o) => /^(lan-)?h[123]-/.test(o.name) && !o.name.includes("-probe-"),
+        );
         expect(touchedOld.filter((o) => o.op !== "update")).toEqual([]);
-        expect(touchedOld.map((o) => o.name).sort()).toEqual(["lan-h1-firewall", "lan-h1-routes", "lan-h2-firewall", "lan-h2-routes", "lan-h3-firewall", "lan-h3-routes"]);
-        expect(engine.operations.filter((o) => o.type === "docker:index/container:Container").map((o) => `${o.op} ${o.name}`)).toEqual(["create lan-h4-web_h4"]);
+        expect(touchedOld.map((o) => o.name).sort()).toEqual([
+            "lan-h1-firewall",
+            "lan-h1-routes",
+            "lan-h2-firewall",
+            "lan-h2-routes",
+            "lan-h3-firewall",
+            "lan-h3-routes",
+        ]);
+        expect(
+            engine.operations
+                .filter((o) => o.type === "docker:index/container:Container")
+                .map((o) => `${o.op} ${o.name}`),
+        ).toEqual(["create lan-h4-web_h4"]);
         expect(await allDirections(all)).toBe(12);
     }, 300000);
 
@@ -106,7 +141,9 @@ describe("routed mesh (lab h1..h4)", () => {
         await engine.up(() => new RoutedMesh("lan", meshArgs(["h1", "h3", "h4"])));
         await new Promise((r) => setTimeout(r, 1000));
         const seen = await loop.stop();
-        console.log(`mesh: removing h2 while h1 pings h3 every 0.2 s: ${seen.received} replies to ${seen.sent} pings, longest gap ${seen.longestGapS.toFixed(1)} s`);
+        console.log(
+            `mesh: removing h2 while h1 pings h3 every 0.2 s: ${seen.received} replies to ${seen.sent} pings, longest gap ${seen.longestGapS.toFixed(1)} s`,
+        );
         expect(seen.received).toBeGreaterThan(5);
         expect(seen.longestGapS).toBe(0);
         for (const h of ["h1", "h3", "h4"]) {

@@ -6,7 +6,13 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
-import { ContainerSpec, CrossHostRoutedPair, CrossHostRoutedPairArgs, newDockerProvider, planCrossHostRoutedPair } from "../../components";
+import {
+    ContainerSpec,
+    CrossHostRoutedPair,
+    CrossHostRoutedPairArgs,
+    newDockerProvider,
+    planCrossHostRoutedPair,
+} from "../../components";
 import { container, images } from "../../components/containers";
 import { firewallArgs } from "../../components/host/firewall";
 import { hostScript } from "../../components/host/host";
@@ -16,18 +22,28 @@ import { Engine } from "../support/engine";
 import { inContainer, onHost, restarts, snapshot, sshHost, startPingLoop } from "../support/lab";
 
 const IMAGE = "lab/busybox:1";
-const web = (name: string): ContainerSpec => ({ name, image: IMAGE, command: ["httpd", "-f", "-p", "80", "-h", "/www"], ports: [{ internal: 80 }] });
+const web = (name: string): ContainerSpec => ({
+    name,
+    image: IMAGE,
+    command: ["httpd", "-f", "-p", "80", "-h", "/www"],
+    ports: [{ internal: 80 }],
+});
 const LAN = { h1: "192.168.100.200", h2: "192.168.100.201", h3: "192.168.100.202", h4: "192.168.100.203" } as const;
 type H = keyof typeof LAN;
 
-const ipOf = async (host: string, name: string) => (await onHost(host, `docker inspect --format '{{.NetworkSettings.IPAddress}}' ${name}`)).trim();
+const ipOf = async (host: string, name: string) =>
+    (await onHost(host, `docker inspect --format '{{.NetworkSettings.IPAddress}}' ${name}`)).trim();
 
 describe("one owner per host setting (lab h1..h3)", () => {
     const engine = new Engine();
     const before: Record<string, Awaited<ReturnType<typeof snapshot>>> = {};
     const pair = (name: string, a: H, b: H, bipB = "172.22.0.1/16") =>
         new CrossHostRoutedPair(name, {
-            hostA: { host: sshHost(a), lanAddress: `${LAN[a]}/24`, bip: a === "h1" ? "172.17.0.1/16" : "172.18.0.1/16" },
+            hostA: {
+                host: sshHost(a),
+                lanAddress: `${LAN[a]}/24`,
+                bip: a === "h1" ? "172.17.0.1/16" : "172.18.0.1/16",
+            },
             hostB: { host: sshHost(b), lanAddress: `${LAN[b]}/24`, bip: bipB },
         });
 
@@ -57,7 +73,9 @@ describe("one owner per host setting (lab h1..h3)", () => {
     test("a second pair giving h3 another bip is refused before any change, naming both", async () => {
         const states = [...engine.state.keys()].sort();
         const h3 = await snapshot("h3");
-        await expect(engine.up(() => [pair("p23", "h2", "h3"), pair("p13", "h1", "h3", "172.23.0.1/16")])).rejects.toThrow(
+        await expect(
+            engine.up(() => [pair("p23", "h2", "h3"), pair("p13", "h1", "h3", "172.23.0.1/16")]),
+        ).rejects.toThrow(
             /CrossHostRoutedPair "p13" hostB\.bip "172\.23\.0\.1\/16" for host h3 disagrees with CrossHostRoutedPair "p23" hostB\.bip "172\.22\.0\.1\/16"/,
         );
         expect([...engine.state.keys()].sort()).toEqual(states);
@@ -89,7 +107,15 @@ function legacyPair(name: string, args: CrossHostRoutedPairArgs): void {
         const bip = new command.remote.Command(
             `${prefix}-bip`,
             {
-                connection: { host: s.address, port: s.port ?? 22, user: s.user ?? "root", privateKey: pulumi.secret(s.privateKey), hostKey: s.hostKey, dialErrorLimit: 3, perDialTimeout: 10 },
+                connection: {
+                    host: s.address,
+                    port: s.port ?? 22,
+                    user: s.user ?? "root",
+                    privateKey: pulumi.secret(s.privateKey),
+                    hostKey: s.hostKey,
+                    dialErrorLimit: 3,
+                    perDialTimeout: 10,
+                },
                 create: commandWithText("bip", text, ["create", hp.bip]),
                 delete: commandWithText("bip", text, ["delete", hp.bip]),
                 triggers: [s.address, String(s.port ?? 22), s.user ?? "root"],
@@ -98,13 +124,40 @@ function legacyPair(name: string, args: CrossHostRoutedPairArgs): void {
             { deleteBeforeReplace: true },
         );
         const tag = routesTag(name, hp.hostName);
-        hostScript(`${prefix}-routes`, host, { script: "routes", create: ["create", "--tag", tag, ...hp.routes], delete: ["delete", "--tag", tag, ...hp.routes] }, { dependsOn: [bip] });
-        hostScript(`${prefix}-firewall`, host, { script: "firewall", create: firewallArgs("create", hp.firewallChain, hp.firewallRules), delete: firewallArgs("delete", hp.firewallChain, hp.firewallRules) }, { dependsOn: [bip] });
+        hostScript(
+            `${prefix}-routes`,
+            host,
+            {
+                script: "routes",
+                create: ["create", "--tag", tag, ...hp.routes],
+                delete: ["delete", "--tag", tag, ...hp.routes],
+            },
+            { dependsOn: [bip] },
+        );
+        hostScript(
+            `${prefix}-firewall`,
+            host,
+            {
+                script: "firewall",
+                create: firewallArgs("create", hp.firewallChain, hp.firewallRules),
+                delete: firewallArgs("delete", hp.firewallChain, hp.firewallRules),
+            },
+            { dependsOn: [bip] },
+        );
         const specs = sides[i].containers ?? [];
         if (specs.length > 0) {
             const provider = newDockerProvider(`${prefix}-provider`, host, {});
             const imgs = images(prefix, specs, { provider, dependsOn: [bip] });
-            specs.forEach((spec) => container(`${prefix}-${spec.name}`, spec, imgs.get(spec.image)!, `CrossHostRoutedPair/${name}`, {}, { provider, dependsOn: [bip] }));
+            specs.forEach((spec) =>
+                container(
+                    `${prefix}-${spec.name}`,
+                    spec,
+                    imgs.get(spec.image)!,
+                    `CrossHostRoutedPair/${name}`,
+                    {},
+                    { provider, dependsOn: [bip] },
+                ),
+            );
         }
     });
 }
@@ -116,12 +169,28 @@ describe("migration from dockernet 0.2.0: two pairs that share a host (lab h1..h
         [
             "p13",
             {
-                hostA: { host: sshHost("h1"), lanAddress: `${LAN.h1}/24`, bip: "172.17.0.1/16", containers: [web("web_h1")] },
-                hostB: { host: sshHost("h3"), lanAddress: `${LAN.h3}/24`, bip: "172.22.0.1/16", containers: [web("web_h3")] },
+                hostA: {
+                    host: sshHost("h1"),
+                    lanAddress: `${LAN.h1}/24`,
+                    bip: "172.17.0.1/16",
+                    containers: [web("web_h1")],
+                },
+                hostB: {
+                    host: sshHost("h3"),
+                    lanAddress: `${LAN.h3}/24`,
+                    bip: "172.22.0.1/16",
+                    containers: [web("web_h3")],
+                },
                 verify: false,
             },
         ],
-        ["p23", { hostA: { host: sshHost("h2"), lanAddress: `${LAN.h2}/24`, bip: "172.18.0.1/16" }, hostB: { host: sshHost("h3"), lanAddress: `${LAN.h3}/24`, bip: "172.22.0.1/16" } }],
+        [
+            "p23",
+            {
+                hostA: { host: sshHost("h2"), lanAddress: `${LAN.h2}/24`, bip: "172.18.0.1/16" },
+                hostB: { host: sshHost("h3"), lanAddress: `${LAN.h3}/24`, bip: "172.22.0.1/16" },
+            },
+        ],
     ];
 
     beforeAll(async () => {
@@ -154,7 +223,9 @@ describe("migration from dockernet 0.2.0: two pairs that share a host (lab h1..h
         await engine.up(() => pairs().map(([n, a]) => new CrossHostRoutedPair(n, a)));
         await new Promise((r) => setTimeout(r, 1000));
         const seen = await loop.stop();
-        console.log(`mesh: migrating from 0.2.0 while h1 pings h3 every 0.2 s: ${seen.received} replies to ${seen.sent} pings, longest gap ${seen.longestGapS.toFixed(1)} s`);
+        console.log(
+            `mesh: migrating from 0.2.0 while h1 pings h3 every 0.2 s: ${seen.received} replies to ${seen.sent} pings, longest gap ${seen.longestGapS.toFixed(1)} s`,
+        );
         expect(seen.received).toBeGreaterThan(5);
         expect(seen.longestGapS).toBe(0);
         for (const h of ["h1", "h2", "h3"]) {
@@ -163,7 +234,12 @@ describe("migration from dockernet 0.2.0: two pairs that share a host (lab h1..h
         // Each host's first bip resource became its DockerHost's (an update: the new create moved
         // 0.2.0's record and restarted nothing); the second one for h3 was deleted and, finding no
         // 0.2.0 record any more, changed nothing.
-        expect(engine.operations.map((o) => `${o.op} ${o.name}`).sort()).toEqual(["delete p23-h3-bip", "update h1-bip", "update h2-bip", "update h3-bip"]);
+        expect(engine.operations.map((o) => `${o.op} ${o.name}`).sort()).toEqual([
+            "delete p23-h3-bip",
+            "update h1-bip",
+            "update h2-bip",
+            "update h3-bip",
+        ]);
         expect(JSON.parse(await onHost("h3", "cat /etc/docker/daemon.json")).bip).toBe("172.22.0.1/16");
         expect((await onHost("h3", "ls /var/lib/dockernet")).split("\n")).toContain("daemon-bip.json");
         expect(await onHost("h3", "ls /var/lib/dockernet")).not.toMatch(/^bip\.json$/m);

@@ -10,7 +10,12 @@ import { inContainer, lab, labHost, onHost, snapshot } from "../support/lab";
 import { Plugin, Secret, isWireSecret } from "../support/plugin";
 
 const IMAGE = "lab/busybox:1";
-const web = (name: string) => ({ name, image: IMAGE, command: ["httpd", "-f", "-p", "80", "-h", "/www"], ports: [{ internal: 80 }] });
+const web = (name: string) => ({
+    name,
+    image: IMAGE,
+    command: ["httpd", "-f", "-p", "80", "-h", "/www"],
+    ports: [{ internal: 80 }],
+});
 
 /** A lab host as another language's program declares it: plain data, the key text a secret. */
 function host(name: string) {
@@ -34,7 +39,9 @@ function withoutSecrets(v: unknown): unknown {
         return v.map(withoutSecrets);
     }
     if (v && typeof v === "object") {
-        return isWireSecret(v) ? "[secret]" : Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withoutSecrets(x)]));
+        return isWireSecret(v)
+            ? "[secret]"
+            : Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withoutSecrets(x)]));
     }
     return v;
 }
@@ -60,11 +67,25 @@ describe("the plugin constructs a CrossHostRoutedPair over gRPC, applied for rea
     test("Construct: the component's URN and outputs come back; routes in place; ping and HTTP both ways; the key a secret in every registration", async () => {
         expect((await plugin.configure()).acceptOutputs).toBe(true);
         const inputs = {
-            hostA: { host: host("h1"), lanAddress: "192.168.100.200/24", bip: "172.17.0.1/16", containers: [web("web_h1")] },
-            hostB: { host: host("h2"), lanAddress: "192.168.100.201/24", bip: "172.18.0.1/16", containers: [web("web_h2")] },
+            hostA: {
+                host: host("h1"),
+                lanAddress: "192.168.100.200/24",
+                bip: "172.17.0.1/16",
+                containers: [web("web_h1")],
+            },
+            hostB: {
+                host: host("h2"),
+                lanAddress: "192.168.100.201/24",
+                bip: "172.18.0.1/16",
+                containers: [web("web_h2")],
+            },
         };
-        const result = await engine.up(() => plugin.construct("dockernet:index:CrossHostRoutedPair", "viaplugin", inputs, "dockernet", "live"));
-        console.log(`plugin: Construct returned ${result.urn} with ${JSON.stringify(result.state)}; ${plugin.registrations.length} registrations; engine ${JSON.stringify(engine.counts)}`);
+        const result = await engine.up(() =>
+            plugin.construct("dockernet:index:CrossHostRoutedPair", "viaplugin", inputs, "dockernet", "live"),
+        );
+        console.log(
+            `plugin: Construct returned ${result.urn} with ${JSON.stringify(result.state)}; ${plugin.registrations.length} registrations; engine ${JSON.stringify(engine.counts)}`,
+        );
 
         expect(result.urn).toBe("urn:pulumi:live::dockernet::dockernet:index:CrossHostRoutedPair::viaplugin");
         expect(Object.keys(result.state.addresses).sort()).toEqual(["web_h1", "web_h2"]);
@@ -72,11 +93,22 @@ describe("the plugin constructs a CrossHostRoutedPair over gRPC, applied for rea
         expect(engine.counts.created).toBeGreaterThan(0);
         expect(plugin.logs.filter((l) => l.severity >= 3)).toEqual([]); // no error logged
 
-        expect(await onHost("h1", "ip -4 route show 172.18.0.0/16")).toMatch(/^172\.18\.0\.0\/16 via 192\.168\.100\.201 /);
-        expect(await onHost("h2", "ip -4 route show 172.17.0.0/16")).toMatch(/^172\.17\.0\.0\/16 via 192\.168\.100\.200 /);
-        for (const [from, to] of [["h1", "h2"], ["h2", "h1"]]) {
+        expect(await onHost("h1", "ip -4 route show 172.18.0.0/16")).toMatch(
+            /^172\.18\.0\.0\/16 via 192\.168\.100\.201 /,
+        );
+        expect(await onHost("h2", "ip -4 route show 172.17.0.0/16")).toMatch(
+            /^172\.17\.0\.0\/16 via 192\.168\.100\.200 /,
+        );
+        for (const [from, to] of [
+            ["h1", "h2"],
+            ["h2", "h1"],
+        ]) {
             const ip = result.state.addresses[`web_${to}`];
-            expect({ from, to, ping: (await inContainer(from, `web_${from}`, `ping -c 1 -W 2 ${ip}`)).code }).toEqual({ from, to, ping: 0 });
+            expect({ from, to, ping: (await inContainer(from, `web_${from}`, `ping -c 1 -W 2 ${ip}`)).code }).toEqual({
+                from,
+                to,
+                ping: 0,
+            });
             const http = await inContainer(from, `web_${from}`, `timeout 5 wget -q -O - http://${ip}/`);
             expect({ from, to, http: http.stdout.trim() }).toEqual({ from, to, http: `hello from ${to}` });
         }

@@ -13,18 +13,29 @@ import { LAB_DIR, LAB_SCRIPT, inContainer, onHost, onHostRaw, restarts, snapshot
 import { record } from "../support/summary";
 
 const IMAGE = "lab/busybox:1";
-const web = (name: string): ContainerSpec => ({ name, image: IMAGE, command: ["httpd", "-f", "-p", "80", "-h", "/www"], ports: [{ internal: 80 }] });
+const web = (name: string): ContainerSpec => ({
+    name,
+    image: IMAGE,
+    command: ["httpd", "-f", "-p", "80", "-h", "/www"],
+    ports: [{ internal: 80 }],
+});
 const ADDR: Record<string, string> = { h1: "192.168.100.200", h2: "192.168.100.201" };
 
 function pairArgs(bipB = "172.18.0.1/16"): CrossHostRoutedPairArgs {
     return {
-        hostA: { host: sshHost("h1"), lanAddress: "192.168.100.200/24", bip: "172.17.0.1/16", containers: [web("web_h1")] },
+        hostA: {
+            host: sshHost("h1"),
+            lanAddress: "192.168.100.200/24",
+            bip: "172.17.0.1/16",
+            containers: [web("web_h1")],
+        },
         hostB: { host: sshHost("h2"), lanAddress: "192.168.100.201/24", bip: bipB, containers: [web("web_h2")] },
         preserveSourceIp: true,
     };
 }
 
-const ipOf = async (host: string, name: string) => (await onHost(host, `docker inspect --format '{{.NetworkSettings.IPAddress}}' ${name}`)).trim();
+const ipOf = async (host: string, name: string) =>
+    (await onHost(host, `docker inspect --format '{{.NetworkSettings.IPAddress}}' ${name}`)).trim();
 
 /** One round of cross-host traffic: ping and HTTP both ways, and each server sees the client's own address. */
 async function trafficFlows(): Promise<boolean> {
@@ -73,7 +84,11 @@ function bootTime(host: string, event: string): number {
 async function checksOn(engine: Engine, host: string): Promise<Record<string, string>> {
     const out: Record<string, string> = {};
     for (const a of engine.state.values()) {
-        if (a.type !== "command:remote:Command" || a.name.includes("probe") || (a.inputs.connection as { host: string }).host !== ADDR[host]) {
+        if (
+            a.type !== "command:remote:Command" ||
+            a.name.includes("probe") ||
+            (a.inputs.connection as { host: string }).host !== ADDR[host]
+        ) {
             continue;
         }
         const check = String(a.inputs.create).replace(/(sh -c "\$DN_SCRIPT_TEXT" \w+\.sh )'create'/, "$1'check'");
@@ -106,7 +121,10 @@ describe("reboots and Docker restarts (lab h1 + h2): dockernet's kernel state co
 
     test("the creates installed the restore: a boot record per routes and firewall set, the unit enabled for docker.service", async () => {
         for (const h of ["h1", "h2"]) {
-            const files = await onHost(h, "ls /var/lib/dockernet/boot; readlink /etc/systemd/system/docker.service.wants/dockernet-restore.service");
+            const files = await onHost(
+                h,
+                "ls /var/lib/dockernet/boot; readlink /etc/systemd/system/docker.service.wants/dockernet-restore.service",
+            );
             expect(files).toMatch(/^firewall\.DN-X-[0-9A-F]{10}\.rec$/m);
             expect(files).toMatch(/^routes\.DN-R-[0-9A-F]{10}\.rec$/m);
             expect(files).toMatch(/^restore\.sh$/m);
@@ -131,9 +149,15 @@ describe("reboots and Docker restarts (lab h1 + h2): dockernet's kernel state co
         const now = await snapshot("h2");
         expect(now.routes).toBe(applied.routes);
         expect(now.files).toBe(applied.files);
-        const dn = (ipt: string) => ipt.split("\n").filter((l) => /DN-|dockernet/.test(l)).join("\n");
+        const dn = (ipt: string) =>
+            ipt
+                .split("\n")
+                .filter((l) => /DN-|dockernet/.test(l))
+                .join("\n");
         expect(dn(now.iptables)).toBe(dn(applied.iptables));
-        figures.push(`h2 reboot: Docker up → restore done ${(bootTime("h2", "units-done") - up).toFixed(2)} s; Docker up → traffic both ways ${(flowing - up).toFixed(2)} s`);
+        figures.push(
+            `h2 reboot: Docker up → restore done ${(bootTime("h2", "units-done") - up).toFixed(2)} s; Docker up → traffic both ways ${(flowing - up).toFixed(2)} s`,
+        );
         // A later `up` has nothing to do.
         const restartsBefore = [restarts("h1"), restarts("h2")];
         await engine.up(() => new CrossHostRoutedPair("boot", pairArgs()));
@@ -171,7 +195,9 @@ describe("reboots and Docker restarts (lab h1 + h2): dockernet's kernel state co
         expect(ran).toMatch(/done dockernet-restore\.service: exit 0/);
         const checks = await checksOn(engine, "h1");
         expect(checks).toEqual(allOk(checks));
-        figures.push(`h1 Docker restart: restart begun → traffic both ways ${(flowing - t0).toFixed(2)} s (restore said: ${ran.match(/dockernet restore: .*/g)?.join("; ")})`);
+        figures.push(
+            `h1 Docker restart: restart begun → traffic both ways ${(flowing - t0).toFixed(2)} s (restore said: ${ran.match(/dockernet restore: .*/g)?.join("; ")})`,
+        );
         record({ faultsSurvived: 1 });
     }, 300000);
 
@@ -212,7 +238,9 @@ describe("reboots and Docker restarts (lab h1 + h2): dockernet's kernel state co
         expect(["172.18.0.1/16", "172.19.0.1/16"]).toContain(json.bip);
         expect(docker0).toContain(json.bip);
         expect(json["storage-driver"]).toBe("vfs");
-        figures.push(`SSH cut during h2's bip change: up failed ("${failure.split("\n")[0].slice(0, 90)}"); h2 then had bip ${json.bip} in daemon.json and on docker0, Docker ${active}`);
+        figures.push(
+            `SSH cut during h2's bip change: up failed ("${failure.split("\n")[0].slice(0, 90)}"); h2 then had bip ${json.bip} in daemon.json and on docker0, Docker ${active}`,
+        );
         // The next up converges: bip, h1's route to the new subnet, traffic, every check.
         await engine.up(() => new CrossHostRoutedPair("boot", pairArgs("172.19.0.1/16")));
         expect(JSON.parse(await onHost("h2", "cat /etc/docker/daemon.json")).bip).toBe("172.19.0.1/16");
@@ -226,21 +254,37 @@ describe("reboots and Docker restarts (lab h1 + h2): dockernet's kernel state co
     }, 300000);
 
     test("daemon.json edited by someone else between two runs: their keys are kept when the bip moves", async () => {
-        await onHost("h2", `jq '. + {"log-opts": {"max-size": "10m"}, "debug": false}' /etc/docker/daemon.json > /tmp/dj && cat /tmp/dj > /etc/docker/daemon.json`);
+        await onHost(
+            "h2",
+            `jq '. + {"log-opts": {"max-size": "10m"}, "debug": false}' /etc/docker/daemon.json > /tmp/dj && cat /tmp/dj > /etc/docker/daemon.json`,
+        );
         await engine.up(() => new CrossHostRoutedPair("boot", pairArgs("172.20.0.1/16")));
         const json = JSON.parse(await onHost("h2", "cat /etc/docker/daemon.json"));
-        expect(json).toMatchObject({ bip: "172.20.0.1/16", "log-opts": { "max-size": "10m" }, debug: false, "storage-driver": "vfs" });
+        expect(json).toMatchObject({
+            bip: "172.20.0.1/16",
+            "log-opts": { "max-size": "10m" },
+            debug: false,
+            "storage-driver": "vfs",
+        });
         await waitForTraffic(60);
         // Back, then the hand edit undone by hand, so teardown can be compared with the snapshot.
         await engine.up(() => new CrossHostRoutedPair("boot", pairArgs()));
-        await onHost("h2", `jq 'del(."log-opts", .debug)' /etc/docker/daemon.json > /tmp/dj && cat /tmp/dj > /etc/docker/daemon.json`);
+        await onHost(
+            "h2",
+            `jq 'del(."log-opts", .debug)' /etc/docker/daemon.json > /tmp/dj && cat /tmp/dj > /etc/docker/daemon.json`,
+        );
     }, 300000);
 
     test("teardown: both hosts as before, the unit, its link and the boot records gone", async () => {
         await engine.destroy();
         for (const h of ["h1", "h2"]) {
             const now = await snapshot(h);
-            expect({ h, routes: now.routes, iptables: now.iptables, files: now.files }).toEqual({ h, routes: before[h].routes, iptables: before[h].iptables, files: before[h].files });
+            expect({ h, routes: now.routes, iptables: now.iptables, files: now.files }).toEqual({
+                h,
+                routes: before[h].routes,
+                iptables: before[h].iptables,
+                files: before[h].files,
+            });
             expect(JSON.parse(now.daemonJson)).toEqual(JSON.parse(before[h].daemonJson));
         }
     }, 300000);

@@ -1,11 +1,6 @@
 // The seed's single-host scenarios, applied for real on lab host h1 over SSH, then checked by
 // looking at real state: /etc/hosts, ping and HTTP between containers, addresses, isolation.
-import {
-    ContainerSpec,
-    CustomBridgeNetwork,
-    LinkedContainerPair,
-    SharedNamespaceContainer,
-} from "../../components";
+import { ContainerSpec, CustomBridgeNetwork, LinkedContainerPair, SharedNamespaceContainer } from "../../components";
 import { Engine } from "../support/engine";
 import { inContainer, lab, onHost, sshHost } from "../support/lab";
 
@@ -35,9 +30,25 @@ interface Topology {
 /** The seed's single-host examples; `targetRevision` changes the dns target so it is recreated. */
 function program(targetRevision: string): Topology {
     const host = sshHost("h1");
-    const custom = new CustomBridgeNetwork("custom", { host, subnet: "172.19.0.0/16", gateway: "172.19.0.1", bridgeName: "br-custom" });
-    const byName = new LinkedContainerPair("link-name", { host, target: web("nginx_web1"), consumer: idle("nginx_web2"), mode: "hosts" });
-    const byAlias = new LinkedContainerPair("link-alias", { host, target: web("nginx_web5"), consumer: idle("nginx_web3"), mode: "hosts", alias: "www" });
+    const custom = new CustomBridgeNetwork("custom", {
+        host,
+        subnet: "172.19.0.0/16",
+        gateway: "172.19.0.1",
+        bridgeName: "br-custom",
+    });
+    const byName = new LinkedContainerPair("link-name", {
+        host,
+        target: web("nginx_web1"),
+        consumer: idle("nginx_web2"),
+        mode: "hosts",
+    });
+    const byAlias = new LinkedContainerPair("link-alias", {
+        host,
+        target: web("nginx_web5"),
+        consumer: idle("nginx_web3"),
+        mode: "hosts",
+        alias: "www",
+    });
     const dns = new LinkedContainerPair("link-dns", {
         host,
         target: web("dns_web1", { env: { REVISION: targetRevision } }),
@@ -51,11 +62,24 @@ function program(targetRevision: string): Topology {
     });
     const app = new SharedNamespaceContainer("app", {
         host,
-        primary: { name: "tomcat_app1", image: IMAGE, command: ["httpd", "-f", "-p", "8080", "-h", "/www"], ports: [{ internal: 8080, external: 18080 }] },
+        primary: {
+            name: "tomcat_app1",
+            image: IMAGE,
+            command: ["httpd", "-f", "-p", "8080", "-h", "/www"],
+            ports: [{ internal: 8080, external: 18080 }],
+        },
         sidecars: [idle("tomcat_app1_side")],
     });
-    new SharedNamespaceContainer("hostmode", { host, primary: idle("host_box", { networkMode: "host" }), sidecars: [idle("host_box_side")] });
-    new SharedNamespaceContainer("nonemode", { host, primary: idle("none_box", { networkMode: "none" }), sidecars: [idle("none_box_side")] });
+    new SharedNamespaceContainer("hostmode", {
+        host,
+        primary: idle("host_box", { networkMode: "host" }),
+        sidecars: [idle("host_box_side")],
+    });
+    new SharedNamespaceContainer("nonemode", {
+        host,
+        primary: idle("none_box", { networkMode: "none" }),
+        sidecars: [idle("none_box_side")],
+    });
     new LinkedContainerPair("on-custom", {
         host,
         target: web("custom_web1", { networks: [{ name: custom.name }] }),
@@ -72,7 +96,9 @@ const sh = async (container: string, cmd: string) => {
 };
 const idOf = async (name: string) => (await onHost("h1", `docker inspect --format '{{.Id}}' ${name}`)).trim();
 const ipOf = async (name: string) =>
-    (await onHost("h1", `docker inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}' ${name}`)).trim().split(" ")[0];
+    (await onHost("h1", `docker inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}' ${name}`))
+        .trim()
+        .split(" ")[0];
 
 describe("single host (lab h1, real Docker over SSH)", () => {
     const engine = new Engine();
@@ -148,7 +174,9 @@ describe("single host (lab h1, real Docker over SSH)", () => {
         expect((await addrs("tomcat_app1_side")).out).toBe(primary.out);
         const page = await sh("tomcat_app1_side", "timeout 5 wget -q -O - http://127.0.0.1:8080/");
         expect(page.out).toBe("hello from h1");
-        const mode = (await onHost("h1", "docker inspect --format '{{.HostConfig.NetworkMode}}' tomcat_app1_side")).trim();
+        const mode = (
+            await onHost("h1", "docker inspect --format '{{.HostConfig.NetworkMode}}' tomcat_app1_side")
+        ).trim();
         expect(mode).toBe(`container:${await idOf("tomcat_app1")}`);
     });
 

@@ -17,7 +17,16 @@ import { assertLabRoute, run, RunResult } from "./exec";
 import { captureRequests, unwrapSecrets } from "./mocks";
 import { command } from "./providers/command";
 import * as docker from "./providers/docker";
-import { Applied, changedKeys, Context, Diff, Endpoint, Model, PartialCreateError, RequestOptions } from "./providers/model";
+import {
+    Applied,
+    changedKeys,
+    Context,
+    Diff,
+    Endpoint,
+    Model,
+    PartialCreateError,
+    RequestOptions,
+} from "./providers/model";
 
 export type { Applied, Endpoint };
 
@@ -235,7 +244,9 @@ export class Engine {
         return {
             // A registration still in flight from an earlier (failed) run never applies anything.
             newResource: (args) =>
-                generation === this.generation ? this.track(this.register(args)) : Promise.resolve({ id: undefined, state: {} }),
+                generation === this.generation
+                    ? this.track(this.register(args))
+                    : Promise.resolve({ id: undefined, state: {} }),
             call: async (args) => {
                 throw new Error(`engine-backed mocks do not implement the function ${args.token}`);
             },
@@ -341,7 +352,13 @@ export class Engine {
             }
             const d = diffWithOptions(model, old, news, options);
             if (d.changed.length > 0 || old.initError) {
-                this.planned.push({ op: d.replaces.length > 0 ? "replace" : "update", type: args.type, name: args.name, changed: d.changed, inputs: news });
+                this.planned.push({
+                    op: d.replaces.length > 0 ? "replace" : "update",
+                    type: args.type,
+                    name: args.name,
+                    changed: d.changed,
+                    inputs: news,
+                });
             }
             return { id: old.id, state: { ...old.state, ...news } };
         }
@@ -396,7 +413,15 @@ export class Engine {
         // An in-place update (also what Pulumi does for a resource whose create failed part-way).
         this.counts.updated++;
         const state = await model.update(this.context, { ...prior, endpoint }, news, diff);
-        const updated: Applied = { ...prior, inputs: news, state, endpoint, provider: args.provider, options, initError: false };
+        const updated: Applied = {
+            ...prior,
+            inputs: news,
+            state,
+            endpoint,
+            provider: args.provider,
+            options,
+            initError: false,
+        };
         this.state.set(key, updated);
         this.operations.push({ op: "update", type: args.type, name: args.name, changed: diff.changed });
         trace(`updated ${key} (${diff.changed.join(", ")})`);
@@ -431,18 +456,42 @@ export class Engine {
         if (!read) {
             throw new Error(`${preview ? "" : "step application failed: "}resource '${id}' does not exist`);
         }
-        const imported: Applied = { key, type: args.type, name: args.name, inputs: read, id, state: read, endpoint, provider: args.provider, options };
+        const imported: Applied = {
+            key,
+            type: args.type,
+            name: args.name,
+            inputs: read,
+            id,
+            state: read,
+            endpoint,
+            provider: args.provider,
+            options,
+        };
         const d = diffWithOptions(model, imported, news, options);
         const replaceMessage = () =>
             "previously-imported resources that still specify an ID may not be replaced; please remove the `import` declaration from your program;\n" +
-            d.replaces.map((k) => `${k}: ${JSON.stringify(imported.state[k] ?? null)} => ${JSON.stringify(news[k] ?? null)}`).join("\n");
+            d.replaces
+                .map((k) => `${k}: ${JSON.stringify(imported.state[k] ?? null)} => ${JSON.stringify(news[k] ?? null)}`)
+                .join("\n");
         if (preview) {
             this.planned!.push({ op: "import", type: args.type, name: args.name, inputs: news });
             if (d.replaces.length > 0) {
                 pulumi.log.warn(replaceMessage());
-                this.planned!.push({ op: "replace", type: args.type, name: args.name, changed: d.changed, inputs: news });
+                this.planned!.push({
+                    op: "replace",
+                    type: args.type,
+                    name: args.name,
+                    changed: d.changed,
+                    inputs: news,
+                });
             } else if (d.changed.length > 0) {
-                this.planned!.push({ op: "update", type: args.type, name: args.name, changed: d.changed, inputs: news });
+                this.planned!.push({
+                    op: "update",
+                    type: args.type,
+                    name: args.name,
+                    changed: d.changed,
+                    inputs: news,
+                });
             }
             return { id, state: { ...read, ...news } };
         }
@@ -479,11 +528,32 @@ export class Engine {
         } catch (e) {
             if (e instanceof PartialCreateError) {
                 // The object exists: Pulumi keeps it (with its id) so a later up or destroy reaches it.
-                this.record({ key, type: args.type, name: args.name, inputs: news, id: e.id, state: e.state, endpoint, provider: args.provider, options, initError: true });
+                this.record({
+                    key,
+                    type: args.type,
+                    name: args.name,
+                    inputs: news,
+                    id: e.id,
+                    state: e.state,
+                    endpoint,
+                    provider: args.provider,
+                    options,
+                    initError: true,
+                });
             }
             throw e;
         }
-        const applied: Applied = { key, type: args.type, name: args.name, inputs: news, id: result.id, state: result.state, endpoint, provider: args.provider, options };
+        const applied: Applied = {
+            key,
+            type: args.type,
+            name: args.name,
+            inputs: news,
+            id: result.id,
+            state: result.state,
+            endpoint,
+            provider: args.provider,
+            options,
+        };
         this.record(applied);
         this.operations.push({ op: "create", type: args.type, name: args.name });
         trace(`created ${key} id=${result.id.slice(0, 24)}`);
@@ -547,7 +617,9 @@ export class Engine {
             this.counts.created++;
         } else {
             const changed = changedKeys(prior.inputs, inputs);
-            const replacing = changed.filter((k) => options.replaceOnChanges.some((p) => p === "*" || p === k || p.startsWith(`${k}.`)));
+            const replacing = changed.filter((k) =>
+                options.replaceOnChanges.some((p) => p === "*" || p === k || p.startsWith(`${k}.`)),
+            );
             if (changed.length === 0) {
                 this.counts.unchanged++;
             } else if (replacing.length === 0) {
@@ -586,7 +658,8 @@ export class Engine {
     private rememberProvider(args: pulumi.runtime.MockResourceArgs, id: string): void {
         const inputs = args.inputs as { host?: string; sshOpts?: string[] | string };
         // Provider configuration travels JSON-encoded when it is not a string.
-        const sshOpts = typeof inputs.sshOpts === "string" ? (JSON.parse(inputs.sshOpts) as string[]) : (inputs.sshOpts ?? []);
+        const sshOpts =
+            typeof inputs.sshOpts === "string" ? (JSON.parse(inputs.sshOpts) as string[]) : (inputs.sshOpts ?? []);
         const endpoint = { url: inputs.host ?? this.defaultHost(), sshOpts, connection: args.name };
         this.providers.set(args.name, endpoint);
         this.providers.set(id, endpoint);
@@ -629,7 +702,11 @@ export class Engine {
             const a = this.state.get(k);
             const model = a && MODELS[a.type];
             const deps = a?.options.propertyDependencies ?? {};
-            if (a && model && Object.entries(deps).some(([input, urns]) => urns.includes(urn) && model.forceNew(input))) {
+            if (
+                a &&
+                model &&
+                Object.entries(deps).some(([input, urns]) => urns.includes(urn) && model.forceNew(input))
+            ) {
                 await this.deleteAhead(a, `(depends on ${replaced.name})`);
             }
         }
@@ -655,7 +732,11 @@ export class Engine {
         const model = MODELS[a.type];
         if (model) {
             // Deleted through the provider its state names (pulumi/pulumi step.go: DeleteStep.Provider is old.Provider).
-            await this.deleteApplied(model, { ...a, endpoint: a.provider ? this.endpointFor(a.provider) : a.endpoint }, changed);
+            await this.deleteApplied(
+                model,
+                { ...a, endpoint: a.provider ? this.endpointFor(a.provider) : a.endpoint },
+                changed,
+            );
         } else {
             this.operations.push({ op: "delete", type: a.type, name: a.name });
         }
@@ -687,7 +768,12 @@ export class Engine {
      * per pooled connection, kept alive between calls (the Docker client's connection helper,
      * which the provider's client uses for ssh:// hosts). One pool per provider.
      */
-    private dockerRequest(ep: Endpoint, method: string, apiPath: string, body?: string): Promise<{ status: number; text: string }> {
+    private dockerRequest(
+        ep: Endpoint,
+        method: string,
+        apiPath: string,
+        body?: string,
+    ): Promise<{ status: number; text: string }> {
         let agent: http.Agent;
         let socketPath: string | undefined;
         if (ep.url.startsWith("unix://")) {
@@ -699,12 +785,35 @@ export class Engine {
                 throw new Error(`unsupported Docker endpoint ${ep.url}`);
             }
             assertLabRoute(m[2], this.options.labInterface);
-            const argv = ["ssh", ...baseSshOptions(), ...ep.sshOpts, "-p", m[3] ?? "22", `${m[1] ?? "root"}@${m[2]}`, "docker", "system", "dial-stdio"];
-            agent = this.agentFor(JSON.stringify([ep.connection ?? "default", argv]), () => new DialStdioAgent(argv, this.dialers));
+            const argv = [
+                "ssh",
+                ...baseSshOptions(),
+                ...ep.sshOpts,
+                "-p",
+                m[3] ?? "22",
+                `${m[1] ?? "root"}@${m[2]}`,
+                "docker",
+                "system",
+                "dial-stdio",
+            ];
+            agent = this.agentFor(
+                JSON.stringify([ep.connection ?? "default", argv]),
+                () => new DialStdioAgent(argv, this.dialers),
+            );
         }
         return new Promise((resolve, reject) => {
             const req = http.request(
-                { agent, socketPath, host: "docker", method, path: apiPath, headers: body === undefined ? {} : { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) } },
+                {
+                    agent,
+                    socketPath,
+                    host: "docker",
+                    method,
+                    path: apiPath,
+                    headers:
+                        body === undefined
+                            ? {}
+                            : { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) },
+                },
                 (res) => {
                     let text = "";
                     res.setEncoding("utf8");
@@ -713,8 +822,16 @@ export class Engine {
                     res.on("error", reject);
                 },
             );
-            req.setTimeout(120000, () => req.destroy(new Error(`Docker API ${method} ${apiPath} on ${ep.url}: no answer in 120 s`)));
-            req.on("error", (e) => reject(new Error(`Docker API ${method} ${apiPath} on ${ep.url}: ${e.message}${DialStdioAgent.lastError(agent)}`)));
+            req.setTimeout(120000, () =>
+                req.destroy(new Error(`Docker API ${method} ${apiPath} on ${ep.url}: no answer in 120 s`)),
+            );
+            req.on("error", (e) =>
+                reject(
+                    new Error(
+                        `Docker API ${method} ${apiPath} on ${ep.url}: ${e.message}${DialStdioAgent.lastError(agent)}`,
+                    ),
+                ),
+            );
             req.end(body);
         });
     }
@@ -730,16 +847,29 @@ export class Engine {
 
     // ---- Commands -----------------------------------------------------------------------------
 
-    private async runCommand(type: string, name: string, inputs: Record<string, unknown>, text: string): Promise<RunResult> {
+    private async runCommand(
+        type: string,
+        name: string,
+        inputs: Record<string, unknown>,
+        text: string,
+    ): Promise<RunResult> {
         let r: RunResult;
         if (type === "command:local:Command") {
             if (!this.options.localCommandPrefix) {
-                throw new Error(`command.local.Command ${name}: this engine has no localCommandPrefix; refusing to change the test runner's own host`);
+                throw new Error(
+                    `command.local.Command ${name}: this engine has no localCommandPrefix; refusing to change the test runner's own host`,
+                );
             }
             const interpreter = (inputs.interpreter as string[] | undefined) ?? ["/bin/sh", "-c"];
             r = await run([...this.options.localCommandPrefix, ...interpreter, text], { timeoutMs: 300000 });
         } else {
-            const c = inputs.connection as { host: string; port?: number; user?: string; privateKey?: string; hostKey?: string };
+            const c = inputs.connection as {
+                host: string;
+                port?: number;
+                user?: string;
+                privateKey?: string;
+                hostKey?: string;
+            };
             assertLabRoute(c.host, this.options.labInterface);
             const keyFile = path.join(this.tmp, `key-${name}`);
             fs.writeFileSync(keyFile, ensureNewline(String(c.privateKey ?? "")), { mode: 0o600 });
@@ -753,15 +883,23 @@ export class Engine {
                 opts.push("-o", "UserKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=no");
             }
             try {
-                const onSpawn = this.onRemoteCommand ? (child: ChildProcess) => this.onRemoteCommand?.(name, child) : undefined;
+                const onSpawn = this.onRemoteCommand
+                    ? (child: ChildProcess) => this.onRemoteCommand?.(name, child)
+                    : undefined;
                 // pulumi-command writes `stdin` to the session's standard input (remote/command.go).
-                r = await run(["ssh", ...opts, `${c.user ?? "root"}@${c.host}`, text], { timeoutMs: 300000, onSpawn, input: (inputs.stdin as string | undefined) ?? "" });
+                r = await run(["ssh", ...opts, `${c.user ?? "root"}@${c.host}`, text], {
+                    timeoutMs: 300000,
+                    onSpawn,
+                    input: (inputs.stdin as string | undefined) ?? "",
+                });
             } finally {
                 fs.rmSync(keyFile, { force: true });
             }
         }
         if (r.code !== 0) {
-            throw new Error(`${type} ${name} failed (exit ${r.code}): ${r.stderr.trim()}${r.stdout.trim() ? `\nstdout: ${r.stdout.trim()}` : ""}`);
+            throw new Error(
+                `${type} ${name} failed (exit ${r.code}): ${r.stderr.trim()}${r.stdout.trim() ? `\nstdout: ${r.stdout.trim()}` : ""}`,
+            );
         }
         return r;
     }
@@ -772,9 +910,16 @@ export class Engine {
  * (pulumi/pulumi pkg/resource/deploy/step_generator.go): `ignoreChanges` keeps an input's old
  * value, `replaceOnChanges` turns a change into a replacement.
  */
-export function diffWithOptions(model: Model, prior: Applied, news: Record<string, unknown>, options: RequestOptions): Diff {
-    const ignored = (k: string) => options.ignoreChanges.some((p) => p === k || p.startsWith(`${k}.`) || p.startsWith(`${k}[`));
-    const replacing = (k: string) => options.replaceOnChanges.some((p) => p === "*" || p === k || p.startsWith(`${k}.`) || p.startsWith(`${k}[`));
+export function diffWithOptions(
+    model: Model,
+    prior: Applied,
+    news: Record<string, unknown>,
+    options: RequestOptions,
+): Diff {
+    const ignored = (k: string) =>
+        options.ignoreChanges.some((p) => p === k || p.startsWith(`${k}.`) || p.startsWith(`${k}[`));
+    const replacing = (k: string) =>
+        options.replaceOnChanges.some((p) => p === "*" || p === k || p.startsWith(`${k}.`) || p.startsWith(`${k}[`));
     const effective = { ...news };
     for (const k of Object.keys(prior.inputs).concat(Object.keys(news))) {
         if (ignored(k)) {
@@ -839,7 +984,6 @@ function trace(line: string): void {
 function baseSshOptions(): string[] {
     return ["-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR", "-o", "ServerAliveInterval=10"];
 }
-
 
 function ensureNewline(s: string): string {
     return s.endsWith("\n") ? s : `${s}\n`;

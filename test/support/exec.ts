@@ -9,7 +9,10 @@ export interface RunResult {
 }
 
 /** Runs a program (no shell) and captures its output; never throws for a non-zero exit. */
-export function run(argv: string[], opts: { input?: string; timeoutMs?: number; onSpawn?: (child: ChildProcess) => void } = {}): Promise<RunResult> {
+export function run(
+    argv: string[],
+    opts: { input?: string; timeoutMs?: number; onSpawn?: (child: ChildProcess) => void } = {},
+): Promise<RunResult> {
     return new Promise((resolve, reject) => {
         const child = spawn(argv[0], argv.slice(1), { stdio: ["pipe", "pipe", "pipe"] });
         opts.onSpawn?.(child);
@@ -39,7 +42,9 @@ export function run(argv: string[], opts: { input?: string; timeoutMs?: number; 
 export async function runOk(argv: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<string> {
     const r = await run(argv, opts);
     if (r.code !== 0) {
-        throw new Error(`${argv.slice(0, 6).join(" ")}${argv.length > 6 ? " ..." : ""} exited ${r.code}: ${(r.stderr || r.stdout).trim()}`);
+        throw new Error(
+            `${argv.slice(0, 6).join(" ")}${argv.length > 6 ? " ..." : ""} exited ${r.code}: ${(r.stderr || r.stdout).trim()}`,
+        );
     }
     return r.stdout;
 }

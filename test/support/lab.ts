@@ -46,7 +46,11 @@ export function lab(): LabInfo {
 export function labHost(name: string): LabHost {
     const h = lab().hosts.find((x) => x.name === name);
     if (!h) {
-        throw new Error(`lab host ${name} is not up (hosts: ${lab().hosts.map((x) => x.name).join(", ")})`);
+        throw new Error(
+            `lab host ${name} is not up (hosts: ${lab()
+                .hosts.map((x) => x.name)
+                .join(", ")})`,
+        );
     }
     return h;
 }
@@ -94,14 +98,22 @@ export async function onHostRaw(name: string, command: string, timeoutMs = 12000
     return run(
         [
             "ssh",
-            "-i", info.privateKeyPath,
-            "-o", "IdentitiesOnly=yes",
-            "-o", `UserKnownHostsFile=${info.knownHostsPath}`,
-            "-o", "StrictHostKeyChecking=yes",
-            "-o", "BatchMode=yes",
-            "-o", "ConnectTimeout=10",
-            "-o", "LogLevel=ERROR",
-            "-p", String(h.sshPort),
+            "-i",
+            info.privateKeyPath,
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            `UserKnownHostsFile=${info.knownHostsPath}`,
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "ConnectTimeout=10",
+            "-o",
+            "LogLevel=ERROR",
+            "-p",
+            String(h.sshPort),
             `${h.user}@${h.lanAddress}`,
             command,
         ],
@@ -124,8 +136,13 @@ export function inContainer(host: string, container: string, command: string, ti
 }
 
 /** The state of a host that dockernet must leave as it found it. */
-export async function snapshot(name: string): Promise<{ routes: string; iptables: string; daemonJson: string; files: string }> {
-    const routes = await onHost(name, "ip route show table all | grep -v -e 'proto kernel' -e '^local ' -e '^broadcast ' -e '^multicast ' -e 'fe80::' | sort");
+export async function snapshot(
+    name: string,
+): Promise<{ routes: string; iptables: string; daemonJson: string; files: string }> {
+    const routes = await onHost(
+        name,
+        "ip route show table all | grep -v -e 'proto kernel' -e '^local ' -e '^broadcast ' -e '^multicast ' -e 'fe80::' | sort",
+    );
     const iptables = await onHost(
         name,
         // raw too where anything is in it (Docker 28+ drops routed traffic there; dockernet's
@@ -138,14 +155,22 @@ export async function snapshot(name: string): Promise<{ routes: string; iptables
     );
     const daemonJson = await onHost(name, "cat /etc/docker/daemon.json 2>/dev/null || echo '(none)'");
     // The host's unit files (dockernet-restore.service and its link) and dockernet's own state.
-    const files = await onHost(name, "find /etc/systemd/system /var/lib/dockernet -printf '%p %y %m %l\\n' | sort; find /etc/systemd/system /var/lib/dockernet -type f -exec cksum {} + | sort -k3");
+    const files = await onHost(
+        name,
+        "find /etc/systemd/system /var/lib/dockernet -printf '%p %y %m %l\\n' | sort; find /etc/systemd/system /var/lib/dockernet -type f -exec cksum {} + | sort -k3",
+    );
     return { routes, iptables, daemonJson, files };
 }
 
 /** How many times Docker has been restarted on a lab host (the lab's systemctl shim counts). */
 export function restarts(name: string): number {
     const file = labHost(name).restartsLog;
-    return fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim()).length : 0;
+    return fs.existsSync(file)
+        ? fs
+              .readFileSync(file, "utf8")
+              .split("\n")
+              .filter((l) => l.trim()).length
+        : 0;
 }
 
 export function quote(word: string): string {
@@ -153,7 +178,11 @@ export function quote(word: string): string {
 }
 
 /** A ping loop (5 per second) from a container to an address, in the container's network namespace, until stopped. */
-export async function startPingLoop(host: string, container: string, to: string): Promise<{ stop: () => Promise<{ sent: number; received: number; longestGapS: number }> }> {
+export async function startPingLoop(
+    host: string,
+    container: string,
+    to: string,
+): Promise<{ stop: () => Promise<{ sent: number; received: number; longestGapS: number }> }> {
     const log = `${LAB_DIR}/${host}/ping-loop.log`;
     const pidFile = `${LAB_DIR}/${host}/ping-loop.pid`;
     await onHost(
@@ -177,7 +206,11 @@ export async function startPingLoop(host: string, container: string, to: string)
             for (let i = 1; i < seqs.length; i++) {
                 longest = Math.max(longest, seqs[i] - seqs[i - 1] - 1);
             }
-            return { sent: seqs.length === 0 ? 0 : seqs[seqs.length - 1] + 1, received: seqs.length, longestGapS: longest * 0.2 };
+            return {
+                sent: seqs.length === 0 ? 0 : seqs[seqs.length - 1] + 1,
+                received: seqs.length,
+                longestGapS: longest * 0.2,
+            };
         },
     };
 }
@@ -188,7 +221,11 @@ export async function startPingLoop(host: string, container: string, to: string)
  * longest run of failures. It runs under `docker exec -d` and stops by a file it looks for; stop()
  * waits for its last line and removes its files from the container.
  */
-export async function startHttpLoop(host: string, container: string, url: string): Promise<{ stop: () => Promise<{ sent: number; answered: number; longestFailS: number }> }> {
+export async function startHttpLoop(
+    host: string,
+    container: string,
+    url: string,
+): Promise<{ stop: () => Promise<{ sent: number; answered: number; longestFailS: number }> }> {
     const dir = "/tmp/dockernet-http-loop";
     await onHost(
         host,
@@ -208,7 +245,11 @@ export async function startHttpLoop(host: string, container: string, url: string
                 run = l === "fail" ? run + 1 : 0;
                 longest = Math.max(longest, run);
             }
-            return { sent: lines.length, answered: lines.filter((l) => l === "ok").length, longestFailS: longest * 0.2 };
+            return {
+                sent: lines.length,
+                answered: lines.filter((l) => l === "ok").length,
+                longestFailS: longest * 0.2,
+            };
         },
     };
 }
@@ -230,7 +271,7 @@ export async function labLeftClean(): Promise<string[]> {
             [
                 "if ! timeout 20 docker info >/dev/null 2>&1; then echo 'Docker was not answering (started it)'; systemctl start docker >/dev/null 2>&1; fi",
                 "s=$(timeout 20 docker info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null)",
-                "if [ -n \"$s\" ] && [ \"$s\" != inactive ]; then echo \"it was in a swarm ($s; left it)\"; timeout 60 docker swarm leave --force >/dev/null 2>&1; fi",
+                'if [ -n "$s" ] && [ "$s" != inactive ]; then echo "it was in a swarm ($s; left it)"; timeout 60 docker swarm leave --force >/dev/null 2>&1; fi',
                 "if [ \"$(iptables -w -S INPUT | head -n 1)\" != '-P INPUT ACCEPT' ]; then echo 'INPUT did not accept (set it to ACCEPT)'; iptables -w -P INPUT ACCEPT; fi",
                 "true",
             ].join("\n"),

@@ -52,7 +52,14 @@ export class Recorder {
         await pulumi.runtime.setMocks(
             {
                 newResource: (args) => {
-                    this.resources.push({ type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs), raw: args.inputs, provider: args.provider, importId: args.id || undefined });
+                    this.resources.push({
+                        type: args.type,
+                        name: args.name,
+                        inputs: unwrapSecrets(args.inputs),
+                        raw: args.inputs,
+                        provider: args.provider,
+                        importId: args.id || undefined,
+                    });
                     const n = this.next++;
                     const state: Record<string, unknown> = { ...unwrapSecrets(args.inputs) };
                     // In preview, computed outputs (addresses, image ids, stdout) are unknown, as in `pulumi preview`.
@@ -60,7 +67,15 @@ export class Recorder {
                         return { id: undefined, state };
                     }
                     if (args.type === "docker:index/container:Container") {
-                        state.networkDatas = [{ networkName: args.inputs.networkMode ?? "bridge", ipAddress: `172.17.0.${n % 250 + 2}`, ipPrefixLength: 16, gateway: "172.17.0.1", macAddress: "02:42:ac:11:00:02" }];
+                        state.networkDatas = [
+                            {
+                                networkName: args.inputs.networkMode ?? "bridge",
+                                ipAddress: `172.17.0.${(n % 250) + 2}`,
+                                ipPrefixLength: 16,
+                                gateway: "172.17.0.1",
+                                macAddress: "02:42:ac:11:00:02",
+                            },
+                        ];
                     }
                     if (args.type === "docker:index/remoteImage:RemoteImage") {
                         state.imageId = `sha256:${n.toString(16).padStart(64, "0")}`;
@@ -100,7 +115,11 @@ export async function valueOf<T>(o: pulumi.Output<T>): Promise<T | undefined> {
 
 /** True for a value the engine does not know yet (an input computed from an unknown output). */
 export function isUnknown(v: unknown): boolean {
-    return v === undefined || (typeof v === "object" && v !== null && (v as Record<string, unknown>).__pulumiUnknown === true) || v === "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    return (
+        v === undefined ||
+        (typeof v === "object" && v !== null && (v as Record<string, unknown>).__pulumiUnknown === true) ||
+        v === "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+    );
 }
 
 /** Lets the SDK finish registering what a program declared. */
@@ -165,8 +184,14 @@ export function captureRequests(onRequest: (key: string, options: RegistrationOp
                     return `urn ${a.getUrn()}`;
                 }
                 const spec = a.getSpec();
-                const where = spec.getNoparent() ? "no parent" : spec.getParenturn() ? `parent ${spec.getParenturn()}` : "same parent";
-                return [where, spec.getName() && `name ${spec.getName()}`, spec.getType() && `type ${spec.getType()}`].filter(Boolean).join(", ");
+                const where = spec.getNoparent()
+                    ? "no parent"
+                    : spec.getParenturn()
+                      ? `parent ${spec.getParenturn()}`
+                      : "same parent";
+                return [where, spec.getName() && `name ${spec.getName()}`, spec.getType() && `type ${spec.getType()}`]
+                    .filter(Boolean)
+                    .join(", ");
             }),
         });
         return register(req, callback);
@@ -188,4 +213,3 @@ export function recordingWithOptions(): { rec: Recorder; options: Map<string, Re
     afterEach(settle);
     return { rec, options };
 }
-

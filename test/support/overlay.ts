@@ -30,10 +30,12 @@ export async function nameFailures(hosts: string[], wait = 0): Promise<string[]>
 }
 
 /** `docker info`'s LocalNodeState: inactive, active, pending, ... */
-export const swarmState = async (h: string): Promise<string> => (await onHost(h, "docker info --format '{{.Swarm.LocalNodeState}}'")).trim();
+export const swarmState = async (h: string): Promise<string> =>
+    (await onHost(h, "docker info --format '{{.Swarm.LocalNodeState}}'")).trim();
 
 /** The host's Docker networks by name, sorted. */
-export const networks = async (h: string): Promise<string> => (await onHost(h, "docker network ls --format '{{.Name}}' | sort")).trim();
+export const networks = async (h: string): Promise<string> =>
+    (await onHost(h, "docker network ls --format '{{.Name}}' | sort")).trim();
 
 /**
  * After a host's Docker restart: waits up to 60 s for Docker to start `web_<host>` again (its
@@ -44,7 +46,8 @@ export const networks = async (h: string): Promise<string> => (await onHost(h, "
  * refresh). Returns whether Docker restarted it by itself.
  */
 export async function restartedByDocker(host: string): Promise<boolean> {
-    const running = async () => (await onHost(host, `docker inspect -f '{{.State.Running}}' web_${host}`)).trim() === "true";
+    const running = async () =>
+        (await onHost(host, `docker inspect -f '{{.State.Running}}' web_${host}`)).trim() === "true";
     const t0 = Date.now();
     while (Date.now() - t0 < 60000) {
         if (await running()) {
@@ -53,7 +56,9 @@ export async function restartedByDocker(host: string): Promise<boolean> {
         await new Promise((r) => setTimeout(r, 2000));
     }
     const why = (await onHost(host, `docker inspect -f '{{.State.Status}} {{.State.Error}}' web_${host}`)).trim();
-    console.log(`DOCKER LEFT web_${host} EXITED after its daemon restart (${why}; moby/moby#32607); started it as pulumi up --refresh would`);
+    console.log(
+        `DOCKER LEFT web_${host} EXITED after its daemon restart (${why}; moby/moby#32607); started it as pulumi up --refresh would`,
+    );
     await onHost(host, `docker start web_${host}`);
     expect(await running()).toBe(true);
     return false;

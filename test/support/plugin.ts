@@ -8,7 +8,8 @@ import { ChildProcess, spawn } from "child_process";
 import * as path from "path";
 
 /* eslint-disable @typescript-eslint/no-require-imports -- the SDK's generated gRPC stubs, and the grpc-js they were made with */
-const sdk = (m: string) => require(require.resolve(m, { paths: [path.dirname(require.resolve("@pulumi/pulumi/package.json"))] }));
+const sdk = (m: string) =>
+    require(require.resolve(m, { paths: [path.dirname(require.resolve("@pulumi/pulumi/package.json"))] }));
 const grpc = sdk("@grpc/grpc-js");
 const provrpc = require("@pulumi/pulumi/proto/provider_grpc_pb");
 const provproto = require("@pulumi/pulumi/proto/provider_pb");
@@ -37,7 +38,11 @@ function marshal(value: unknown): unknown {
         return value.map(marshal);
     }
     if (value && typeof value === "object") {
-        return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, marshal(v)]));
+        return Object.fromEntries(
+            Object.entries(value)
+                .filter(([, v]) => v !== undefined)
+                .map(([k, v]) => [k, marshal(v)]),
+        );
     }
     return value;
 }
@@ -45,17 +50,26 @@ function marshal(value: unknown): unknown {
 /** Whether a value on the wire is a secret: Pulumi's secret, or an output value marked secret. */
 export function isWireSecret(v: unknown): boolean {
     const o = v as Record<string, unknown> | null;
-    return !!o && typeof o === "object" && (o[rpc.specialSigKey] === rpc.specialSecretSig || (o[rpc.specialSigKey] === rpc.specialOutputValueSig && o.secret === true));
+    return (
+        !!o &&
+        typeof o === "object" &&
+        (o[rpc.specialSigKey] === rpc.specialSecretSig ||
+            (o[rpc.specialSigKey] === rpc.specialOutputValueSig && o.secret === true))
+    );
 }
 
 function listen(server: any): Promise<number> {
     return new Promise((resolve, reject) =>
-        server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err: Error | null, port: number) => (err ? reject(err) : resolve(port))),
+        server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err: Error | null, port: number) =>
+            err ? reject(err) : resolve(port),
+        ),
     );
 }
 
 function unary<T>(client: any, method: string, req: unknown): Promise<T> {
-    return new Promise((resolve, reject) => client[method](req, (err: Error | null, res: T) => (err ? reject(err) : resolve(res))));
+    return new Promise((resolve, reject) =>
+        client[method](req, (err: Error | null, res: T) => (err ? reject(err) : resolve(res))),
+    );
 }
 
 /** One message the plugin logged to the engine. */
@@ -88,12 +102,18 @@ export class Plugin {
         const enginePort = await listen(engine);
         this.servers.push(engine);
         const runPlugin = path.join(path.dirname(require.resolve("@pulumi/pulumi/package.json")), "cmd", "run-plugin");
-        const child = spawn(process.execPath, [runPlugin, "provider/index.ts", `127.0.0.1:${enginePort}`], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(process.execPath, [runPlugin, "provider/index.ts", `127.0.0.1:${enginePort}`], {
+            cwd: ROOT,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         this.child = child;
         child.stderr!.on("data", (d) => (this.stderr += d.toString()));
         const port = await new Promise<number>((resolve, reject) => {
             let out = "";
-            const timer = setTimeout(() => reject(new Error(`the plugin printed no port in ${timeoutMs} ms; stderr: ${this.stderr}`)), timeoutMs);
+            const timer = setTimeout(
+                () => reject(new Error(`the plugin printed no port in ${timeoutMs} ms; stderr: ${this.stderr}`)),
+                timeoutMs,
+            );
             child.stdout!.on("data", (d) => {
                 out += d.toString();
                 const m = /^(\d+)\s*$/m.exec(out);
@@ -125,14 +145,24 @@ export class Plugin {
         req.setAcceptsecrets(true);
         req.setAcceptresources(true);
         const res: any = await unary(this.client, "configure", req);
-        return { acceptSecrets: res.getAcceptsecrets(), acceptResources: res.getAcceptresources(), acceptOutputs: res.getAcceptoutputs() };
+        return {
+            acceptSecrets: res.getAcceptsecrets(),
+            acceptResources: res.getAcceptresources(),
+            acceptOutputs: res.getAcceptoutputs(),
+        };
     }
 
     /**
      * Construct, with this side serving the resource monitor: call it inside `Engine.up`, whose
      * monitor then receives every registration. Returns the component's URN and its outputs.
      */
-    async construct(type: string, name: string, inputs: Record<string, unknown>, project: string, stack: string): Promise<{ urn: string; state: any }> {
+    async construct(
+        type: string,
+        name: string,
+        inputs: Record<string, unknown>,
+        project: string,
+        stack: string,
+    ): Promise<{ urn: string; state: any }> {
         const monitor = settings.getMonitor();
         const forward = (method: string, reply: (r: any) => any) => (call: any, cb: any) =>
             monitor[method](call.request, (err: Error | null, res: any) => (err ? cb(err) : cb(null, reply(res))));
@@ -144,8 +174,14 @@ export class Plugin {
                 return res;
             }),
             registerResource: (call: any, cb: any) => {
-                this.registrations.push({ type: call.request.getType(), name: call.request.getName(), object: call.request.getObject()?.toJavaScript() });
-                monitor.registerResource(call.request, (err: Error | null, res: any) => (err ? cb(err) : cb(null, res)));
+                this.registrations.push({
+                    type: call.request.getType(),
+                    name: call.request.getName(),
+                    object: call.request.getObject()?.toJavaScript(),
+                });
+                monitor.registerResource(call.request, (err: Error | null, res: any) =>
+                    err ? cb(err) : cb(null, res),
+                );
             },
             registerResourceOutputs: forward("registerResourceOutputs", () => new emptyproto.Empty()),
             readResource: forward("readResource", (r) => r),

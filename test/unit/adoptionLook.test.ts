@@ -17,7 +17,10 @@ function planFor(adopt: boolean): TopologyPlan {
                 name: "hand",
                 hostA: { host: "h1", lanAddress: "192.168.100.200/24", bip: "172.17.0.1/16", adopt },
                 hostB: {
-                    host: "h2", lanAddress: "192.168.100.201/24", bip: "172.18.0.1/16", adopt,
+                    host: "h2",
+                    lanAddress: "192.168.100.201/24",
+                    bip: "172.18.0.1/16",
+                    adopt,
                     containers: [{ name: "nginx", image: "lab/busybox:1", restart: "no", command: ["httpd", "-f"] }],
                 },
             },
@@ -38,8 +41,14 @@ const h2 = (p: TopologyPlan) => p.hosts.find((h) => h.name === "h2")!;
 describe("the adoption look", () => {
     test("the observation reads dockerd's and the unit's --bip, the routes and the ACCEPT rules", () => {
         const o = h2Look();
-        expect(o.bipFlags).toEqual([{ where: "running", value: "172.18.0.1/16" }, { where: "unit", value: "172.18.0.1/16" }]);
-        expect(o.routes).toEqual(["172.17.0.0/16 via 192.168.100.200 dev eth0", "10.9.0.0/16 via 192.168.100.1 dev eth0 proto static"]);
+        expect(o.bipFlags).toEqual([
+            { where: "running", value: "172.18.0.1/16" },
+            { where: "unit", value: "172.18.0.1/16" },
+        ]);
+        expect(o.routes).toEqual([
+            "172.17.0.0/16 via 192.168.100.200 dev eth0",
+            "10.9.0.0/16 via 192.168.100.1 dev eth0 proto static",
+        ]);
         expect(o.acceptRules).toHaveLength(3);
     });
 
@@ -51,7 +60,9 @@ describe("the adoption look", () => {
             "kept rule -A FORWARD -s 192.168.100.0/24 -j ACCEPT",
             "adopt container nginx",
         ]);
-        expect(rows[2].detail).toBe("already allows 192.168.100.200 to 172.18.0.0/16: redundant with dockernet's chain, kept (dockernet never deletes what it did not make)");
+        expect(rows[2].detail).toBe(
+            "already allows 192.168.100.200 to 172.18.0.0/16: redundant with dockernet's chain, kept (dockernet never deletes what it did not make)",
+        );
         expect(rows[3].detail).toContain(`imported by id ${ID.slice(0, 12)}`);
     });
 
@@ -80,8 +91,15 @@ describe("the adoption look", () => {
     });
 
     test("dockernet's own route and container are ours; nothing there is a create", () => {
-        const o = parseObservation(`bip 172.18.0.1/16\ndocker0 172.18.0.1/16\nroute 172.17.0.0/16 via 192.168.100.200 dev eth0 proto 187 \nctr\t/nginx\t${ID}\tsha256:1\tbridge\tno\ttrue\tnull\tbridge \tCrossHostRoutedPair/hand\nend\n`, "t");
-        expect(adoptionOf(h2(planFor(true)), o).map((r) => `${r.verdict} ${r.object}`)).toEqual(["ours bip", "ours route 172.17.0.0/16 via 192.168.100.200", "ours container nginx"]);
+        const o = parseObservation(
+            `bip 172.18.0.1/16\ndocker0 172.18.0.1/16\nroute 172.17.0.0/16 via 192.168.100.200 dev eth0 proto 187 \nctr\t/nginx\t${ID}\tsha256:1\tbridge\tno\ttrue\tnull\tbridge \tCrossHostRoutedPair/hand\nend\n`,
+            "t",
+        );
+        expect(adoptionOf(h2(planFor(true)), o).map((r) => `${r.verdict} ${r.object}`)).toEqual([
+            "ours bip",
+            "ours route 172.17.0.0/16 via 192.168.100.200",
+            "ours container nginx",
+        ]);
         const empty = parseObservation("bip \ndocker0 172.17.0.1/16\nend\n", "t");
         expect(adoptionOf(h2(planFor(true)), empty).map((r) => `${r.verdict} ${r.object}: ${r.detail}`)).toEqual([
             "create bip: set in daemon.json (one Docker restart)",

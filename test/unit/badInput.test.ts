@@ -34,7 +34,8 @@ const HOSTILE: [string, string][] = [
 const CONTROL: [string, string][] = HOSTILE.filter(([label]) => label === "a newline" || label === "a NUL");
 
 /** A fix is something to do, or a corrected example: every message must offer one. */
-const FIX = /\b(use|give|choose|remove|write|add|drop|put|pick|declare|fix|publish|list|rename|pass|replace|name (a|another))\b|\be\.g\. /i;
+const FIX =
+    /\b(use|give|choose|remove|write|add|drop|put|pick|declare|fix|publish|list|rename|pass|replace|name (a|another))\b|\be\.g\. /i;
 
 const tally = { tried: 0, rejected: 0 };
 afterAll(() => {
@@ -76,7 +77,16 @@ interface Target {
 }
 
 const hostFields = (prefix: string) =>
-    ["name", "ssh.address", "ssh.user", "ssh.privateKeyPath", "ssh.knownHostsPath", "ssh.hostKey", "restartCommand", "logCommand"].map((f) => ({
+    [
+        "name",
+        "ssh.address",
+        "ssh.user",
+        "ssh.privateKeyPath",
+        "ssh.knownHostsPath",
+        "ssh.hostKey",
+        "restartCommand",
+        "logCommand",
+    ].map((f) => ({
         path: `${prefix}${f}`,
     }));
 const specFields = (prefix: string, sidecar = false) => [
@@ -112,7 +122,11 @@ const TARGETS: Target[] = [
     },
     {
         kind: "CustomBridgeNetwork (local host)",
-        args: () => ({ host: { name: "local", local: { dockerHost: "unix:///var/run/docker.sock" } }, networkName: "appnet", subnet: "172.19.0.0/16" }),
+        args: () => ({
+            host: { name: "local", local: { dockerHost: "unix:///var/run/docker.sock" } },
+            networkName: "appnet",
+            subnet: "172.19.0.0/16",
+        }),
         make: (name, args) => new CustomBridgeNetwork(name, args),
         fields: [{ path: "host.local.dockerHost" }],
     },
@@ -120,7 +134,11 @@ const TARGETS: Target[] = [
         kind: "LinkedContainerPair",
         args: () => ({
             host: sshHost(),
-            target: { ...web("nginx_web1"), networkMode: "custom", networks: [{ name: "appnet", aliases: ["api"], ipv4Address: "172.19.0.10" }] },
+            target: {
+                ...web("nginx_web1"),
+                networkMode: "custom",
+                networks: [{ name: "appnet", aliases: ["api"], ipv4Address: "172.19.0.10" }],
+            },
             consumer: web("nginx_web3"),
             alias: "www",
             mode: "dns",
@@ -129,7 +147,16 @@ const TARGETS: Target[] = [
         }),
         make: (name, args) => new LinkedContainerPair(name, args),
         fields: [
-            ...["alias", "mode", "networkName", "subnet", "target.networkMode", "target.networks[0].name", "target.networks[0].aliases[0]", "target.networks[0].ipv4Address"].map((path) => ({ path })),
+            ...[
+                "alias",
+                "mode",
+                "networkName",
+                "subnet",
+                "target.networkMode",
+                "target.networks[0].name",
+                "target.networks[0].aliases[0]",
+                "target.networks[0].ipv4Address",
+            ].map((path) => ({ path })),
             ...specFields("target."),
             ...specFields("consumer."),
             ...hostFields("host."),
@@ -140,7 +167,17 @@ const TARGETS: Target[] = [
         args: () => ({
             host: sshHost(),
             primary: { ...web("tomcat_app1"), ports: [{ internal: 8080, external: 8080, ip: "192.168.100.200" }] },
-            sidecars: [{ name: "tomcat_app1_log", image: "lab/busybox:1", command: ["sleep", "3600"], env: { GREETING: "hi" }, labels: { team: "ops" }, ports: [{ internal: 9000, protocol: "tcp" }], restart: "always" }],
+            sidecars: [
+                {
+                    name: "tomcat_app1_log",
+                    image: "lab/busybox:1",
+                    command: ["sleep", "3600"],
+                    env: { GREETING: "hi" },
+                    labels: { team: "ops" },
+                    ports: [{ internal: 9000, protocol: "tcp" }],
+                    restart: "always",
+                },
+            ],
         }),
         make: (name, args) => new SharedNamespaceContainer(name, args),
         fields: [...specFields("primary."), ...specFields("sidecars[0].", true), ...hostFields("host.")],
@@ -148,8 +185,18 @@ const TARGETS: Target[] = [
     {
         kind: "CrossHostRoutedPair",
         args: () => ({
-            hostA: { host: sshHost("h1", "192.168.100.200"), lanAddress: "192.168.100.200/24", bip: "172.17.0.1/16", containers: [{ ...web("web_h1"), ports: [{ internal: 80 }] }] },
-            hostB: { host: sshHost("h2", "192.168.100.201"), lanAddress: "192.168.100.201/24", bip: "172.18.0.1/16", containers: [{ ...web("web_h2"), ports: [{ internal: 80 }] }] },
+            hostA: {
+                host: sshHost("h1", "192.168.100.200"),
+                lanAddress: "192.168.100.200/24",
+                bip: "172.17.0.1/16",
+                containers: [{ ...web("web_h1"), ports: [{ internal: 80 }] }],
+            },
+            hostB: {
+                host: sshHost("h2", "192.168.100.201"),
+                lanAddress: "192.168.100.201/24",
+                bip: "172.18.0.1/16",
+                containers: [{ ...web("web_h2"), ports: [{ internal: 80 }] }],
+            },
         }),
         make: (name, args) => new CrossHostRoutedPair(name, args),
         fields: [
@@ -163,9 +210,17 @@ const TARGETS: Target[] = [
         kind: "RoutedMesh",
         args: () => ({
             hosts: [
-                { host: sshHost("h1", "192.168.100.200"), lanAddress: "192.168.100.200/24", containers: [{ ...web("web_h1"), ports: [{ internal: 80 }] }] },
+                {
+                    host: sshHost("h1", "192.168.100.200"),
+                    lanAddress: "192.168.100.200/24",
+                    containers: [{ ...web("web_h1"), ports: [{ internal: 80 }] }],
+                },
                 { host: sshHost("h2", "192.168.100.201"), lanAddress: "192.168.100.201/24", bip: "172.18.0.1/16" },
-                { host: sshHost("h3", "192.168.100.202"), lanAddress: "192.168.100.202/24", containers: [{ ...web("web_h3"), ports: [{ internal: 80 }] }] },
+                {
+                    host: sshHost("h3", "192.168.100.202"),
+                    lanAddress: "192.168.100.202/24",
+                    containers: [{ ...web("web_h3"), ports: [{ internal: 80 }] }],
+                },
             ],
             pool: { subnet: "10.200.0.0/16", size: 24 },
         }),
@@ -178,7 +233,14 @@ const TARGETS: Target[] = [
     },
     {
         kind: "ConnectivityCheck",
-        args: () => ({ host: sshHost(), fromContainer: "web_h1", toAddress: "172.18.0.2", port: 80, expect: "reachable", attempts: 2 }),
+        args: () => ({
+            host: sshHost(),
+            fromContainer: "web_h1",
+            toAddress: "172.18.0.2",
+            port: 80,
+            expect: "reachable",
+            attempts: 2,
+        }),
         make: (name, args) => new ConnectivityCheck(name, args),
         fields: [{ path: "fromContainer" }, { path: "toAddress" }, { path: "expect" }, ...hostFields("host.")],
     },
@@ -189,17 +251,58 @@ function topology(n: number): TopologySpec {
     const h = (name: string, address: string) => {
         // A topology host carries no key: deployTopology gets it once, as a secret.
         const { ssh, ...rest } = sshHost(name, address);
-        return { ...rest, ssh: { address: ssh!.address, port: ssh!.port, user: ssh!.user, privateKeyPath: ssh!.privateKeyPath, knownHostsPath: ssh!.knownHostsPath, hostKey: ssh!.hostKey } };
+        return {
+            ...rest,
+            ssh: {
+                address: ssh!.address,
+                port: ssh!.port,
+                user: ssh!.user,
+                privateKeyPath: ssh!.privateKeyPath,
+                knownHostsPath: ssh!.knownHostsPath,
+                hostKey: ssh!.hostKey,
+            },
+        };
     };
     return {
-        hosts: [h("h1", "192.168.100.200"), h("h2", "192.168.100.201"), h("h3", "192.168.100.202"), h("h4", "192.168.100.203")],
-        bridges: [{ name: `appnet${n}`, host: "h1", subnet: "172.19.0.0/16", bridgeName: `br-app${n}`, connectTo: ["docker0"] }],
-        links: [{ name: `link${n}`, host: "h1", target: { name: "nginx_web1", image: "lab/busybox:1", networks: [{ name: `appnet${n}` }] }, consumer: { name: "nginx_web3", image: "lab/busybox:1" }, alias: "www" }],
+        hosts: [
+            h("h1", "192.168.100.200"),
+            h("h2", "192.168.100.201"),
+            h("h3", "192.168.100.202"),
+            h("h4", "192.168.100.203"),
+        ],
+        bridges: [
+            {
+                name: `appnet${n}`,
+                host: "h1",
+                subnet: "172.19.0.0/16",
+                bridgeName: `br-app${n}`,
+                connectTo: ["docker0"],
+            },
+        ],
+        links: [
+            {
+                name: `link${n}`,
+                host: "h1",
+                target: { name: "nginx_web1", image: "lab/busybox:1", networks: [{ name: `appnet${n}` }] },
+                consumer: { name: "nginx_web3", image: "lab/busybox:1" },
+                alias: "www",
+            },
+        ],
         routedPairs: [
             {
                 name: `pair${n}`,
-                hostA: { host: "h1", lanAddress: "192.168.100.200/24", bip: "172.17.0.1/16", containers: [{ name: "web_h1", image: "lab/busybox:1" }] },
-                hostB: { host: "h2", lanAddress: "192.168.100.201/24", bip: "172.18.0.1/16", containers: [{ name: "web_h2", image: "lab/busybox:1" }] },
+                hostA: {
+                    host: "h1",
+                    lanAddress: "192.168.100.200/24",
+                    bip: "172.17.0.1/16",
+                    containers: [{ name: "web_h1", image: "lab/busybox:1" }],
+                },
+                hostB: {
+                    host: "h2",
+                    lanAddress: "192.168.100.201/24",
+                    bip: "172.18.0.1/16",
+                    containers: [{ name: "web_h2", image: "lab/busybox:1" }],
+                },
             },
         ],
         meshes: [
@@ -207,7 +310,11 @@ function topology(n: number): TopologySpec {
                 name: `mesh${n}`,
                 pool: { subnet: "10.200.0.0/16" },
                 hosts: [
-                    { host: "h3", lanAddress: "192.168.100.202/24", containers: [{ name: "web_h3", image: "lab/busybox:1" }] },
+                    {
+                        host: "h3",
+                        lanAddress: "192.168.100.202/24",
+                        containers: [{ name: "web_h3", image: "lab/busybox:1" }],
+                    },
                     { host: "h4", lanAddress: "192.168.100.203/24", bip: "172.24.0.1/16" },
                 ],
             },
@@ -221,7 +328,16 @@ function checksOnly(n: number): TopologySpec {
     return { hosts: t.hosts, checks: t.checks };
 }
 const TOPOLOGY_FIELDS: { path: string; field?: string; base?: (n: number) => TopologySpec }[] = [
-    ...["name", "ssh.address", "ssh.user", "ssh.privateKeyPath", "ssh.knownHostsPath", "ssh.hostKey", "restartCommand", "logCommand"].map((f) => ({ path: `hosts[0].${f}` })),
+    ...[
+        "name",
+        "ssh.address",
+        "ssh.user",
+        "ssh.privateKeyPath",
+        "ssh.knownHostsPath",
+        "ssh.hostKey",
+        "restartCommand",
+        "logCommand",
+    ].map((f) => ({ path: `hosts[0].${f}` })),
     { path: "bridges[0].name" },
     { path: "bridges[0].host" },
     { path: "bridges[0].subnet", field: "subnet" },
@@ -277,7 +393,13 @@ describe("hostile values in every string field are refused before any resource e
     test("shell metacharacters in free text that never reaches a shell travel to Docker verbatim, as one word", async () => {
         const words = HOSTILE.filter(([label]) => !CONTROL.some(([c]) => c === label)).map(([, f]) => `x${f}`);
         new LinkedContainerPair("inert", {
-            target: { name: "t1", image: "lab/busybox:1", command: ["sh", "-c", ...words], env: { A: words[0] }, labels: { note: words[1] } },
+            target: {
+                name: "t1",
+                image: "lab/busybox:1",
+                command: ["sh", "-c", ...words],
+                env: { A: words[0] },
+                labels: { note: words[1] },
+            },
             consumer: { name: "c1", image: "lab/busybox:1" },
             alias: "www",
         });
@@ -301,7 +423,12 @@ interface Special {
 }
 
 const bridge = (over: Record<string, unknown>) => (n: number) =>
-    new CustomBridgeNetwork(`net${n}`, { host: sshHost(), networkName: `appnet${n}`, subnet: "172.19.0.0/16", ...over });
+    new CustomBridgeNetwork(`net${n}`, {
+        host: sshHost(),
+        networkName: `appnet${n}`,
+        subnet: "172.19.0.0/16",
+        ...over,
+    });
 const pair = (path: string, value: string) => (n: number) => {
     const args = TARGETS.find((t) => t.kind === "CrossHostRoutedPair")!.args();
     set(args, path, value);
@@ -315,64 +442,220 @@ const topo = (edit: (t: TopologySpec) => void) => (n: number) => {
 
 const SPECIAL: Special[] = [
     // Interface names
-    { title: "an over-long bridge name", field: "bridgeName", value: "br-much-too-long-name", make: bridge({ bridgeName: "br-much-too-long-name" }) },
+    {
+        title: "an over-long bridge name",
+        field: "bridgeName",
+        value: "br-much-too-long-name",
+        make: bridge({ bridgeName: "br-much-too-long-name" }),
+    },
     { title: "a wildcard bridge name", field: "bridgeName", value: "br-app+", make: bridge({ bridgeName: "br-app+" }) },
-    { title: "a wildcard connectTo entry", field: "connectTo[0]", value: "veth+", make: bridge({ connectTo: ["veth+"] }) },
-    { title: "an over-long connectTo entry", field: "connectTo[0]", value: "veth0123456789abc", make: bridge({ connectTo: ["veth0123456789abc"] }) },
+    {
+        title: "a wildcard connectTo entry",
+        field: "connectTo[0]",
+        value: "veth+",
+        make: bridge({ connectTo: ["veth+"] }),
+    },
+    {
+        title: "an over-long connectTo entry",
+        field: "connectTo[0]",
+        value: "veth0123456789abc",
+        make: bridge({ connectTo: ["veth0123456789abc"] }),
+    },
     { title: "bridge name docker0", field: "bridgeName", value: "docker0", make: bridge({ bridgeName: "docker0" }) },
     { title: "bridge name lo", field: "bridgeName", value: "lo", make: bridge({ bridgeName: "lo" }) },
     { title: "connectTo lo", field: "connectTo[0]", value: "lo", make: bridge({ connectTo: ["lo"] }) },
-    { title: "bridge name '-' (firewall.sh reads it as any interface)", field: "bridgeName", value: "-", make: bridge({ bridgeName: "-", connectTo: ["docker0"] }) },
-    { title: "connectTo '-' (firewall.sh reads it as any interface)", field: "connectTo[0]", value: "-", make: bridge({ connectTo: ["-"] }) },
-    { title: "a connectTo entry that starts with '-' (an option to iptables)", field: "connectTo[0]", value: "-j", make: bridge({ connectTo: ["-j"] }) },
+    {
+        title: "bridge name '-' (firewall.sh reads it as any interface)",
+        field: "bridgeName",
+        value: "-",
+        make: bridge({ bridgeName: "-", connectTo: ["docker0"] }),
+    },
+    {
+        title: "connectTo '-' (firewall.sh reads it as any interface)",
+        field: "connectTo[0]",
+        value: "-",
+        make: bridge({ connectTo: ["-"] }),
+    },
+    {
+        title: "a connectTo entry that starts with '-' (an option to iptables)",
+        field: "connectTo[0]",
+        value: "-j",
+        make: bridge({ connectTo: ["-j"] }),
+    },
     // bip
-    { title: "bip equal to the network address", field: "hostB.bip", value: "172.18.0.0/16", make: pair("hostB.bip", "172.18.0.0/16") },
-    { title: "bip equal to the broadcast address", field: "hostB.bip", value: "172.18.255.255/16", make: pair("hostB.bip", "172.18.255.255/16") },
+    {
+        title: "bip equal to the network address",
+        field: "hostB.bip",
+        value: "172.18.0.0/16",
+        make: pair("hostB.bip", "172.18.0.0/16"),
+    },
+    {
+        title: "bip equal to the broadcast address",
+        field: "hostB.bip",
+        value: "172.18.255.255/16",
+        make: pair("hostB.bip", "172.18.255.255/16"),
+    },
     { title: "bip without a prefix", field: "hostB.bip", value: "172.18.0.1", make: pair("hostB.bip", "172.18.0.1") },
     { title: "bip in loopback", field: "hostA.bip", value: "127.1.0.1/16", make: pair("hostA.bip", "127.1.0.1/16") },
-    { title: "bip IPv4-mapped IPv6", field: "hostA.bip", value: "::ffff:172.17.0.1/112", make: pair("hostA.bip", "::ffff:172.17.0.1/112") },
+    {
+        title: "bip IPv4-mapped IPv6",
+        field: "hostA.bip",
+        value: "::ffff:172.17.0.1/112",
+        make: pair("hostA.bip", "::ffff:172.17.0.1/112"),
+    },
     { title: "bip /31", field: "hostA.bip", value: "172.17.0.1/31", make: pair("hostA.bip", "172.17.0.1/31") },
     // Subnets
-    { title: "a subnet with host bits", field: "subnet", value: "172.19.0.1/16", make: bridge({ subnet: "172.19.0.1/16" }) },
+    {
+        title: "a subnet with host bits",
+        field: "subnet",
+        value: "172.19.0.1/16",
+        make: bridge({ subnet: "172.19.0.1/16" }),
+    },
     { title: "subnet /0", field: "subnet", value: "0.0.0.0/0", make: bridge({ subnet: "0.0.0.0/0" }) },
     { title: "subnet /33", field: "subnet", value: "172.19.0.0/33", make: bridge({ subnet: "172.19.0.0/33" }) },
-    { title: "a subnet with a leading-zero octet", field: "subnet", value: "172.019.0.0/16", make: bridge({ subnet: "172.019.0.0/16" }) },
+    {
+        title: "a subnet with a leading-zero octet",
+        field: "subnet",
+        value: "172.019.0.0/16",
+        make: bridge({ subnet: "172.019.0.0/16" }),
+    },
     { title: "an IPv6 subnet", field: "subnet", value: "fd00::/64", make: bridge({ subnet: "fd00::/64" }) },
-    { title: "an IPv4-mapped IPv6 subnet", field: "subnet", value: "::ffff:172.19.0.0/112", make: bridge({ subnet: "::ffff:172.19.0.0/112" }) },
+    {
+        title: "an IPv4-mapped IPv6 subnet",
+        field: "subnet",
+        value: "::ffff:172.19.0.0/112",
+        make: bridge({ subnet: "::ffff:172.19.0.0/112" }),
+    },
     { title: "a loopback subnet", field: "subnet", value: "127.0.0.0/8", make: bridge({ subnet: "127.0.0.0/8" }) },
-    { title: "a link-local subnet", field: "subnet", value: "169.254.0.0/16", make: bridge({ subnet: "169.254.0.0/16" }) },
+    {
+        title: "a link-local subnet",
+        field: "subnet",
+        value: "169.254.0.0/16",
+        make: bridge({ subnet: "169.254.0.0/16" }),
+    },
     { title: "a multicast subnet", field: "subnet", value: "224.1.0.0/16", make: bridge({ subnet: "224.1.0.0/16" }) },
     {
         title: "a multicast link subnet",
         field: "subnet",
         value: "239.1.0.0/24",
-        make: (n) => new LinkedContainerPair(`lk${n}`, { target: web("nginx_web1"), consumer: web("nginx_web3"), alias: "www", subnet: "239.1.0.0/24" }),
+        make: (n) =>
+            new LinkedContainerPair(`lk${n}`, {
+                target: web("nginx_web1"),
+                consumer: web("nginx_web3"),
+                alias: "www",
+                subnet: "239.1.0.0/24",
+            }),
     },
     // Gateways and addresses
-    { title: "a gateway outside its subnet", field: "gateway", value: "172.20.0.1", make: bridge({ gateway: "172.20.0.1" }) },
-    { title: "a gateway equal to the network address", field: "gateway", value: "172.19.0.0", make: bridge({ gateway: "172.19.0.0" }) },
-    { title: "an IPv4-mapped gateway", field: "gateway", value: "::ffff:172.19.0.1", make: bridge({ gateway: "::ffff:172.19.0.1" }) },
-    { title: "an ipRange outside the subnet", field: "ipRange", value: "172.20.0.0/24", make: bridge({ ipRange: "172.20.0.0/24" }) },
-    { title: "an IPv6 LAN address", field: "hostA.lanAddress", value: "fe80::1/64", make: pair("hostA.lanAddress", "fe80::1/64") },
-    { title: "a link-local LAN address", field: "hostA.lanAddress", value: "169.254.10.2/16", make: pair("hostA.lanAddress", "169.254.10.2/16") },
-    { title: "a LAN address on another subnet than the peer's", field: "hostB.lanAddress", value: "192.168.101.201/24", make: pair("hostB.lanAddress", "192.168.101.201/24") },
+    {
+        title: "a gateway outside its subnet",
+        field: "gateway",
+        value: "172.20.0.1",
+        make: bridge({ gateway: "172.20.0.1" }),
+    },
+    {
+        title: "a gateway equal to the network address",
+        field: "gateway",
+        value: "172.19.0.0",
+        make: bridge({ gateway: "172.19.0.0" }),
+    },
+    {
+        title: "an IPv4-mapped gateway",
+        field: "gateway",
+        value: "::ffff:172.19.0.1",
+        make: bridge({ gateway: "::ffff:172.19.0.1" }),
+    },
+    {
+        title: "an ipRange outside the subnet",
+        field: "ipRange",
+        value: "172.20.0.0/24",
+        make: bridge({ ipRange: "172.20.0.0/24" }),
+    },
+    {
+        title: "an IPv6 LAN address",
+        field: "hostA.lanAddress",
+        value: "fe80::1/64",
+        make: pair("hostA.lanAddress", "fe80::1/64"),
+    },
+    {
+        title: "a link-local LAN address",
+        field: "hostA.lanAddress",
+        value: "169.254.10.2/16",
+        make: pair("hostA.lanAddress", "169.254.10.2/16"),
+    },
+    {
+        title: "a LAN address on another subnet than the peer's",
+        field: "hostB.lanAddress",
+        value: "192.168.101.201/24",
+        make: pair("hostB.lanAddress", "192.168.101.201/24"),
+    },
     {
         title: "an IPv4-mapped probe address",
         field: "toAddress",
         value: "::ffff:172.18.0.2",
-        make: (n) => new ConnectivityCheck(`probe${n}`, { host: sshHost(), fromContainer: "web_h1", toAddress: "::ffff:172.18.0.2" }),
+        make: (n) =>
+            new ConnectivityCheck(`probe${n}`, {
+                host: sshHost(),
+                fromContainer: "web_h1",
+                toAddress: "::ffff:172.18.0.2",
+            }),
     },
     // Hosts
-    { title: "an SSH address that is an ssh option", field: "hostA.host.ssh.address", value: "-oProxyCommand", make: pair("hostA.host.ssh.address", "-oProxyCommand") },
-    { title: "a host name over 20 characters", field: "hostA.host.name", value: "a-very-long-host-name-1", make: pair("hostA.host.name", "a-very-long-host-name-1") },
-    { title: "a blank restart command", field: "hostA.host.restartCommand", value: "   ", make: pair("hostA.host.restartCommand", "   ") },
-    { title: "an over-long log command", field: "hostA.host.logCommand", value: `journalctl ${"-n 1 ".repeat(60)}`, make: pair("hostA.host.logCommand", `journalctl ${"-n 1 ".repeat(60)}`) },
-    { title: "a container name of shell quoting only", field: "hostA.containers[0].name", value: "'", make: pair("hostA.containers[0].name", "'") },
+    {
+        title: "an SSH address that is an ssh option",
+        field: "hostA.host.ssh.address",
+        value: "-oProxyCommand",
+        make: pair("hostA.host.ssh.address", "-oProxyCommand"),
+    },
+    {
+        title: "a host name over 20 characters",
+        field: "hostA.host.name",
+        value: "a-very-long-host-name-1",
+        make: pair("hostA.host.name", "a-very-long-host-name-1"),
+    },
+    {
+        title: "a blank restart command",
+        field: "hostA.host.restartCommand",
+        value: "   ",
+        make: pair("hostA.host.restartCommand", "   "),
+    },
+    {
+        title: "an over-long log command",
+        field: "hostA.host.logCommand",
+        value: `journalctl ${"-n 1 ".repeat(60)}`,
+        make: pair("hostA.host.logCommand", `journalctl ${"-n 1 ".repeat(60)}`),
+    },
+    {
+        title: "a container name of shell quoting only",
+        field: "hostA.containers[0].name",
+        value: "'",
+        make: pair("hostA.containers[0].name", "'"),
+    },
     // Overlaps inside one component
-    { title: "a host's own container subnet given as its peer's", field: "hostB.bip", value: "172.17.0.1/16", make: pair("hostB.bip", "172.17.0.1/16") },
-    { title: "a bip inside the peer's bip", field: "hostB.bip", value: "172.17.5.1/24", make: pair("hostB.bip", "172.17.5.1/24") },
-    { title: "a bip overlapping the LAN", field: "hostB.bip", value: "192.168.0.1/16", make: pair("hostB.bip", "192.168.0.1/16") },
-    { title: "a host's own LAN address given as its peer's", field: "hostB.lanAddress", value: "192.168.100.200/24", make: pair("hostB.lanAddress", "192.168.100.200/24") },
+    {
+        title: "a host's own container subnet given as its peer's",
+        field: "hostB.bip",
+        value: "172.17.0.1/16",
+        make: pair("hostB.bip", "172.17.0.1/16"),
+    },
+    {
+        title: "a bip inside the peer's bip",
+        field: "hostB.bip",
+        value: "172.17.5.1/24",
+        make: pair("hostB.bip", "172.17.5.1/24"),
+    },
+    {
+        title: "a bip overlapping the LAN",
+        field: "hostB.bip",
+        value: "192.168.0.1/16",
+        make: pair("hostB.bip", "192.168.0.1/16"),
+    },
+    {
+        title: "a host's own LAN address given as its peer's",
+        field: "hostB.lanAddress",
+        value: "192.168.100.200/24",
+        make: pair("hostB.lanAddress", "192.168.100.200/24"),
+    },
     {
         title: "sidecar port clash with the primary",
         field: "sidecars[0].ports[0]",
@@ -466,7 +749,14 @@ const SPECIAL: Special[] = [
         title: "topology: the same route twice (two pairs between the same hosts)",
         field: "routedPairs[1].hostA.bip",
         value: "172.17.0.1/16",
-        make: topo((t) => t.routedPairs!.push({ ...t.routedPairs![0], name: "pair-again", hostA: { ...t.routedPairs![0].hostA, containers: [] }, hostB: { ...t.routedPairs![0].hostB, containers: [] } })),
+        make: topo((t) =>
+            t.routedPairs!.push({
+                ...t.routedPairs![0],
+                name: "pair-again",
+                hostA: { ...t.routedPairs![0].hostA, containers: [] },
+                hostB: { ...t.routedPairs![0].hostB, containers: [] },
+            }),
+        ),
     },
     {
         title: "topology: a routed pair between a host and itself",
@@ -478,14 +768,29 @@ const SPECIAL: Special[] = [
             t.bridges = [];
             t.links = [];
             t.checks = [];
-            t.routedPairs![0].hostB = { ...t.routedPairs![0].hostB, host: "h1", lanAddress: "192.168.100.202/24", containers: [] };
+            t.routedPairs![0].hostB = {
+                ...t.routedPairs![0].hostB,
+                host: "h1",
+                lanAddress: "192.168.100.202/24",
+                containers: [],
+            };
         }),
     },
     {
         title: "topology: duplicate container names on one host",
         field: "sharedNamespaces[0].primary.name",
         value: "nginx_web1",
-        make: topo((t) => (t.sharedNamespaces = [{ name: "shared", host: "h1", primary: { name: "nginx_web1", image: "lab/busybox:1" }, sidecars: [{ name: "side", image: "lab/busybox:1" }] }])),
+        make: topo(
+            (t) =>
+                (t.sharedNamespaces = [
+                    {
+                        name: "shared",
+                        host: "h1",
+                        primary: { name: "nginx_web1", image: "lab/busybox:1" },
+                        sidecars: [{ name: "side", image: "lab/busybox:1" }],
+                    },
+                ]),
+        ),
     },
     {
         title: "topology: a container on a bridge the host does not have",
@@ -535,7 +840,10 @@ function expectRefused(make: () => unknown, field: string, value: string, label:
         tally.rejected++;
     }
     const context = `${label}: ${field} = ${JSON.stringify(value)}\n${message || "(nothing was thrown)"}`;
-    expect({ context, refused: error instanceof pulumi.ResourceError || error instanceof pulumi.RunError }).toEqual({ context, refused: true });
+    expect({ context, refused: error instanceof pulumi.ResourceError || error instanceof pulumi.RunError }).toEqual({
+        context,
+        refused: true,
+    });
     const lines = message.split("\n").filter((l) => l.startsWith(` - ${field} `));
     const line = lines.find((l) => shows(l, value, shown)) ?? lines[0] ?? "";
     expect({ context, namesField: line !== "" }).toEqual({ context, namesField: true });
@@ -548,12 +856,17 @@ function shows(line: string, value: string, shown?: string): boolean {
     if (shown !== undefined) {
         return line.includes(shown);
     }
-    return line.includes(JSON.stringify(value)) || (value.length > 64 && line.includes(JSON.stringify(value.slice(0, 64)).slice(0, -1)));
+    return (
+        line.includes(JSON.stringify(value)) ||
+        (value.length > 64 && line.includes(JSON.stringify(value.slice(0, 64)).slice(0, -1)))
+    );
 }
 
 async function expectNothingDeclared(rec: Recorder): Promise<void> {
     await settle();
-    const declared = rec.resources.filter((r) => r.type.startsWith("docker:") || r.type.startsWith("command:") || r.type.startsWith("pulumi:providers:"));
+    const declared = rec.resources.filter(
+        (r) => r.type.startsWith("docker:") || r.type.startsWith("command:") || r.type.startsWith("pulumi:providers:"),
+    );
     expect(declared.map((r) => `${r.type} ${r.name}`)).toEqual([]);
 }
 

@@ -16,7 +16,17 @@ beforeAll(() => {
     for (const entry of ["Pulumi.yaml", "package.json", "components", "stacks", "node_modules"]) {
         fs.symlinkSync(path.join(ROOT, entry), path.join(copy, entry));
     }
-    execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(ROOT, "tsconfig.build.json"), "--outDir", path.join(copy, "bin")], { stdio: "pipe" });
+    execFileSync(
+        process.execPath,
+        [
+            require.resolve("typescript/bin/tsc"),
+            "-p",
+            path.join(ROOT, "tsconfig.build.json"),
+            "--outDir",
+            path.join(copy, "bin"),
+        ],
+        { stdio: "pipe" },
+    );
     emptyBin = fs.mkdtempSync(path.join(os.tmpdir(), "dockernet-path-"));
 }, 120000);
 
@@ -45,7 +55,9 @@ describe.each(["up", "preview", "destroy"])("%s without a pulumi CLI", (command)
         const r = cli([command, "--stack", "lab"]);
         expect(r.code).toBe(127);
         expect(r.stdout).toBe("");
-        expect(r.stderr).toContain(`dockernet: \`npm run ${command}\` needs the Pulumi CLI, and there is no \`pulumi\` on PATH.`);
+        expect(r.stderr).toContain(
+            `dockernet: \`npm run ${command}\` needs the Pulumi CLI, and there is no \`pulumi\` on PATH.`,
+        );
         expect(r.stderr).toContain("https://www.pulumi.com/docs/install/");
         expect(r.stderr).toContain("curl -fsSL https://get.pulumi.com | sh");
         expect(r.stderr).toContain("npm run plan -- --stack <name>");
@@ -69,7 +81,12 @@ describe("the commands with a stand-in pulumi on PATH", () => {
     afterAll(() => fs.rmSync(fakeBin, { recursive: true, force: true }));
     beforeEach(() => fs.rmSync(log, { force: true }));
 
-    const calls = () => fs.readFileSync(log, "utf8").trim().split("\n").map((l) => l.split("|"));
+    const calls = () =>
+        fs
+            .readFileSync(log, "utf8")
+            .trim()
+            .split("\n")
+            .map((l) => l.split("|"));
 
     test("up: selects (creating) the stack, then runs pulumi up on the project's local file backend", () => {
         const r = cli(["up", "--stack", "lab", "--yes"], { PATH: fakeBin });
@@ -84,7 +101,11 @@ describe("the commands with a stand-in pulumi on PATH", () => {
     });
 
     test("a backend and passphrase of the user's own are left alone; extra options reach pulumi", () => {
-        const r = cli(["preview", "--stack=dev", "--diff"], { PATH: fakeBin, PULUMI_BACKEND_URL: "file:///somewhere/else", PULUMI_CONFIG_PASSPHRASE: "s3cret" });
+        const r = cli(["preview", "--stack=dev", "--diff"], {
+            PATH: fakeBin,
+            PULUMI_BACKEND_URL: "file:///somewhere/else",
+            PULUMI_CONFIG_PASSPHRASE: "s3cret",
+        });
         expect(r.code).toBe(0);
         expect(calls()).toEqual([
             ["stack select --create dev", copy, "file:///somewhere/else", "s3cret"],
@@ -100,7 +121,9 @@ describe("the commands with a stand-in pulumi on PATH", () => {
     test("an unknown stack stops before pulumi runs", () => {
         const r = cli(["up", "--stack", "nope"], { PATH: fakeBin });
         expect(r.code).toBe(2);
-        expect(r.stderr).toContain('stack "nope" has no stacks/Pulumi.nope.yaml; stacks here: dev, lab, lab-mesh, lab-swarm, prod');
+        expect(r.stderr).toContain(
+            'stack "nope" has no stacks/Pulumi.nope.yaml; stacks here: dev, lab, lab-mesh, lab-swarm, prod',
+        );
         expect(fs.existsSync(log)).toBe(false);
     });
 });
@@ -124,7 +147,9 @@ describe("plan without a pulumi CLI", () => {
         fs.writeFileSync(path.join(dir, "bad.yaml"), "config:\n  dockernet:hosts: local\n");
         const r = cli(["plan", "--stack", "bad", "--config-file", path.join(dir, "bad.yaml"), "--out-dir", dir]);
         expect(r.code).toBe(1);
-        expect(r.stderr).toContain('Invalid stack configuration "bad":\n - config dockernet:hosts must be a list (YAML sequence), got "local"');
+        expect(r.stderr).toContain(
+            'Invalid stack configuration "bad":\n - config dockernet:hosts must be a list (YAML sequence), got "local"',
+        );
         expect(fs.existsSync(path.join(dir, "plan-bad.svg"))).toBe(false);
         fs.rmSync(dir, { recursive: true, force: true });
     }, 60000);

@@ -56,7 +56,10 @@ const CASES: { title: string; raw: { [key: string]: string }; yaml: string; expe
         title: "a key dockernet does not know, beside a list given as a number",
         raw: { "dockernet:hosts": '[{"name":"local","local":{}}]', "dockernet:host": "[]", "dockernet:links": "3" },
         yaml: "config:\n  dockernet:hosts:\n    - { name: local, local: {} }\n  dockernet:host: []\n  dockernet:links: 3\n",
-        expected: ["config dockernet:host is not a dockernet setting; did you mean dockernet:hosts? use one of: dockernet:bridges,", "config dockernet:links must be a list (YAML sequence), got number"],
+        expected: [
+            "config dockernet:host is not a dockernet setting; did you mean dockernet:hosts? use one of: dockernet:bridges,",
+            "config dockernet:links must be a list (YAML sequence), got number",
+        ],
     },
 ];
 
@@ -77,7 +80,11 @@ describe.each(CASES)("config: $title", ({ raw, yaml, expected }) => {
 });
 
 test("a well-formed config reads back as the topology", () => {
-    const t = topologyFromConfig({ "dockernet:hosts": '[{"name":"local","local":{}}]', "dockernet:sshPrivateKeyPath": "/k", "other:key": "ignored" });
+    const t = topologyFromConfig({
+        "dockernet:hosts": '[{"name":"local","local":{}}]',
+        "dockernet:sshPrivateKeyPath": "/k",
+        "other:key": "ignored",
+    });
     // The key settings are the program's (index.ts reads them); the topology is the rest.
     expect(t).toEqual({ hosts: [{ name: "local", local: {} }] });
 });

@@ -19,15 +19,25 @@ type TransformFn = (request: Uint8Array) => Promise<resproto.TransformResponse>;
 
 /** Makes the mock monitor run `transforms` the way the engine does (own first, then the ancestors'). */
 function runTransformsLikeTheEngine(): void {
-    const store = (globalThis as unknown as { globalStore: { supportsTransforms: boolean; callbacks?: { _callbacks: Map<string, TransformFn> } } }).globalStore;
+    const store = (
+        globalThis as unknown as {
+            globalStore: { supportsTransforms: boolean; callbacks?: { _callbacks: Map<string, TransformFn> } };
+        }
+    ).globalStore;
     store.supportsTransforms = true;
     const monitor = pulumi.runtime.getMonitor() as unknown as {
-        registerResource(req: resproto.RegisterResourceRequest, cb: (err: unknown, resp?: resproto.RegisterResourceResponse) => void): void;
+        registerResource(
+            req: resproto.RegisterResourceRequest,
+            cb: (err: unknown, resp?: resproto.RegisterResourceResponse) => void,
+        ): void;
     };
     const original = monitor.registerResource.bind(monitor);
     const byUrn = new Map<string, Callback[]>();
     monitor.registerResource = (req, cb) => {
-        const transforms: Callback[] = [...(req.getTransformsList() as Callback[]), ...(byUrn.get(req.getParent()) ?? [])];
+        const transforms: Callback[] = [
+            ...(req.getTransformsList() as Callback[]),
+            ...(byUrn.get(req.getParent()) ?? []),
+        ];
         (async () => {
             let props = req.getObject();
             for (const t of transforms) {
@@ -74,7 +84,12 @@ describe.each([false, true])("embedding dockernet in a larger program (preview=%
 
     /** The resources registered under the two dockernet components (their children, at any depth). */
     const children = () =>
-        rec.resources.filter((r) => r.name !== "payments" && r.name !== "payments-api" && (r.name.startsWith("payments-") || r.name.startsWith("payments_")));
+        rec.resources.filter(
+            (r) =>
+                r.name !== "payments" &&
+                r.name !== "payments-api" &&
+                (r.name.startsWith("payments-") || r.name.startsWith("payments_")),
+        );
 
     test("the embedder's own resources sit beside dockernet's", () => {
         expect(rec.named("platform-docker").type).toBe("pulumi:providers:docker");
@@ -94,7 +109,10 @@ describe.each([false, true])("embedding dockernet in a larger program (preview=%
         ]);
         for (const r of dockerChildren) {
             // A provider reference is "<provider urn>::<provider id>".
-            expect({ name: r.name, provider: r.provider?.slice(0, r.provider.lastIndexOf("::")) }).toEqual({ name: r.name, provider: providerUrn });
+            expect({ name: r.name, provider: r.provider?.slice(0, r.provider.lastIndexOf("::")) }).toEqual({
+                name: r.name,
+                provider: providerUrn,
+            });
         }
         expect(rec.ofType("pulumi:providers:docker").map((r) => r.name)).toEqual(["platform-docker"]);
     });
@@ -111,7 +129,9 @@ describe.each([false, true])("embedding dockernet in a larger program (preview=%
     });
 
     test("every child with labels carries the transform's mark as registered", () => {
-        const labelled = children().filter((r) => r.type === "docker:index/container:Container" || r.type === "docker:index/network:Network");
+        const labelled = children().filter(
+            (r) => r.type === "docker:index/container:Container" || r.type === "docker:index/network:Network",
+        );
         expect(labelled).toHaveLength(3);
         for (const r of labelled) {
             expect({ name: r.name, labels: r.inputs.labels }).toEqual({
@@ -131,13 +151,17 @@ describe.each([false, true])("embedding dockernet in a larger program (preview=%
             ipamConfigs: [{ subnet: "10.60.0.0/24", gateway: "10.60.0.1" }],
             options: { "com.docker.network.bridge.name": "br-payments" },
         });
-        expect(rec.named("payments-api-target").inputs.networksAdvanced).toEqual([{ name: "payments", aliases: ["api"] }]);
+        expect(rec.named("payments-api-target").inputs.networksAdvanced).toEqual([
+            { name: "payments", aliases: ["api"] },
+        ]);
     });
 });
 
 describe("why the engine's step is emulated", () => {
     test("plain setMocks declares transforms unsupported, so the SDK would refuse the option", async () => {
         await new Recorder().install(false);
-        expect((globalThis as unknown as { globalStore: { supportsTransforms: boolean } }).globalStore.supportsTransforms).toBe(false);
+        expect(
+            (globalThis as unknown as { globalStore: { supportsTransforms: boolean } }).globalStore.supportsTransforms,
+        ).toBe(false);
     });
 });

@@ -56,10 +56,55 @@ afterAll(() => {
 // Generators
 
 const FRAGMENTS = [
-    ";", "$(", ")", "`", "'", '"', "\n", "\u0000", "|", "&", ">", "<", " ", "*", "?", "~", "{", "}", "\\",
-    "$IFS", "${IFS}", "'\\''", "\r", "\t", "#", "!", "[", "]", "=", ",", "/", "-", "--", "+", ".", "..", "%",
-    "é", "\uff1b", "\u202e", "\u00a0", "\ud83d\ude00", MARK, `\n${MARK}\n`,
-    `$(touch ${CANARY})`, `;touch ${CANARY}`, `\`touch ${CANARY}\``, `' ; touch ${CANARY} ; '`, `\ntouch ${CANARY}\n`,
+    ";",
+    "$(",
+    ")",
+    "`",
+    "'",
+    '"',
+    "\n",
+    "\u0000",
+    "|",
+    "&",
+    ">",
+    "<",
+    " ",
+    "*",
+    "?",
+    "~",
+    "{",
+    "}",
+    "\\",
+    "$IFS",
+    "${IFS}",
+    "'\\''",
+    "\r",
+    "\t",
+    "#",
+    "!",
+    "[",
+    "]",
+    "=",
+    ",",
+    "/",
+    "-",
+    "--",
+    "+",
+    ".",
+    "..",
+    "%",
+    "é",
+    "\uff1b",
+    "\u202e",
+    "\u00a0",
+    "\ud83d\ude00",
+    MARK,
+    `\n${MARK}\n`,
+    `$(touch ${CANARY})`,
+    `;touch ${CANARY}`,
+    `\`touch ${CANARY}\``,
+    `' ; touch ${CANARY} ; '`,
+    `\ntouch ${CANARY}\n`,
 ];
 const EDGE = ["", " ", "-", "--", ".", "..", "+", "0", "-j", "--chain=DN-X", "-oProxyCommand", "lo", "docker0", "eth+"];
 
@@ -68,8 +113,12 @@ function hostile(valid: fc.Arbitrary<string>): fc.Arbitrary<string> {
     const fragment = fc.constantFrom(...FRAGMENTS);
     const spliced = fc
         .tuple(valid, fc.array(fc.tuple(fragment, fc.nat()), { minLength: 1, maxLength: 3 }))
-        .map(([v, inserts]) => inserts.reduce((s, [f, at]) => s.slice(0, at % (s.length + 1)) + f + s.slice(at % (s.length + 1)), v));
-    const long = fc.tuple(valid, fc.integer({ min: 100, max: 4000 }), fragment).map(([v, n, f]) => v + f.repeat(Math.ceil(n / f.length)));
+        .map(([v, inserts]) =>
+            inserts.reduce((s, [f, at]) => s.slice(0, at % (s.length + 1)) + f + s.slice(at % (s.length + 1)), v),
+        );
+    const long = fc
+        .tuple(valid, fc.integer({ min: 100, max: 4000 }), fragment)
+        .map(([v, n, f]) => v + f.repeat(Math.ceil(n / f.length)));
     return fc.oneof(
         { weight: 6, arbitrary: valid },
         { weight: 5, arbitrary: spliced },
@@ -80,24 +129,44 @@ function hostile(valid: fc.Arbitrary<string>): fc.Arbitrary<string> {
     );
 }
 
-const octet = fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 0, max: 255 }).map(String) }, { weight: 1, arbitrary: fc.constantFrom("256", "010", "00", "1e2") });
+const octet = fc.oneof(
+    { weight: 8, arbitrary: fc.integer({ min: 0, max: 255 }).map(String) },
+    { weight: 1, arbitrary: fc.constantFrom("256", "010", "00", "1e2") },
+);
 const ipv4 = fc.tuple(octet, octet, octet, octet).map((o) => o.join("."));
-const prefixText = fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 0, max: 33 }).map(String) }, { weight: 1, arbitrary: fc.constantFrom("08", "", "16 ", "-1") });
+const prefixText = fc.oneof(
+    { weight: 8, arbitrary: fc.integer({ min: 0, max: 33 }).map(String) },
+    { weight: 1, arbitrary: fc.constantFrom("08", "", "16 ", "-1") },
+);
 /** Private-looking bips (most pass validation), plus anything IPv4-shaped. */
 const bipLike = fc.oneof(
-    fc.tuple(fc.constantFrom(10, 172, 192), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 8, max: 30 })).map(
-        ([a, b, c, d, p]) => `${a}.${a === 172 ? 20 + (b % 12) : a === 192 ? 168 : b}.${a === 192 ? 200 + (c % 50) : c}.${d}/${p}`,
-    ),
+    fc
+        .tuple(
+            fc.constantFrom(10, 172, 192),
+            fc.integer({ min: 0, max: 255 }),
+            fc.integer({ min: 0, max: 255 }),
+            fc.integer({ min: 0, max: 255 }),
+            fc.integer({ min: 8, max: 30 }),
+        )
+        .map(
+            ([a, b, c, d, p]) =>
+                `${a}.${a === 172 ? 20 + (b % 12) : a === 192 ? 168 : b}.${a === 192 ? 200 + (c % 50) : c}.${d}/${p}`,
+        ),
     fc.tuple(ipv4, prefixText).map(([a, p]) => `${a}/${p}`),
 );
 const lanLike = fc.oneof(
-    fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 16, max: 30 })).map(([d, p]) => `192.168.100.${d}/${p}`),
+    fc
+        .tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 16, max: 30 }))
+        .map(([d, p]) => `192.168.100.${d}/${p}`),
     fc.tuple(ipv4, prefixText).map(([a, p]) => `${a}/${p}`),
 );
 const ifnameLike = fc.stringMatching(/^[a-z][a-z0-9_.-]{0,16}$/);
 const containerLike = fc.stringMatching(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,24}$/);
 const addressLike = fc.oneof(ipv4, fc.stringMatching(/^[a-z][a-z0-9.-]{0,20}$/));
-const commandLike = fc.oneof(fc.constantFrom("systemctl restart docker", "service docker restart", "/usr/local/bin/docker-restart --now"), fc.stringMatching(/^[a-z][a-z0-9 _./:=,@%+-]{0,40}$/));
+const commandLike = fc.oneof(
+    fc.constantFrom("systemctl restart docker", "service docker restart", "/usr/local/bin/docker-restart --now"),
+    fc.stringMatching(/^[a-z][a-z0-9 _./:=,@%+-]{0,40}$/),
+);
 const nameLike = fc.stringMatching(/^[a-zA-Z0-9][a-zA-Z0-9_. -]{0,20}$/);
 const hostNameLike = fc.stringMatching(/^[a-z][a-z0-9-]{0,22}$/);
 
@@ -133,12 +202,19 @@ const accepts = {
     path: (s: string) => /^\/[A-Za-z0-9_./-]*$/.test(s) && !/\/\.\.?(\/|$)/.test(s) && s.length <= 1024,
     cmd: (s: string) => /^[A-Za-z0-9 _./:=,@%+{}-]+$/.test(s) && s.length <= 1024,
     seconds: (s: string) => /^[1-9][0-9]{0,5}$/.test(s) && Number(s) <= 3600,
-    iface: (s: string) => s === "-" || (/^[A-Za-z0-9_.-]{1,15}$/.test(s) && s !== "." && s !== ".." && !s.startsWith("-")),
-    fwCidr: (s: string) => s === "-" || s === "0.0.0.0/0" || (s.includes("/") ? accepts.cidr(s, "net") : accepts.ipv4(s)),
+    iface: (s: string) =>
+        s === "-" || (/^[A-Za-z0-9_.-]{1,15}$/.test(s) && s !== "." && s !== ".." && !s.startsWith("-")),
+    fwCidr: (s: string) =>
+        s === "-" || s === "0.0.0.0/0" || (s.includes("/") ? accepts.cidr(s, "net") : accepts.ipv4(s)),
 };
 
 /** Splits `--opt=value` / `--opt value` / positionals the way the scripts' argument loops do. */
-function options(args: string[], takesValue: string[], positional: (a: string) => boolean, option: (opt: string, val: string) => boolean): boolean {
+function options(
+    args: string[],
+    takesValue: string[],
+    positional: (a: string) => boolean,
+    option: (opt: string, val: string) => boolean,
+): boolean {
     for (let i = 0; i < args.length; i++) {
         const a = args[i];
         if (a.startsWith("--") && a.includes("=")) {
@@ -164,7 +240,18 @@ const scriptAccepts: Record<Script, (args: string[]) => boolean> = {
         const bips: string[] = [];
         const ok = options(
             args.slice(1),
-            ["--daemon-json", "--restart-cmd", "--log-cmd", "--docker-check-cmd", "--unit-cmd", "--state-dir", "--lock", "--lock-wait", "--timeout", "--docker-pid-file"],
+            [
+                "--daemon-json",
+                "--restart-cmd",
+                "--log-cmd",
+                "--docker-check-cmd",
+                "--unit-cmd",
+                "--state-dir",
+                "--lock",
+                "--lock-wait",
+                "--timeout",
+                "--docker-pid-file",
+            ],
             (a) => bips.push(a) === 1,
             (opt, val) =>
                 ["--restart-cmd", "--log-cmd", "--docker-check-cmd", "--unit-cmd"].includes(opt)
@@ -217,7 +304,9 @@ const scriptAccepts: Record<Script, (args: string[]) => boolean> = {
                     chain = val;
                     return /^DN-[A-Z0-9-]{1,20}$/.test(val);
                 }
-                return opt === "--lock-wait" ? accepts.seconds(val) : (opt === "--state-dir" || opt === "--lock") && accepts.path(val);
+                return opt === "--lock-wait"
+                    ? accepts.seconds(val)
+                    : (opt === "--state-dir" || opt === "--lock") && accepts.path(val);
             },
         );
         return (
@@ -226,9 +315,20 @@ const scriptAccepts: Record<Script, (args: string[]) => boolean> = {
             rules.every((rule) => {
                 const [kind, ...fields] = rule.split(",");
                 if (kind === "accept") {
-                    return fields.length === 4 && accepts.iface(fields[0]) && accepts.iface(fields[1]) && accepts.fwCidr(fields[2]) && accepts.fwCidr(fields[3]);
+                    return (
+                        fields.length === 4 &&
+                        accepts.iface(fields[0]) &&
+                        accepts.iface(fields[1]) &&
+                        accepts.fwCidr(fields[2]) &&
+                        accepts.fwCidr(fields[3])
+                    );
                 }
-                return kind === "nat-return" && fields.length === 2 && accepts.fwCidr(fields[0]) && accepts.fwCidr(fields[1]);
+                return (
+                    kind === "nat-return" &&
+                    fields.length === 2 &&
+                    accepts.fwCidr(fields[0]) &&
+                    accepts.fwCidr(fields[1])
+                );
             })
         );
     },
@@ -375,7 +475,9 @@ function proveInert(script: Script, args: string[], origin: string, kept: { n: n
         throw new Error(`${origin}: ${script}.sh would get a control or non-ASCII character: ${JSON.stringify(bad)}`);
     }
     if (!scriptAccepts[script](args)) {
-        throw new Error(`${origin}: validation passed but ${script}.sh would refuse ${JSON.stringify(args)} (a deploy-time failure)`);
+        throw new Error(
+            `${origin}: validation passed but ${script}.sh would refuse ${JSON.stringify(args)} (a deploy-time failure)`,
+        );
     }
     const back = transportArgs(scriptCommand(script, args), script);
     if (JSON.stringify(back) !== JSON.stringify(args)) {
@@ -391,7 +493,11 @@ function proveInert(script: Script, args: string[], origin: string, kept: { n: n
 // The plans, and every host-script call they lead to
 
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA-fuzz-key\n-----END OPENSSH PRIVATE KEY-----\n";
-const host = (name: string, address: string, over: Partial<HostArgs> = {}): HostArgs => ({ name, ssh: { address, privateKey: KEY }, ...over });
+const host = (name: string, address: string, over: Partial<HostArgs> = {}): HostArgs => ({
+    name,
+    ssh: { address, privateKey: KEY },
+    ...over,
+});
 const pairArgs = (): CrossHostRoutedPairArgs => ({
     hostA: { host: host("h1", "192.168.100.200"), lanAddress: "192.168.100.200/24", bip: "172.17.0.1/16" },
     hostB: { host: host("h2", "192.168.100.201"), lanAddress: "192.168.100.201/24", bip: "172.18.0.1/16" },
@@ -441,11 +547,18 @@ function bridgeCalls(name: string, args: CustomBridgeNetworkArgs): { script: Scr
         const [, inIf, outIf] = rule.split(",");
         for (const iface of [inIf, outIf]) {
             if (iface === "-" || iface.includes("+")) {
-                throw new Error(`rule ${JSON.stringify(rule)} matches any interface: bridgeName/connectTo ${JSON.stringify(iface)} became a wildcard`);
+                throw new Error(
+                    `rule ${JSON.stringify(rule)} matches any interface: bridgeName/connectTo ${JSON.stringify(iface)} became a wildcard`,
+                );
             }
         }
     }
-    return plan.firewallChain ? (["create", "delete"] as const).map((action) => ({ script: "firewall" as const, args: firewallArgs(action, plan.firewallChain!, plan.firewallRules) })) : [];
+    return plan.firewallChain
+        ? (["create", "delete"] as const).map((action) => ({
+              script: "firewall" as const,
+              args: firewallArgs(action, plan.firewallChain!, plan.firewallRules),
+          }))
+        : [];
 }
 
 function probeCalls(name: string, args: ConnectivityCheckArgs): { script: Script; args: string[] }[] | "rejected" {
@@ -457,12 +570,23 @@ function probeCalls(name: string, args: ConnectivityCheckArgs): { script: Script
         }
         throw e;
     }
-    const a = [args.fromContainer as string, args.toAddress as string, args.port === undefined ? "-" : String(args.port), args.expect ?? "reachable", String(args.attempts ?? 5)];
+    const a = [
+        args.fromContainer as string,
+        args.toAddress as string,
+        args.port === undefined ? "-" : String(args.port),
+        args.expect ?? "reachable",
+        String(args.attempts ?? 5),
+    ];
     return [{ script: "probe", args: a }];
 }
 
 /** Runs one property over `arb`, counting each case as rejected or inert. */
-function fuzz<T>(title: string, arb: fc.Arbitrary<T>, calls: (v: T) => { script: Script; args: string[] }[] | "rejected", runs = RUNS): void {
+function fuzz<T>(
+    title: string,
+    arb: fc.Arbitrary<T>,
+    calls: (v: T) => { script: Script; args: string[] }[] | "rejected",
+    runs = RUNS,
+): void {
     test(`${title} (${runs} cases)`, () => {
         const kept = { n: 0 };
         const mine = { cases: 0, rejected: 0, inert: 0 };
@@ -496,23 +620,62 @@ const withPair = (edit: (a: CrossHostRoutedPairArgs, v: string) => void) => (v: 
     edit(a, v);
     return pairCalls("fuzz", a);
 };
-const withHostA = (over: (v: string) => Partial<HostArgs>) => withPair((a, v) => (a.hostA.host = host("h1", "192.168.100.200", over(v))));
+const withHostA = (over: (v: string) => Partial<HostArgs>) =>
+    withPair((a, v) => (a.hostA.host = host("h1", "192.168.100.200", over(v))));
 const bridgeHost = { name: "h1", local: {} };
 
 describe("every string that reaches a host script is rejected or inert", () => {
-    fuzz("bip → bip.sh, and as a subnet → the peer's routes and both firewalls", hostile(bipLike), withPair((a, v) => (a.hostA.bip = v)));
-    fuzz("the peer's bip → routes.sh next to the LAN", hostile(bipLike), withPair((a, v) => (a.hostB.bip = v)));
-    fuzz("lanAddress → the peer's routes.sh (via) and firewall.sh (source subnet)", hostile(lanLike), withPair((a, v) => (a.hostB.lanAddress = v)));
-    fuzz("restartCommand → bip.sh --restart-cmd", hostile(commandLike), withHostA((v) => ({ restartCommand: v })));
-    fuzz("logCommand → bip.sh --log-cmd", hostile(commandLike), withHostA((v) => ({ logCommand: v })));
-    fuzz("host name → routes.sh --tag and the firewall chain", hostile(hostNameLike), withPair((a, v) => (a.hostA.host = host(v, "192.168.100.200"))));
-    fuzz("bridgeName → firewall.sh interfaces", hostile(ifnameLike), (v) => bridgeCalls("fuzznet", { host: bridgeHost, subnet: "172.19.0.0/16", bridgeName: v, connectTo: ["docker0"] }));
-    fuzz("connectTo → firewall.sh interfaces", hostile(ifnameLike), (v) => bridgeCalls("fuzznet", { host: bridgeHost, subnet: "172.19.0.0/16", bridgeName: "br-fuzz", connectTo: [v] }));
-    fuzz("networkName → the default bridge name → firewall.sh", hostile(containerLike), (v) => bridgeCalls("fuzznet", { host: bridgeHost, networkName: v, subnet: "172.19.0.0/16", connectTo: ["docker0"] }));
+    fuzz(
+        "bip → bip.sh, and as a subnet → the peer's routes and both firewalls",
+        hostile(bipLike),
+        withPair((a, v) => (a.hostA.bip = v)),
+    );
+    fuzz(
+        "the peer's bip → routes.sh next to the LAN",
+        hostile(bipLike),
+        withPair((a, v) => (a.hostB.bip = v)),
+    );
+    fuzz(
+        "lanAddress → the peer's routes.sh (via) and firewall.sh (source subnet)",
+        hostile(lanLike),
+        withPair((a, v) => (a.hostB.lanAddress = v)),
+    );
+    fuzz(
+        "restartCommand → bip.sh --restart-cmd",
+        hostile(commandLike),
+        withHostA((v) => ({ restartCommand: v })),
+    );
+    fuzz(
+        "logCommand → bip.sh --log-cmd",
+        hostile(commandLike),
+        withHostA((v) => ({ logCommand: v })),
+    );
+    fuzz(
+        "host name → routes.sh --tag and the firewall chain",
+        hostile(hostNameLike),
+        withPair((a, v) => (a.hostA.host = host(v, "192.168.100.200"))),
+    );
+    fuzz("bridgeName → firewall.sh interfaces", hostile(ifnameLike), (v) =>
+        bridgeCalls("fuzznet", { host: bridgeHost, subnet: "172.19.0.0/16", bridgeName: v, connectTo: ["docker0"] }),
+    );
+    fuzz("connectTo → firewall.sh interfaces", hostile(ifnameLike), (v) =>
+        bridgeCalls("fuzznet", { host: bridgeHost, subnet: "172.19.0.0/16", bridgeName: "br-fuzz", connectTo: [v] }),
+    );
+    fuzz("networkName → the default bridge name → firewall.sh", hostile(containerLike), (v) =>
+        bridgeCalls("fuzznet", { host: bridgeHost, networkName: v, subnet: "172.19.0.0/16", connectTo: ["docker0"] }),
+    );
     fuzz(
         "probe fromContainer and toAddress → probe.sh",
         fc.tuple(hostile(containerLike), hostile(addressLike)),
-        ([from, to]) => probeCalls("fuzzprobe", { host: host("h1", "192.168.100.200"), fromContainer: from, toAddress: to, port: 80, expect: "isolated", attempts: 2 }),
+        ([from, to]) =>
+            probeCalls("fuzzprobe", {
+                host: host("h1", "192.168.100.200"),
+                fromContainer: from,
+                toAddress: to,
+                port: 80,
+                expect: "isolated",
+                attempts: 2,
+            }),
     );
     fuzz(
         "any string without NUL travels through scriptCommand as exactly one argument (validation bypassed)",
@@ -541,7 +704,10 @@ describe("the sample, in the exact transport form, through real shells", () => {
     test.each(["dash", "bash"])("%s gives back exactly the arguments, and no canary appears", (shell) => {
         const cases = [
             ...sample,
-            ...rawSample.filter(shellSafe).slice(0, 300).map((v) => ({ script: "routes" as const, args: ["check", v, "x"] })),
+            ...rawSample
+                .filter(shellSafe)
+                .slice(0, 300)
+                .map((v) => ({ script: "routes" as const, args: ["check", v, "x"] })),
         ];
         expect(cases.length).toBeGreaterThanOrEqual(200);
         const back = throughShell(shell, cases);
@@ -571,12 +737,20 @@ function throughShell(shell: string, cases: { script: Script; args: string[] }[]
         .join("");
     const file = path.join(scratch, `transport-${shell}.sh`);
     fs.writeFileSync(file, text);
-    const r = spawnSync(shell, [file], { cwd: scratch, encoding: "latin1", maxBuffer: 64 * 1024 * 1024, timeout: 60000 });
+    const r = spawnSync(shell, [file], {
+        cwd: scratch,
+        encoding: "latin1",
+        maxBuffer: 64 * 1024 * 1024,
+        timeout: 60000,
+    });
     if (r.status !== 0) {
         throw new Error(`${shell} ${file} exited ${r.status}: ${r.stderr}`);
     }
     const utf8 = Buffer.from(r.stdout, "latin1").toString("utf8");
-    return utf8.split("\u001e").slice(0, -1).map((rec) => rec.split("\u0000").slice(0, -1));
+    return utf8
+        .split("\u001e")
+        .slice(0, -1)
+        .map((rec) => rec.split("\u0000").slice(0, -1));
 }
 
 describe("the components send exactly the planned calls (the plans above are the components' own)", () => {
@@ -587,57 +761,78 @@ describe("the components send exactly the planned calls (the plans above are the
     test("CrossHostRoutedPair, CustomBridgeNetwork and ConnectivityCheck under mocks", async () => {
         let n = 0;
         await fc.assert(
-            fc.asyncProperty(hostile(bipLike), hostile(commandLike), nameLike, hostile(ifnameLike), hostile(containerLike), async (bip, cmd, name, iface, from) => {
-                const i = n++;
-                const pair = pairArgs();
-                pair.hostA.bip = bip;
-                // Hosts of their own per case: one program run gives one machine one bip (DockerHost).
-                const [hA, hB] = [`a${i}`, `b${i}`];
-                pair.hostA.host = host(hA, `10.1.${Math.floor(i / 250)}.${(i % 250) + 1}`);
-                pair.hostB.host = host(hB, `10.2.${Math.floor(i / 250)}.${(i % 250) + 1}`, { restartCommand: cmd });
-                const pairName = `${name}${i}`;
-                const expected = new Map<string, string>();
-                const planned = pairCalls(pairName, pair);
-                if (planned !== "rejected") {
-                    new CrossHostRoutedPair(pairName, pair);
-                    planned.forEach((c, j) => {
-                        const hostName = j < 6 ? hA : hB;
-                        const owner = c.script === "bip" ? hostName : `${pairName}-${hostName}`; // the bip is the host's DockerHost's
-                        expected.set(`${owner}-${c.script} ${c.args[0]}`, scriptCommand(c.script, c.args));
-                    });
-                }
-                const bridge: CustomBridgeNetworkArgs = { host: bridgeHost, networkName: `net${i}`, subnet: "172.19.0.0/16", bridgeName: iface, connectTo: ["docker0"] };
-                const bridgePlanned = (() => {
-                    try {
-                        return bridgeCalls(`net${i}`, bridge);
-                    } catch {
-                        return "rejected" as const; // a wildcard interface: reported by the property above
+            fc.asyncProperty(
+                hostile(bipLike),
+                hostile(commandLike),
+                nameLike,
+                hostile(ifnameLike),
+                hostile(containerLike),
+                async (bip, cmd, name, iface, from) => {
+                    const i = n++;
+                    const pair = pairArgs();
+                    pair.hostA.bip = bip;
+                    // Hosts of their own per case: one program run gives one machine one bip (DockerHost).
+                    const [hA, hB] = [`a${i}`, `b${i}`];
+                    pair.hostA.host = host(hA, `10.1.${Math.floor(i / 250)}.${(i % 250) + 1}`);
+                    pair.hostB.host = host(hB, `10.2.${Math.floor(i / 250)}.${(i % 250) + 1}`, { restartCommand: cmd });
+                    const pairName = `${name}${i}`;
+                    const expected = new Map<string, string>();
+                    const planned = pairCalls(pairName, pair);
+                    if (planned !== "rejected") {
+                        new CrossHostRoutedPair(pairName, pair);
+                        planned.forEach((c, j) => {
+                            const hostName = j < 6 ? hA : hB;
+                            const owner = c.script === "bip" ? hostName : `${pairName}-${hostName}`; // the bip is the host's DockerHost's
+                            expected.set(`${owner}-${c.script} ${c.args[0]}`, scriptCommand(c.script, c.args));
+                        });
                     }
-                })();
-                if (bridgePlanned !== "rejected") {
-                    new CustomBridgeNetwork(`net${i}`, bridge);
-                    bridgePlanned.forEach((c) => expected.set(`net${i}-connect ${c.args[0]}`, scriptCommand(c.script, c.args)));
-                }
-                const check: ConnectivityCheckArgs = { host: host("h1", "192.168.100.200"), fromContainer: from, toAddress: "172.18.0.2", port: 80, attempts: 2 };
-                const probePlanned = probeCalls(`probe${i}`, check);
-                if (probePlanned !== "rejected") {
-                    new ConnectivityCheck(`probe${i}`, check);
-                    expected.set(`probe${i}-probe create`, scriptCommand("probe", probePlanned[0].args));
-                }
-                await settle();
-                const seen = new Map<string, string>();
-                for (const r of rec.resources.filter((x) => x.type.startsWith("command:"))) {
-                    seen.set(`${r.name} create`, r.inputs.create);
-                    if (r.inputs.delete !== undefined) {
-                        seen.set(`${r.name} delete`, r.inputs.delete);
+                    const bridge: CustomBridgeNetworkArgs = {
+                        host: bridgeHost,
+                        networkName: `net${i}`,
+                        subnet: "172.19.0.0/16",
+                        bridgeName: iface,
+                        connectTo: ["docker0"],
+                    };
+                    const bridgePlanned = (() => {
+                        try {
+                            return bridgeCalls(`net${i}`, bridge);
+                        } catch {
+                            return "rejected" as const; // a wildcard interface: reported by the property above
+                        }
+                    })();
+                    if (bridgePlanned !== "rejected") {
+                        new CustomBridgeNetwork(`net${i}`, bridge);
+                        bridgePlanned.forEach((c) =>
+                            expected.set(`net${i}-connect ${c.args[0]}`, scriptCommand(c.script, c.args)),
+                        );
                     }
-                }
-                rec.resources.length = 0;
-                expect([...seen.keys()].sort()).toEqual([...expected.keys()].sort());
-                for (const [k, v] of expected) {
-                    expect({ k, same: seen.get(k) === v }).toEqual({ k, same: true });
-                }
-            }),
+                    const check: ConnectivityCheckArgs = {
+                        host: host("h1", "192.168.100.200"),
+                        fromContainer: from,
+                        toAddress: "172.18.0.2",
+                        port: 80,
+                        attempts: 2,
+                    };
+                    const probePlanned = probeCalls(`probe${i}`, check);
+                    if (probePlanned !== "rejected") {
+                        new ConnectivityCheck(`probe${i}`, check);
+                        expected.set(`probe${i}-probe create`, scriptCommand("probe", probePlanned[0].args));
+                    }
+                    await settle();
+                    const seen = new Map<string, string>();
+                    for (const r of rec.resources.filter((x) => x.type.startsWith("command:"))) {
+                        seen.set(`${r.name} create`, r.inputs.create);
+                        if (r.inputs.delete !== undefined) {
+                            seen.set(`${r.name} delete`, r.inputs.delete);
+                        }
+                    }
+                    rec.resources.length = 0;
+                    expect([...seen.keys()].sort()).toEqual([...expected.keys()].sort());
+                    for (const [k, v] of expected) {
+                        expect({ k, same: seen.get(k) === v }).toEqual({ k, same: true });
+                    }
+                },
+            ),
             { seed: SEED, numRuns: 60 },
         );
         // 60 programs under mocks take ~4 s on a quiet 2-core machine: jest's 5 s default is too close.

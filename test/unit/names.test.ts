@@ -46,11 +46,16 @@ async function namesOf(stack: string): Promise<{ names: string; registered: stri
         const was = aliases.get(`${r.type}::${r.name}`) ?? [];
         return `${r.type} ${r.name} <- ${parentType ? `${parentType} ` : ""}${parentName}${was.length ? `  (alias: ${was.join("; ")})` : ""}`;
     });
-    const planned = planTopology(topologyFromConfig(cfg.values, stack), stack).resources.map((r) => `${r.type} ${r.name}`);
+    const planned = planTopology(topologyFromConfig(cfg.values, stack), stack).resources.map(
+        (r) => `${r.type} ${r.name}`,
+    );
     return {
         names: `${[...new Set(lines)].sort().join("\n")}\n`,
         // The Topology component itself is the deployment's, not the plan's.
-        registered: rec.resources.filter((r) => r.type !== "dockernet:index:Topology").map((r) => `${r.type} ${r.name}`).sort(),
+        registered: rec.resources
+            .filter((r) => r.type !== "dockernet:index:Topology")
+            .map((r) => `${r.type} ${r.name}`)
+            .sort(),
         planned: planned.sort(),
     };
 }

@@ -24,7 +24,9 @@ describe("the package schema Pulumi's component analyzer makes of dockernet", ()
     }, 120000);
 
     test("every public component is in it, as a component resource", () => {
-        expect(Object.keys(schema.resources).sort()).toEqual(PACKAGE_COMPONENTS.map((c) => `dockernet:index:${c.name}`).sort());
+        expect(Object.keys(schema.resources).sort()).toEqual(
+            PACKAGE_COMPONENTS.map((c) => `dockernet:index:${c.name}`).sort(),
+        );
         for (const r of Object.values<any>(schema.resources)) {
             expect(r.isComponent).toBe(true);
         }

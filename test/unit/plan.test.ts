@@ -48,7 +48,14 @@ async function planOf(stack: string, configFile?: string): Promise<Planned> {
             const { planStack, formatPlan } = (await import("../../stacks/plan")) as typeof Plan;
             const { renderSvg, renderMermaid } = (await import("../../stacks/picture")) as typeof Picture;
             const plan = await planStack({ root: ROOT, stack, configFile });
-            result = { plan, text: formatPlan(plan), full: formatPlan(plan, true), svg: renderSvg(plan), mermaid: renderMermaid(plan), touched };
+            result = {
+                plan,
+                text: formatPlan(plan),
+                full: formatPlan(plan, true),
+                svg: renderSvg(plan),
+                mermaid: renderMermaid(plan),
+                touched,
+            };
         });
     } finally {
         process.env.PATH = savedPath;
@@ -80,20 +87,38 @@ function hostSection(text: string, host: string): string {
 
 /** Every host, bridge and container name a stack file declares, read straight from its YAML. */
 function declaredNames(stack: string): { hosts: string[]; bridges: string[]; containers: string[] } {
-    const doc = yaml.load(fs.readFileSync(path.join(ROOT, "stacks", `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, any[]> };
+    const doc = yaml.load(fs.readFileSync(path.join(ROOT, "stacks", `Pulumi.${stack}.yaml`), "utf8")) as {
+        config: Record<string, any[]>;
+    };
     const c = doc.config;
     const containers = [
-        ...(c["dockernet:links"] ?? []).flatMap((l) => [l.target.name, ...(l.consumer ? [l.consumer.name] : []), ...(l.consumers ?? []).map((x: { container: { name: string } }) => x.container.name)]),
+        ...(c["dockernet:links"] ?? []).flatMap((l) => [
+            l.target.name,
+            ...(l.consumer ? [l.consumer.name] : []),
+            ...(l.consumers ?? []).map((x: { container: { name: string } }) => x.container.name),
+        ]),
         ...(c["dockernet:containers"] ?? []).map((x) => x.name),
-        ...(c["dockernet:sharedNamespaces"] ?? []).flatMap((s) => [s.primary.name, ...s.sidecars.map((x: { name: string }) => x.name)]),
-        ...(c["dockernet:routedPairs"] ?? []).flatMap((p) => [...(p.hostA.containers ?? []), ...(p.hostB.containers ?? [])].map((x: { name: string }) => x.name)),
+        ...(c["dockernet:sharedNamespaces"] ?? []).flatMap((s) => [
+            s.primary.name,
+            ...s.sidecars.map((x: { name: string }) => x.name),
+        ]),
+        ...(c["dockernet:routedPairs"] ?? []).flatMap((p) =>
+            [...(p.hostA.containers ?? []), ...(p.hostB.containers ?? [])].map((x: { name: string }) => x.name),
+        ),
     ];
     const bridges = [
         ...(c["dockernet:bridges"] ?? []).flatMap((b) => [b.name, ...(b.bridgeName ? [b.bridgeName] : [])]),
         // A dns link adds a network of its own unless its containers already share one.
         ...(c["dockernet:links"] ?? [])
             .filter((l) => (l.mode ?? "dns") === "dns")
-            .filter((l) => l.networkName || l.subnet || !(l.target.networks ?? []).some((n: { name: string }) => (l.consumer?.networks ?? []).some((m: { name: string }) => m.name === n.name)))
+            .filter(
+                (l) =>
+                    l.networkName ||
+                    l.subnet ||
+                    !(l.target.networks ?? []).some((n: { name: string }) =>
+                        (l.consumer?.networks ?? []).some((m: { name: string }) => m.name === n.name),
+                    ),
+            )
             .map((l) => l.networkName ?? `${l.name}-link`),
     ];
     return { hosts: (c["dockernet:hosts"] ?? []).map((h) => h.name), bridges, containers };
@@ -136,7 +161,9 @@ describe("offline plan of the dev stack", () => {
         expect(local).toContain("over local /bin/sh;");
         expect(local).toContain("create: probe.sh 'nginx_web3' 'www' '80' 'reachable' '5'");
         // This probe's target is a container address, which exists only once the container runs.
-        expect(local).toMatch(/mynetwork-isolated-from-docker0-probe\n {6}create: probe\.sh <arguments known only during up>/);
+        expect(local).toMatch(
+            /mynetwork-isolated-from-docker0-probe\n {6}create: probe\.sh <arguments known only during up>/,
+        );
         expect(local).not.toMatch(/bip\.sh|routes\.sh|firewall\.sh/);
     });
 
@@ -161,7 +188,9 @@ describe("offline plan of the dev stack", () => {
     test("the Mermaid flowchart has the host, its networks, containers and links", () => {
         expect(p.mermaid.startsWith("flowchart LR\n")).toBe(true);
         expect(p.mermaid).toContain('subgraph host__local["local · unix:///var/run/docker.sock"]');
-        expect(p.mermaid).toContain('subgraph net__local__mynetwork["mynetwork · bridge br-mynetwork · 172.19.0.0/16 · gw 172.19.0.1"]');
+        expect(p.mermaid).toContain(
+            'subgraph net__local__mynetwork["mynetwork · bridge br-mynetwork · 172.19.0.0/16 · gw 172.19.0.1"]',
+        );
         expect(p.mermaid).toContain('c__local__nginx_web3 -->|"www (/etc/hosts)"| c__local__nginx_web1');
         expect(p.mermaid).toContain('c__local__nginx_web2 -->|"nginx_web1 (/etc/hosts)"| c__local__nginx_web1');
         expect(p.mermaid).toContain('c__local__container_docker ===|"shares netns"| c__local__tomcat_app1');
@@ -188,9 +217,15 @@ describe("offline plan of the lab stack", () => {
         expect(h2).toContain("over ssh root@192.168.100.201:22");
         expect(h2).toContain("create: bip.sh 'create' '172.18.0.1/16'");
         expect(h2).toContain("delete: bip.sh 'delete' '172.18.0.1/16'");
-        expect(h2).toContain(`create: routes.sh 'create' '--tag' '${routesTag("seed-pair", "h2")}' '172.17.0.0/16=192.168.100.200'`);
-        expect(h2).toMatch(/create: firewall\.sh 'create' '--chain' 'DN-X-[0-9A-F]{10}' 'accept,-,-,192\.168\.100\.0\/24,172\.18\.0\.0\/16'/);
-        expect(h2).toContain("docker0                bip 172.18.0.1/16 (set by bip.sh, owned by DockerHost h2; CrossHostRoutedPair seed-pair), subnet 172.18.0.0/16");
+        expect(h2).toContain(
+            `create: routes.sh 'create' '--tag' '${routesTag("seed-pair", "h2")}' '172.17.0.0/16=192.168.100.200'`,
+        );
+        expect(h2).toMatch(
+            /create: firewall\.sh 'create' '--chain' 'DN-X-[0-9A-F]{10}' 'accept,-,-,192\.168\.100\.0\/24,172\.18\.0\.0\/16'/,
+        );
+        expect(h2).toContain(
+            "docker0                bip 172.18.0.1/16 (set by bip.sh, owned by DockerHost h2; CrossHostRoutedPair seed-pair), subnet 172.18.0.0/16",
+        );
         expect(h2).toContain("172.17.0.0/16          via 192.168.100.200 (h1)  [CrossHostRoutedPair/seed-pair]");
         expect(h2).toMatch(/DN-X-[0-9A-F]{10} +accept 192\.168\.100\.0\/24 -> 172\.18\.0\.0\/16/);
         expect(h2).toMatch(/DN-X-[0-9A-F]{10} +keep source 172\.18\.0\.0\/16 -> 172\.17\.0\.0\/16 \(no masquerade\)/);
@@ -200,9 +235,15 @@ describe("offline plan of the lab stack", () => {
     test("h1 routes 172.18.0.0/16 via h2, keeps bip 172.17.0.1/16 and opens appnet to docker0", () => {
         const h1 = hostSection(p.text, "h1");
         expect(h1).toContain("create: bip.sh 'create' '172.17.0.1/16'");
-        expect(h1).toContain(`create: routes.sh 'create' '--tag' '${routesTag("seed-pair", "h1")}' '172.18.0.0/16=192.168.100.201'`);
-        expect(h1).toContain(`delete: routes.sh 'delete' '--tag' '${routesTag("seed-pair", "h1")}' '172.18.0.0/16=192.168.100.201'`);
-        expect(h1).toMatch(/create: firewall\.sh 'create' '--chain' 'DN-B-[0-9A-F]{10}' 'accept,br-appnet,docker0,-,-' 'accept,docker0,br-appnet,-,-'/);
+        expect(h1).toContain(
+            `create: routes.sh 'create' '--tag' '${routesTag("seed-pair", "h1")}' '172.18.0.0/16=192.168.100.201'`,
+        );
+        expect(h1).toContain(
+            `delete: routes.sh 'delete' '--tag' '${routesTag("seed-pair", "h1")}' '172.18.0.0/16=192.168.100.201'`,
+        );
+        expect(h1).toMatch(
+            /create: firewall\.sh 'create' '--chain' 'DN-B-[0-9A-F]{10}' 'accept,br-appnet,docker0,-,-' 'accept,docker0,br-appnet,-,-'/,
+        );
         expect(h1).toContain("opened: br-appnet <-> docker0");
         expect(h1).toMatch(/api_1 +image lab\/busybox:1 {2}network mode custom/);
         expect(h1).toContain("networks: appnet (alias api)"); // they share appnet: no network of the link's own
@@ -213,10 +254,16 @@ describe("offline plan of the lab stack", () => {
     });
 
     test("the firewall rules hang off DOCKER-USER: the script the plan shows is the one that says so", () => {
-        const text = p.plan.hosts.find((h) => h.name === "h1")!.scripts.find((s) => s.resource === "seed-pair-h1-firewall")!.createText!;
+        const text = p.plan.hosts
+            .find((h) => h.name === "h1")!
+            .scripts.find((s) => s.resource === "seed-pair-h1-firewall")!.createText!;
         // firewall.sh as sent: the file with lib/common.sh in place of its source line.
         expect(text).toContain(scriptText("firewall"));
-        expect(scriptText("firewall")).toContain(fs.readFileSync(path.join(ROOT, "components/host/scripts/firewall.sh"), "utf8").split("# shellcheck source=lib/common.sh\n")[0]);
+        expect(scriptText("firewall")).toContain(
+            fs
+                .readFileSync(path.join(ROOT, "components/host/scripts/firewall.sh"), "utf8")
+                .split("# shellcheck source=lib/common.sh\n")[0],
+        );
         expect(text).toContain("DOCKER-USER");
     });
 
@@ -236,7 +283,9 @@ describe("offline plan of the lab stack", () => {
         expect(p.svg).toContain("check h1-reaches-h2-container: web_h1 -&gt; web_h2 (on h2):80 must be reachable");
         expect(p.svg).toContain("check appnet-reaches-docker0: api_client -&gt; web_h1:80 must be reachable");
         expect(p.mermaid).toContain('c__h1__web_h1 -.->|"check h1-reaches-h2-container :80: reachable"| c__h2__web_h2');
-        expect(p.mermaid).toContain('c__h1__api_client -.->|"check appnet-reaches-docker0 :80: reachable"| c__h1__web_h1');
+        expect(p.mermaid).toContain(
+            'c__h1__api_client -.->|"check appnet-reaches-docker0 :80: reachable"| c__h1__web_h1',
+        );
     });
 });
 
@@ -247,14 +296,26 @@ describe("offline plan of the lab-mesh stack (four hosts, one RoutedMesh)", () =
     }, 60000);
 
     test("per host: its bip from the pool, a route to each of the three peers, its rules; one route set, one firewall set", () => {
-        for (const [h, n] of [["h1", 200], ["h2", 201], ["h3", 202], ["h4", 203]] as const) {
+        for (const [h, n] of [
+            ["h1", 200],
+            ["h2", 201],
+            ["h3", 202],
+            ["h4", 203],
+        ] as const) {
             const text = hostSection(p.text, h);
-            expect(text).toContain(`docker0                bip 10.200.${n}.1/24 (set by bip.sh, owned by DockerHost ${h}; RoutedMesh lab-mesh (pool 10.200.0.0/16, block /24)), subnet 10.200.${n}.0/24`);
+            expect(text).toContain(
+                `docker0                bip 10.200.${n}.1/24 (set by bip.sh, owned by DockerHost ${h}; RoutedMesh lab-mesh (pool 10.200.0.0/16, block /24)), subnet 10.200.${n}.0/24`,
+            );
             for (const peer of [200, 201, 202, 203].filter((x) => x !== n)) {
-                expect(text).toContain(`10.200.${peer}.0/24        via 192.168.100.${peer} (h${peer - 199})  [RoutedMesh/lab-mesh]`);
+                expect(text).toContain(
+                    `10.200.${peer}.0/24        via 192.168.100.${peer} (h${peer - 199})  [RoutedMesh/lab-mesh]`,
+                );
             }
             expect(text).toContain(`accept 192.168.100.0/24 -> 10.200.${n}.0/24`);
-            expect(text.match(/^ {4}lab-mesh-h\d-(routes|firewall)$/gm)).toEqual([`    lab-mesh-${h}-routes`, `    lab-mesh-${h}-firewall`]);
+            expect(text.match(/^ {4}lab-mesh-h\d-(routes|firewall)$/gm)).toEqual([
+                `    lab-mesh-${h}-routes`,
+                `    lab-mesh-${h}-firewall`,
+            ]);
         }
         expect(p.text).toContain("24 resources in 9 components, 4 host(s)");
     });
@@ -263,12 +324,20 @@ describe("offline plan of the lab-mesh stack (four hosts, one RoutedMesh)", () =
 describe("offline plan: what it cannot know", () => {
     test("a secure: value is replaced by a placeholder, and the plan says so", async () => {
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "dockernet-plan-")), "Pulumi.sec.yaml");
-        const lab = yaml.load(fs.readFileSync(path.join(ROOT, "stacks/Pulumi.lab.yaml"), "utf8")) as { config: Record<string, unknown> };
-        const config = { "dockernet:hosts": lab.config["dockernet:hosts"], "dockernet:routedPairs": lab.config["dockernet:routedPairs"], "dockernet:sshPrivateKey": { secure: "v1:AAAABBBBCCCC" } };
+        const lab = yaml.load(fs.readFileSync(path.join(ROOT, "stacks/Pulumi.lab.yaml"), "utf8")) as {
+            config: Record<string, unknown>;
+        };
+        const config = {
+            "dockernet:hosts": lab.config["dockernet:hosts"],
+            "dockernet:routedPairs": lab.config["dockernet:routedPairs"],
+            "dockernet:sshPrivateKey": { secure: "v1:AAAABBBBCCCC" },
+        };
         fs.writeFileSync(file, yaml.dump({ config }));
         const p = await planOf("sec", file);
         fs.rmSync(path.dirname(file), { recursive: true, force: true });
-        expect(p.text).toContain("note: dockernet:sshPrivateKey is a secret (secure: in Pulumi.sec.yaml); the offline plan cannot decrypt it and used a placeholder");
+        expect(p.text).toContain(
+            "note: dockernet:sshPrivateKey is a secret (secure: in Pulumi.sec.yaml); the offline plan cannot decrypt it and used a placeholder",
+        );
         expect(p.text).not.toContain("v1:AAAABBBBCCCC");
         expect(hostSection(p.text, "h2")).toContain("create: bip.sh 'create' '172.18.0.1/16'");
     }, 60000);

@@ -9,14 +9,25 @@ import { Applied, RequestOptions } from "../support/providers/model";
 
 const none: RequestOptions = { replaceOnChanges: [], ignoreChanges: [] };
 const applied = (type: string, inputs: Record<string, unknown>, state: Record<string, unknown> = inputs): Applied => ({
-    key: `${type}::x`, type, name: "x", inputs: MODELS[type].check(inputs), id: "id", state: MODELS[type].check(state), options: none,
+    key: `${type}::x`,
+    type,
+    name: "x",
+    inputs: MODELS[type].check(inputs),
+    id: "id",
+    state: MODELS[type].check(state),
+    options: none,
 });
 const diff = (type: string, prior: Applied, news: Record<string, unknown>, options = none) =>
     diffWithOptions(MODELS[type], prior, MODELS[type].check(news), options);
 
 describe("docker.Network model", () => {
     const T = "docker:index/network:Network";
-    const inputs = { name: "appnet", driver: "bridge", options: { "com.docker.network.bridge.name": "br-appnet" }, ipamConfigs: [{ subnet: "172.19.0.0/16", gateway: "172.19.0.1" }] };
+    const inputs = {
+        name: "appnet",
+        driver: "bridge",
+        options: { "com.docker.network.bridge.name": "br-appnet" },
+        ipamConfigs: [{ subnet: "172.19.0.0/16", gateway: "172.19.0.1" }],
+    };
     // What Read stores on a daemon with "default-network-opts" (Docker 24+): the options merged.
     const readBack = { ...inputs, options: { ...inputs.options, "com.docker.network.driver.mtu": "1400" } };
 
@@ -30,13 +41,26 @@ describe("docker.Network model", () => {
         const prior = applied(T, inputs);
         expect(diff(T, prior, { ...inputs, labels: [{ label: "a", value: "b" }] }).replaces).toEqual(["labels"]);
         const noGateway = { name: "n", ipamConfigs: [{ subnet: "10.1.0.0/24", gateway: undefined }] };
-        expect(diff(T, applied(T, noGateway, { name: "n", ipamConfigs: [{ subnet: "10.1.0.0/24" }], attachable: false }), noGateway)).toEqual({ changed: [], replaces: [] });
+        expect(
+            diff(
+                T,
+                applied(T, noGateway, { name: "n", ipamConfigs: [{ subnet: "10.1.0.0/24" }], attachable: false }),
+                noGateway,
+            ),
+        ).toEqual({ changed: [], replaces: [] });
     });
 });
 
 describe("docker.Container model", () => {
     const T = "docker:index/container:Container";
-    const inputs = { name: "web", image: "sha256:1", command: ["sleep", "1"], networkMode: "bridge", restart: "unless-stopped", mustRun: true };
+    const inputs = {
+        name: "web",
+        image: "sha256:1",
+        command: ["sleep", "1"],
+        networkMode: "bridge",
+        restart: "unless-stopped",
+        mustRun: true,
+    };
 
     test("restart updates in place; command, networkMode and networks replace", () => {
         const prior = applied(T, inputs);
@@ -47,7 +71,10 @@ describe("docker.Container model", () => {
     });
 
     test("a container read back stopped (mustRun false) is an update, not a replacement", () => {
-        expect(diff(T, applied(T, inputs, { ...inputs, mustRun: false }), inputs)).toEqual({ changed: ["mustRun"], replaces: [] });
+        expect(diff(T, applied(T, inputs, { ...inputs, mustRun: false }), inputs)).toEqual({
+            changed: ["mustRun"],
+            replaces: [],
+        });
     });
 
     test("networkDatas come back in an order that never starts with the network declared first", () => {
@@ -60,13 +87,26 @@ describe("docker.Container model", () => {
 
 describe("command models", () => {
     const T = "command:remote:Command";
-    const inputs = { create: "sh bip.sh create", delete: "sh bip.sh delete", connection: { host: "192.168.100.200", port: 22 }, triggers: ["192.168.100.200", "22", "root"] };
+    const inputs = {
+        create: "sh bip.sh create",
+        delete: "sh bip.sh delete",
+        connection: { host: "192.168.100.200", port: 22 },
+        triggers: ["192.168.100.200", "22", "root"],
+    };
 
     test("a changed create, delete or connection is an update; only triggers replace", () => {
         const prior = applied(T, inputs);
-        expect(diff(T, prior, { ...inputs, create: "sh bip.sh create 2" })).toEqual({ changed: ["create"], replaces: [] });
-        expect(diff(T, prior, { ...inputs, connection: { host: "192.168.100.201", port: 22 } })).toEqual({ changed: ["connection"], replaces: [] });
-        expect(diff(T, prior, { ...inputs, triggers: ["192.168.100.201", "22", "root"] }).replaces).toEqual(["triggers"]);
+        expect(diff(T, prior, { ...inputs, create: "sh bip.sh create 2" })).toEqual({
+            changed: ["create"],
+            replaces: [],
+        });
+        expect(diff(T, prior, { ...inputs, connection: { host: "192.168.100.201", port: 22 } })).toEqual({
+            changed: ["connection"],
+            replaces: [],
+        });
+        expect(diff(T, prior, { ...inputs, triggers: ["192.168.100.201", "22", "root"] }).replaces).toEqual([
+            "triggers",
+        ]);
     });
 });
 

@@ -7,7 +7,12 @@ import { HostArgs, LinkedContainerPair, TopologySpec, deployTopology, newDockerP
 import { Recorder, settle } from "../support/mocks";
 
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nunit\n-----END OPENSSH PRIVATE KEY-----\n";
-const web = (name: string) => ({ name, image: "lab/busybox:1", command: ["httpd", "-f", "-p", "80", "-h", "/www"], ports: [{ internal: 80 }] });
+const web = (name: string) => ({
+    name,
+    image: "lab/busybox:1",
+    command: ["httpd", "-f", "-p", "80", "-h", "/www"],
+    ports: [{ internal: 80 }],
+});
 const idle = (name: string) => ({ name, image: "lab/busybox:1", command: ["sleep", "86400"] });
 
 /** Two routed hosts; h1 also has a bridge, a link on it and a shared namespace; h3 has only a check. */
@@ -25,7 +30,15 @@ const topology = (): TopologySpec => ({
         },
     ],
     bridges: [{ name: "appnet", host: "h1", subnet: "172.19.0.0/16" }],
-    links: [{ name: "app-link", host: "h1", alias: "api", target: { ...web("api_1"), networks: [{ name: "appnet" }] }, consumer: { ...idle("api_client"), networks: [{ name: "appnet" }] } }],
+    links: [
+        {
+            name: "app-link",
+            host: "h1",
+            alias: "api",
+            target: { ...web("api_1"), networks: [{ name: "appnet" }] },
+            consumer: { ...idle("api_client"), networks: [{ name: "appnet" }] },
+        },
+    ],
     sharedNamespaces: [{ name: "tomcat", host: "h1", primary: web("app"), sidecars: [idle("logs")] }],
     checks: [{ name: "from-h1", host: "h1", from: "api_client", to: "172.18.0.2", port: 80 }],
 });
@@ -58,7 +71,14 @@ describe("one Docker provider per host", () => {
         expect([...byProvider.keys()].sort()).toEqual(["dockernet-h1", "dockernet-h2"]);
         // h1: the routed side, the bridge, the link and the shared namespace (4 components).
         expect(byProvider.get("dockernet-h1")).toEqual(
-            expect.arrayContaining(["pair-h1-web_h1", "appnet-network", "app-link-target", "app-link-consumer", "tomcat-primary", "tomcat-sidecar-logs"]),
+            expect.arrayContaining([
+                "pair-h1-web_h1",
+                "appnet-network",
+                "app-link-target",
+                "app-link-consumer",
+                "tomcat-primary",
+                "tomcat-sidecar-logs",
+            ]),
         );
         expect(byProvider.get("dockernet-h2")).toEqual(expect.arrayContaining(["pair-h2-web_h2"]));
         expect(byProvider.get("dockernet-h2")!.every((n) => n.startsWith("pair-h2-"))).toBe(true);
@@ -77,7 +97,12 @@ test("a routed side without containers gets no provider (nothing would use it)",
             routedPairs: [
                 {
                     name: "half",
-                    hostA: { host: "h1", lanAddress: "192.168.100.200/24", bip: "172.17.0.1/16", containers: [web("web_h1")] },
+                    hostA: {
+                        host: "h1",
+                        lanAddress: "192.168.100.200/24",
+                        bip: "172.17.0.1/16",
+                        containers: [web("web_h1")],
+                    },
                     hostB: { host: "h2", lanAddress: "192.168.100.201/24", bip: "172.18.0.1/16" },
                 },
             ],
@@ -96,8 +121,18 @@ describe("HostArgs.dockerProvider", () => {
     test("a component given a provider uses it and makes none; the provider is not in the component's inputs", async () => {
         await rec.install(false);
         const shared = newDockerProvider("shared", host, {});
-        new LinkedContainerPair("a", { host: { ...host, dockerProvider: shared }, target: web("t1"), consumer: idle("c1"), alias: "www" });
-        new LinkedContainerPair("b", { host: { ...host, dockerProvider: shared }, target: web("t2"), consumer: idle("c2"), alias: "www" });
+        new LinkedContainerPair("a", {
+            host: { ...host, dockerProvider: shared },
+            target: web("t1"),
+            consumer: idle("c1"),
+            alias: "www",
+        });
+        new LinkedContainerPair("b", {
+            host: { ...host, dockerProvider: shared },
+            target: web("t2"),
+            consumer: idle("c2"),
+            alias: "www",
+        });
         await settle();
         expect(rec.ofType("pulumi:providers:docker").map((p) => p.name)).toEqual(["shared"]);
         const urn = await new Promise<string>((resolve) => shared.urn.apply(resolve));
@@ -115,7 +150,12 @@ describe("HostArgs.dockerProvider", () => {
         const notAProvider = { host: "ssh://root@192.168.100.200", privateKey: KEY } as unknown as docker.Provider;
         let message = "";
         try {
-            new LinkedContainerPair("bad", { host: { ...host, dockerProvider: notAProvider }, target: web("t1"), consumer: idle("c1"), alias: "www" });
+            new LinkedContainerPair("bad", {
+                host: { ...host, dockerProvider: notAProvider },
+                target: web("t1"),
+                consumer: idle("c1"),
+                alias: "www",
+            });
         } catch (e) {
             message = (e as Error).message;
         }
@@ -124,6 +164,8 @@ describe("HostArgs.dockerProvider", () => {
         expect(message).toContain("not a docker.Provider");
         expect(message).toContain("new docker.Provider");
         expect(message).not.toContain("PRIVATE KEY"); // only the kind of the wrong value is shown
-        expect(rec.resources.filter((r) => r.type.startsWith("docker:") || r.type.startsWith("pulumi:providers:"))).toEqual([]);
+        expect(
+            rec.resources.filter((r) => r.type.startsWith("docker:") || r.type.startsWith("pulumi:providers:")),
+        ).toEqual([]);
     });
 });

@@ -23,7 +23,7 @@ describe.each(["bip", "routes", "firewall", "swarm"])("%s.sh as sent", (script) 
     test("a command carries the assembled text, not a path to the library", () => {
         const command = scriptCommand(script, ["check"]);
         expect(command).toContain(block);
-        expect(command).not.toContain("lib/common.sh\"");
+        expect(command).not.toContain('lib/common.sh"');
     });
 });
 

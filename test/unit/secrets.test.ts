@@ -24,12 +24,21 @@ const KEY = `-----BEGIN OPENSSH PRIVATE KEY-----\n${BODY.join("\n")}\n-----END O
 /** Where the key shows in a text, if anywhere (any body line, raw or JSON-escaped). */
 function leak(text: string): string | undefined {
     const hit = BODY.find((line) => text.includes(line) || text.includes(line.slice(8, 40)));
-    return hit === undefined ? undefined : `key material ${JSON.stringify(hit.slice(0, 16))}... in ${JSON.stringify(text.slice(Math.max(0, text.indexOf(hit) - 80), text.indexOf(hit) + 20))}`;
+    return hit === undefined
+        ? undefined
+        : `key material ${JSON.stringify(hit.slice(0, 16))}... in ${JSON.stringify(text.slice(Math.max(0, text.indexOf(hit) - 80), text.indexOf(hit) + 20))}`;
 }
 
 const topology = (): TopologySpec => ({
     hosts: [
-        { name: "h1", ssh: { address: "192.168.100.200", privateKeyPath: "/root/.ssh/id_ed25519", knownHostsPath: "/root/.ssh/known_hosts" } },
+        {
+            name: "h1",
+            ssh: {
+                address: "192.168.100.200",
+                privateKeyPath: "/root/.ssh/id_ed25519",
+                knownHostsPath: "/root/.ssh/known_hosts",
+            },
+        },
         { name: "h2", ssh: { address: "192.168.100.201" } },
     ],
     bridges: [{ name: "appnet", host: "h1", subnet: "172.19.0.0/16", bridgeName: "br-appnet", connectTo: ["docker0"] }],
@@ -42,13 +51,30 @@ const topology = (): TopologySpec => ({
             consumer: { name: "client_1", image: "lab/busybox:1", networks: [{ name: "appnet" }] },
         },
     ],
-    sharedNamespaces: [{ name: "app", host: "h2", primary: { name: "tomcat_app1", image: "lab/busybox:1" }, sidecars: [{ name: "tomcat_log", image: "lab/busybox:1" }] }],
+    sharedNamespaces: [
+        {
+            name: "app",
+            host: "h2",
+            primary: { name: "tomcat_app1", image: "lab/busybox:1" },
+            sidecars: [{ name: "tomcat_log", image: "lab/busybox:1" }],
+        },
+    ],
     routedPairs: [
         {
             name: "seed",
             preserveSourceIp: true,
-            hostA: { host: "h1", lanAddress: "192.168.100.200/24", bip: "172.17.0.1/16", containers: [{ name: "web_h1", image: "lab/busybox:1", ports: [{ internal: 80 }] }] },
-            hostB: { host: "h2", lanAddress: "192.168.100.201/24", bip: "172.18.0.1/16", containers: [{ name: "web_h2", image: "lab/busybox:1", ports: [{ internal: 80 }] }] },
+            hostA: {
+                host: "h1",
+                lanAddress: "192.168.100.200/24",
+                bip: "172.17.0.1/16",
+                containers: [{ name: "web_h1", image: "lab/busybox:1", ports: [{ internal: 80 }] }],
+            },
+            hostB: {
+                host: "h2",
+                lanAddress: "192.168.100.201/24",
+                bip: "172.18.0.1/16",
+                containers: [{ name: "web_h2", image: "lab/busybox:1", ports: [{ internal: 80 }] }],
+            },
         },
     ],
     checks: [{ name: "api-check", host: "h1", from: "client_1", to: "api_1", port: 80 }],
@@ -62,9 +88,15 @@ const topology = (): TopologySpec => ({
  */
 function everythingButTheConnectionKey(resources: Registered[]): { resource: string; leak: string | undefined }[] {
     return resources.map((r) => {
-        const inputs = { ...r.inputs, connection: r.inputs.connection ? { ...r.inputs.connection, privateKey: "(checked apart)" } : undefined };
+        const inputs = {
+            ...r.inputs,
+            connection: r.inputs.connection ? { ...r.inputs.connection, privateKey: "(checked apart)" } : undefined,
+        };
         const mustBeClean = /^(docker:|pulumi:providers:|command:)/.test(r.type) ? JSON.stringify(inputs) : "";
-        return { resource: `${r.type} ${r.name}`, leak: leak(`${JSON.stringify(redactSecrets(r.raw))} ${mustBeClean}`) };
+        return {
+            resource: `${r.type} ${r.name}`,
+            leak: leak(`${JSON.stringify(redactSecrets(r.raw))} ${mustBeClean}`),
+        };
     });
 }
 
@@ -110,8 +142,14 @@ describe.each([false, true])("the key under mocks (preview=%s)", (preview) => {
             const commands = rec.ofType("command:remote:Command");
             expect(commands.length).toBeGreaterThanOrEqual(8); // bip, routes, firewall x2, connect, probes
             for (const c of commands) {
-                expect({ name: c.name, secret: containsSecret(c.raw.connection) }).toEqual({ name: c.name, secret: true });
-                expect({ name: c.name, key: c.inputs.connection.privateKey === KEY }).toEqual({ name: c.name, key: true });
+                expect({ name: c.name, secret: containsSecret(c.raw.connection) }).toEqual({
+                    name: c.name,
+                    secret: true,
+                });
+                expect({ name: c.name, key: c.inputs.connection.privateKey === KEY }).toEqual({
+                    name: c.name,
+                    key: true,
+                });
                 for (const part of ["create", "delete"]) {
                     expect(leak(String(c.inputs[part] ?? ""))).toBeUndefined();
                 }
@@ -124,9 +162,17 @@ describe.each([false, true])("the key under mocks (preview=%s)", (preview) => {
                 expect(leak(await resolvedText(o))).toBeUndefined();
             }
             // What a stack would export: every public output of every component.
-            for (const group of [deployed.bridges, deployed.links, deployed.sharedNamespaces, deployed.routedPairs, deployed.checks]) {
+            for (const group of [
+                deployed.bridges,
+                deployed.links,
+                deployed.sharedNamespaces,
+                deployed.routedPairs,
+                deployed.checks,
+            ]) {
                 for (const component of Object.values(group as Record<string, object>)) {
-                    const fields = Object.fromEntries(Object.entries(component).filter(([, v]) => pulumi.Output.isInstance(v)));
+                    const fields = Object.fromEntries(
+                        Object.entries(component).filter(([, v]) => pulumi.Output.isInstance(v)),
+                    );
                     expect(leak(await resolvedText(fields))).toBeUndefined();
                 }
             }
@@ -137,8 +183,16 @@ describe.each([false, true])("the key under mocks (preview=%s)", (preview) => {
 
     test("a key given as plain text is still kept only as a secret (command connections and component inputs)", async () => {
         new CrossHostRoutedPair("plain", {
-            hostA: { host: { name: "h1", ssh: { address: "192.168.100.200", privateKey: KEY } }, lanAddress: "192.168.100.200/24", bip: "172.17.0.1/16" },
-            hostB: { host: { name: "h2", ssh: { address: "192.168.100.201", privateKey: KEY } }, lanAddress: "192.168.100.201/24", bip: "172.18.0.1/16" },
+            hostA: {
+                host: { name: "h1", ssh: { address: "192.168.100.200", privateKey: KEY } },
+                lanAddress: "192.168.100.200/24",
+                bip: "172.17.0.1/16",
+            },
+            hostB: {
+                host: { name: "h2", ssh: { address: "192.168.100.201", privateKey: KEY } },
+                lanAddress: "192.168.100.201/24",
+                bip: "172.18.0.1/16",
+            },
         });
         await settle();
         const commands = rec.ofType("command:remote:Command");
@@ -183,12 +237,24 @@ describe("the stack program (index.ts)", () => {
                 const commands = rec.ofType("command:remote:Command");
                 expect(commands.length).toBeGreaterThanOrEqual(8);
                 for (const c of commands) {
-                    expect({ name: c.name, secret: mocks.containsSecret(c.raw.connection) }).toEqual({ name: c.name, secret: true });
+                    expect({ name: c.name, secret: mocks.containsSecret(c.raw.connection) }).toEqual({
+                        name: c.name,
+                        secret: true,
+                    });
                 }
                 for (const found of everythingButTheConnectionKey(rec.resources)) {
                     expect(found).toEqual({ resource: found.resource, leak: undefined });
                 }
-                expect(Object.keys(exported).sort()).toEqual(["bridges", "checks", "containers", "links", "meshes", "routedPairs", "sharedNamespaces", "swarms"]);
+                expect(Object.keys(exported).sort()).toEqual([
+                    "bridges",
+                    "checks",
+                    "containers",
+                    "links",
+                    "meshes",
+                    "routedPairs",
+                    "sharedNamespaces",
+                    "swarms",
+                ]);
                 const text = JSON.stringify((await mocks.valueOf(isolated.output(exported as never))) ?? null);
                 expect(text).toContain("172.18.0.0/16"); // the outputs were really resolved
                 expect(leak(text)).toBeUndefined();
@@ -201,7 +267,10 @@ describe("the stack program (index.ts)", () => {
 
 describe("the offline plan (npm run plan)", () => {
     /** Runs `plan --full` on a config file; returns what it printed and wrote, and the files it read. */
-    async function planOf(configYaml: string, keyFile: string): Promise<{ code: number; printed: string; pictures: string; readKey: boolean }> {
+    async function planOf(
+        configYaml: string,
+        keyFile: string,
+    ): Promise<{ code: number; printed: string; pictures: string; readKey: boolean }> {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockernet-secrets-plan-"));
         const file = path.join(dir, "Pulumi.secrets.yaml");
         fs.writeFileSync(file, configYaml);
@@ -221,7 +290,10 @@ describe("the offline plan (npm run plan)", () => {
         try {
             await jest.isolateModulesAsync(async () => {
                 const { main } = (await import("../../stacks/cli")) as typeof Cli;
-                code = await main(["plan", "--stack", "secrets", "--config-file", file, "--full", "--out-dir", dir], { out: sink(), err: sink() });
+                code = await main(["plan", "--stack", "secrets", "--config-file", file, "--full", "--out-dir", dir], {
+                    out: sink(),
+                    err: sink(),
+                });
             });
         } finally {
             spies.forEach((s) => s.mockRestore());
@@ -275,22 +347,36 @@ test("the stack program warns when the key is in the config as plain text, and n
             const isolated = (await import("@pulumi/pulumi")) as typeof pulumi;
             const mocks = (await import("../support/mocks")) as typeof Mocks;
             await new mocks.Recorder().install(false);
-            isolated.runtime.setAllConfig({ "dockernet:hosts": JSON.stringify([{ name: "h1", ssh: { address: "192.168.100.200" } }]), "dockernet:sshPrivateKey": KEY }, secret ? ["dockernet:sshPrivateKey"] : []);
+            isolated.runtime.setAllConfig(
+                {
+                    "dockernet:hosts": JSON.stringify([{ name: "h1", ssh: { address: "192.168.100.200" } }]),
+                    "dockernet:sshPrivateKey": KEY,
+                },
+                secret ? ["dockernet:sshPrivateKey"] : [],
+            );
             const warnings: string[] = [];
             const spy = jest.spyOn(isolated.log, "warn").mockImplementation(async (m: string) => void warnings.push(m));
             await import("../../index");
             await mocks.settle();
             spy.mockRestore();
-            expect({ secret, warned: warnings.some((w) => w.startsWith("dockernet:sshPrivateKey is stored in plain text")) }).toEqual({ secret, warned: !secret });
+            expect({
+                secret,
+                warned: warnings.some((w) => w.startsWith("dockernet:sshPrivateKey is stored in plain text")),
+            }).toEqual({ secret, warned: !secret });
             expect(leak(warnings.join("\n"))).toBeUndefined();
         });
     }
 });
 
 describe("the host scripts", () => {
-    test.each(["bip", "routes", "firewall", "probe", "swarm"])("%s.sh never touches private key material (it never receives it)", (script) => {
-        const text = scriptText(script);
-        expect(text).not.toMatch(/PRIVATE KEY|private.?key|id_(rsa|ed25519|ecdsa|dsa)\b|\.ssh\/|ssh-agent|SSH_AUTH_SOCK|identity/i);
-        expect(leak(text)).toBeUndefined();
-    });
+    test.each(["bip", "routes", "firewall", "probe", "swarm"])(
+        "%s.sh never touches private key material (it never receives it)",
+        (script) => {
+            const text = scriptText(script);
+            expect(text).not.toMatch(
+                /PRIVATE KEY|private.?key|id_(rsa|ed25519|ecdsa|dsa)\b|\.ssh\/|ssh-agent|SSH_AUTH_SOCK|identity/i,
+            );
+            expect(leak(text)).toBeUndefined();
+        },
+    );
 });

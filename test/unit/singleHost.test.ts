@@ -60,7 +60,11 @@ describe.each([false, true])("single-host components (preview=%s)", (preview) =>
     });
 
     test("LinkedContainerPair mode dns: a dedicated network, the alias on the target", async () => {
-        const pair = new LinkedContainerPair("web", { target: web("nginx_web1"), consumer: web("nginx_web3"), alias: "www" });
+        const pair = new LinkedContainerPair("web", {
+            target: web("nginx_web1"),
+            consumer: web("nginx_web3"),
+            alias: "www",
+        });
         await settle();
         const net = rec.named("web-network");
         expect(net.inputs.name).toBe("web-link");
@@ -89,7 +93,11 @@ describe.each([false, true])("single-host components (preview=%s)", (preview) =>
     });
 
     test("LinkedContainerPair mode hosts: the consumer's /etc/hosts gets what --link writes", async () => {
-        const pair = new LinkedContainerPair("link", { target: web("nginx_web1"), consumer: web("nginx_web2"), mode: "hosts" });
+        const pair = new LinkedContainerPair("link", {
+            target: web("nginx_web1"),
+            consumer: web("nginx_web2"),
+            mode: "hosts",
+        });
         await settle();
         const consumer = rec.named("link-consumer");
         expect(rec.ofType("docker:index/network:Network")).toHaveLength(0);
@@ -97,7 +105,12 @@ describe.each([false, true])("single-host components (preview=%s)", (preview) =>
             // The target's id and address are unknown until it exists.
             expect(await valueOf(pair.hostsEntry)).toBeUndefined();
         } else {
-            expect(consumer.inputs.hosts).toEqual([{ host: "nginx_web1 link-target-", ip: expect.any(String) }].map((h) => ({ ...h, host: expect.stringMatching(/^nginx_web1 link-target-/) })));
+            expect(consumer.inputs.hosts).toEqual(
+                [{ host: "nginx_web1 link-target-", ip: expect.any(String) }].map((h) => ({
+                    ...h,
+                    host: expect.stringMatching(/^nginx_web1 link-target-/),
+                })),
+            );
             expect(await valueOf(pair.hostsEntry)).toMatch(/^172\.17\.0\.\d+\tnginx_web1 \S{12}$/);
         }
     });
@@ -105,18 +118,29 @@ describe.each([false, true])("single-host components (preview=%s)", (preview) =>
     test("LinkedContainerPair alias, networkName and hostsEntry in every mode, as a stack export sees them", async () => {
         const bridge = new CustomBridgeNetwork("outs-shared", { subnet: "172.20.0.0/16" });
         const pairs = {
-            dedicated: new LinkedContainerPair("outs-dns", { target: web("o_t1"), consumer: web("o_c1"), alias: "www" }),
+            dedicated: new LinkedContainerPair("outs-dns", {
+                target: web("o_t1"),
+                consumer: web("o_c1"),
+                alias: "www",
+            }),
             shared: new LinkedContainerPair("outs-shared-link", {
                 target: web("o_t2", { networks: [{ name: bridge.name }] }),
                 consumer: web("o_c2", { networks: [{ name: bridge.name }] }),
                 alias: "api",
             }),
-            hosts: new LinkedContainerPair("outs-hosts", { target: web("o_t3"), consumer: web("o_c3"), mode: "hosts", alias: "db" }),
+            hosts: new LinkedContainerPair("outs-hosts", {
+                target: web("o_t3"),
+                consumer: web("o_c3"),
+                mode: "hosts",
+                alias: "db",
+            }),
         };
         await settle();
         for (const pair of Object.values(pairs)) {
             // Made on first read, kept after, and own enumerable keys: exporting the component exports them.
-            expect(Object.keys(pair)).toEqual(expect.arrayContaining(["alias", "networkName", "hostsEntry", "targetAddress", "consumerAddress"]));
+            expect(Object.keys(pair)).toEqual(
+                expect.arrayContaining(["alias", "networkName", "hostsEntry", "targetAddress", "consumerAddress"]),
+            );
             expect(pair.alias).toBe(pair.alias);
             expect(pulumi.Output.isInstance(pair.networkName)).toBe(true);
         }
@@ -134,7 +158,12 @@ describe.each([false, true])("single-host components (preview=%s)", (preview) =>
     });
 
     test("LinkedContainerPair hosts entry with an alias names alias, short id and target", async () => {
-        const pair = new LinkedContainerPair("alias", { target: web("nginx_web1"), consumer: web("nginx_web3"), mode: "hosts", alias: "www" });
+        const pair = new LinkedContainerPair("alias", {
+            target: web("nginx_web1"),
+            consumer: web("nginx_web3"),
+            mode: "hosts",
+            alias: "www",
+        });
         if (!preview) {
             expect(await valueOf(pair.hostsEntry)).toMatch(/^172\.17\.0\.\d+\twww \S{12} nginx_web1$/);
         } else {
@@ -150,15 +179,27 @@ describe.each([false, true])("single-host components (preview=%s)", (preview) =>
         });
         new LinkedContainerPair("seed-dns", {
             target: web("dns_web1"),
-            consumers: [{ container: web("dns_web2"), alias: "web1" }, { container: web("dns_web3"), alias: "www" }],
+            consumers: [
+                { container: web("dns_web2"), alias: "web1" },
+                { container: web("dns_web3"), alias: "www" },
+            ],
         });
         await settle();
         expect(Object.keys(hosts.consumers)).toEqual(["nginx_web2", "nginx_web3"]);
         expect(rec.ofType("docker:index/container:Container").map((r) => r.name)).toEqual(
-            expect.arrayContaining(["seed-target", "seed-consumer-nginx_web2", "seed-consumer-nginx_web3", "seed-dns-target", "seed-dns-consumer-dns_web2", "seed-dns-consumer-dns_web3"]),
+            expect.arrayContaining([
+                "seed-target",
+                "seed-consumer-nginx_web2",
+                "seed-consumer-nginx_web3",
+                "seed-dns-target",
+                "seed-dns-consumer-dns_web2",
+                "seed-dns-consumer-dns_web3",
+            ]),
         );
         // Mode dns: one network, the target carries both aliases, both consumers join it.
-        expect(rec.named("seed-dns-target").inputs.networksAdvanced).toEqual([expect.objectContaining({ aliases: ["web1", "www"] })]);
+        expect(rec.named("seed-dns-target").inputs.networksAdvanced).toEqual([
+            expect.objectContaining({ aliases: ["web1", "www"] }),
+        ]);
         expect(rec.named("seed-dns-consumer-dns_web3").inputs.networksAdvanced).toHaveLength(1);
         if (!preview) {
             const entries = (await valueOf(hosts.hostsEntries)) as Record<string, string>;
@@ -182,7 +223,9 @@ describe.each([false, true])("single-host components (preview=%s)", (preview) =>
             expect(side.inputs.networkMode).toMatch(/^container:app-primary-id-/);
         }
         expect(side.inputs.ports).toBeUndefined();
-        expect(rec.named("app-primary").inputs.ports).toEqual([{ internal: 8080, external: 8080, protocol: "tcp", ip: "0.0.0.0" }]);
+        expect(rec.named("app-primary").inputs.ports).toEqual([
+            { internal: 8080, external: 8080, protocol: "tcp", ip: "0.0.0.0" },
+        ]);
     });
 
     test("network modes host and none map to Docker's modes and publish nothing", async () => {
@@ -201,13 +244,19 @@ describe.each([false, true])("single-host components (preview=%s)", (preview) =>
     });
 
     test("a validation error registers nothing but the component itself", async () => {
-        expect(() => new CustomBridgeNetwork("bad", { subnet: "172.19.0.1/16" })).toThrow(/subnet "172.19.0.1\/16" has host bits set; use 172.19.0.0\/16/);
+        expect(() => new CustomBridgeNetwork("bad", { subnet: "172.19.0.1/16" })).toThrow(
+            /subnet "172.19.0.1\/16" has host bits set; use 172.19.0.0\/16/,
+        );
         await settle();
-        expect(rec.resources.filter((r) => r.type.startsWith("docker:") || r.type.startsWith("command:"))).toHaveLength(0);
+        expect(rec.resources.filter((r) => r.type.startsWith("docker:") || r.type.startsWith("command:"))).toHaveLength(
+            0,
+        );
     });
 
     test("errors are ResourceErrors pointing at the component", () => {
-        expect(() => new LinkedContainerPair("bad", { target: web("-x"), consumer: web("y") })).toThrow(pulumi.ResourceError);
+        expect(() => new LinkedContainerPair("bad", { target: web("-x"), consumer: web("y") })).toThrow(
+            pulumi.ResourceError,
+        );
     });
 });
 
@@ -223,7 +272,9 @@ function messageOfLink(args: Partial<LinkedContainerPairArgs>): string {
 
 describe("validation rules (pure, all problems at once)", () => {
     test("Docker's name rule: nginx_web1 is valid, leading '-' and spaces are not", () => {
-        expect(() => planLinkedContainerPair("p", { target: web("nginx_web1"), consumer: web("nginx_web2"), mode: "hosts" })).not.toThrow();
+        expect(() =>
+            planLinkedContainerPair("p", { target: web("nginx_web1"), consumer: web("nginx_web2"), mode: "hosts" }),
+        ).not.toThrow();
         expectProblems(
             () => planLinkedContainerPair("p", { target: web("-web"), consumer: web("web 2"), mode: "hosts" }),
             'Invalid LinkedContainerPair "p"',
@@ -235,58 +286,133 @@ describe("validation rules (pure, all problems at once)", () => {
     });
 
     test("aliases must be valid hostnames", () => {
-        expectProblems(() => planLinkedContainerPair("p", { target: web("a"), consumer: web("b"), alias: "w_w" }), 'alias "w_w" is not a valid hostname', 'use "w-w"');
-        expectProblems(() => planLinkedContainerPair("p", { target: web("a"), consumer: web("b"), alias: "www;reboot" }), 'alias "www;reboot"');
-        expectProblems(() => planLinkedContainerPair("p", { target: web("nginx_web1"), consumer: web("b") }), "alias is unset", '"nginx_web1"', 'e.g. "nginx-web1"');
+        expectProblems(
+            () => planLinkedContainerPair("p", { target: web("a"), consumer: web("b"), alias: "w_w" }),
+            'alias "w_w" is not a valid hostname',
+            'use "w-w"',
+        );
+        expectProblems(
+            () => planLinkedContainerPair("p", { target: web("a"), consumer: web("b"), alias: "www;reboot" }),
+            'alias "www;reboot"',
+        );
+        expectProblems(
+            () => planLinkedContainerPair("p", { target: web("nginx_web1"), consumer: web("b") }),
+            "alias is unset",
+            '"nginx_web1"',
+            'e.g. "nginx-web1"',
+        );
     });
 
     test("link mode must be dns or hosts; a link needs bridge networking", () => {
-        expectProblems(() => planLinkedContainerPair("p", { target: web("a"), consumer: web("b"), mode: "legacy" as never }), 'mode "legacy" is not a link mode', '"dns"', '"hosts"');
         expectProblems(
-            () => planLinkedContainerPair("p", { target: web("a", { networkMode: "host" }), consumer: web("b"), alias: "a" }),
+            () => planLinkedContainerPair("p", { target: web("a"), consumer: web("b"), mode: "legacy" as never }),
+            'mode "legacy" is not a link mode',
+            '"dns"',
+            '"hosts"',
+        );
+        expectProblems(
+            () =>
+                planLinkedContainerPair("p", {
+                    target: web("a", { networkMode: "host" }),
+                    consumer: web("b"),
+                    alias: "a",
+                }),
             'target.networkMode is "host"; a link needs both containers on a bridge network',
         );
     });
 
     test("a link needs a consumer; consumers need their own names and valid aliases", () => {
-        expect(messageOfLink({ target: web("t") })).toContain("consumer is missing; give the container that reaches the target (consumer), or several (consumers)");
-        const m = messageOfLink({ target: web("t"), consumers: [{ container: web("c") }, { container: web("c"), alias: "bad alias" }], mode: "hosts" });
-        expect(m).toContain('consumers[1].container.name "c" is already used by consumers[0].container.name on the same host');
+        expect(messageOfLink({ target: web("t") })).toContain(
+            "consumer is missing; give the container that reaches the target (consumer), or several (consumers)",
+        );
+        const m = messageOfLink({
+            target: web("t"),
+            consumers: [{ container: web("c") }, { container: web("c"), alias: "bad alias" }],
+            mode: "hosts",
+        });
+        expect(m).toContain(
+            'consumers[1].container.name "c" is already used by consumers[0].container.name on the same host',
+        );
         expect(m).toContain('consumers[1].alias "bad alias"');
     });
 
     test("target and consumer need different names", () => {
-        expectProblems(() => planLinkedContainerPair("p", { target: web("same"), consumer: web("same"), alias: "www" }), 'consumer.name "same" is already used by target.name');
+        expectProblems(
+            () => planLinkedContainerPair("p", { target: web("same"), consumer: web("same"), alias: "www" }),
+            'consumer.name "same" is already used by target.name',
+        );
     });
 
     test("subnets must not carry host bits, and /0, /33 and IPv6 are refused", () => {
-        expectProblems(() => planCustomBridgeNetwork("n", { subnet: "172.19.0.1/16" }), 'subnet "172.19.0.1/16" has host bits set; use 172.19.0.0/16');
+        expectProblems(
+            () => planCustomBridgeNetwork("n", { subnet: "172.19.0.1/16" }),
+            'subnet "172.19.0.1/16" has host bits set; use 172.19.0.0/16',
+        );
         expectProblems(() => planCustomBridgeNetwork("n", { subnet: "0.0.0.0/0" }), "subnet", "/0");
         expectProblems(() => planCustomBridgeNetwork("n", { subnet: "10.0.0.0/33" }), 'subnet "10.0.0.0/33"', "/33");
         expectProblems(() => planCustomBridgeNetwork("n", { subnet: "fd00::/64" }), 'subnet "fd00::/64"', "IPv6");
-        expectProblems(() => planCustomBridgeNetwork("n", { subnet: "172.19.0.0" }), 'subnet "172.19.0.0" has no prefix length');
+        expectProblems(
+            () => planCustomBridgeNetwork("n", { subnet: "172.19.0.0" }),
+            'subnet "172.19.0.0" has no prefix length',
+        );
     });
 
     test("the gateway lies inside the subnet and is neither its network nor broadcast address", () => {
-        expectProblems(() => planCustomBridgeNetwork("n", { subnet: "172.19.0.0/16", gateway: "172.20.0.1" }), 'gateway "172.20.0.1" is outside subnet 172.19.0.0/16', "e.g. 172.19.0.1");
-        expectProblems(() => planCustomBridgeNetwork("n", { subnet: "172.19.0.0/16", gateway: "172.19.0.0" }), 'gateway "172.19.0.0" is the network address', "use 172.19.0.1");
-        expectProblems(() => planCustomBridgeNetwork("n", { subnet: "172.19.0.0/16", gateway: "172.19.255.255" }), 'gateway "172.19.255.255" is the broadcast address');
-        expectProblems(() => planCustomBridgeNetwork("n", { subnet: "172.19.0.0/16", ipRange: "172.20.0.0/24" }), 'ipRange "172.20.0.0/24" is not inside subnet');
+        expectProblems(
+            () => planCustomBridgeNetwork("n", { subnet: "172.19.0.0/16", gateway: "172.20.0.1" }),
+            'gateway "172.20.0.1" is outside subnet 172.19.0.0/16',
+            "e.g. 172.19.0.1",
+        );
+        expectProblems(
+            () => planCustomBridgeNetwork("n", { subnet: "172.19.0.0/16", gateway: "172.19.0.0" }),
+            'gateway "172.19.0.0" is the network address',
+            "use 172.19.0.1",
+        );
+        expectProblems(
+            () => planCustomBridgeNetwork("n", { subnet: "172.19.0.0/16", gateway: "172.19.255.255" }),
+            'gateway "172.19.255.255" is the broadcast address',
+        );
+        expectProblems(
+            () => planCustomBridgeNetwork("n", { subnet: "172.19.0.0/16", ipRange: "172.20.0.0/24" }),
+            'ipRange "172.20.0.0/24" is not inside subnet',
+        );
     });
 
     test("bridge names: at most 15 characters, no wildcard, not docker0 or lo", () => {
-        expectProblems(() => planCustomBridgeNetwork("n", { subnet: "172.19.0.0/16", bridgeName: "br-much-too-long-name" }), 'bridgeName "br-much-too-long-name"', "Linux allows 15");
-        expectProblems(() => planCustomBridgeNetwork("n", { subnet: "172.19.0.0/16", bridgeName: "br+" }), "'+' is an iptables wildcard");
-        expectProblems(() => planCustomBridgeNetwork("n", { subnet: "172.19.0.0/16", bridgeName: "docker0" }), 'bridgeName "docker0" belongs to Docker\'s default bridge');
+        expectProblems(
+            () => planCustomBridgeNetwork("n", { subnet: "172.19.0.0/16", bridgeName: "br-much-too-long-name" }),
+            'bridgeName "br-much-too-long-name"',
+            "Linux allows 15",
+        );
+        expectProblems(
+            () => planCustomBridgeNetwork("n", { subnet: "172.19.0.0/16", bridgeName: "br+" }),
+            "'+' is an iptables wildcard",
+        );
+        expectProblems(
+            () => planCustomBridgeNetwork("n", { subnet: "172.19.0.0/16", bridgeName: "docker0" }),
+            'bridgeName "docker0" belongs to Docker\'s default bridge',
+        );
         expectProblems(() => planCustomBridgeNetwork("n", { subnet: "172.19.0.0/16", bridgeName: "lo" }), "loopback");
-        expect(planCustomBridgeNetwork("a-very-long-network-name", { subnet: "172.19.0.0/16" }).bridgeName).toBe("br-a-very-long-");
+        expect(planCustomBridgeNetwork("a-very-long-network-name", { subnet: "172.19.0.0/16" }).bridgeName).toBe(
+            "br-a-very-long-",
+        );
     });
 
     test("connectTo needs the host, valid distinct bridges, and not an internal network", () => {
-        expectProblems(() => planCustomBridgeNetwork("n", { subnet: "172.19.0.0/16", connectTo: ["docker0"] }), "host is missing", "connectTo changes the host's firewall");
+        expectProblems(
+            () => planCustomBridgeNetwork("n", { subnet: "172.19.0.0/16", connectTo: ["docker0"] }),
+            "host is missing",
+            "connectTo changes the host's firewall",
+        );
         const host = { name: "h1", local: {} };
         expectProblems(
-            () => planCustomBridgeNetwork("n", { host, subnet: "172.19.0.0/16", connectTo: ["docker0", "docker0", "br-n", "eth+"], internal: true }),
+            () =>
+                planCustomBridgeNetwork("n", {
+                    host,
+                    subnet: "172.19.0.0/16",
+                    connectTo: ["docker0", "docker0", "br-n", "eth+"],
+                    internal: true,
+                }),
             'connectTo[1] "docker0" is listed twice',
             'connectTo[2] "br-n" is this network\'s own bridge',
             "connectTo[3]",
@@ -304,7 +430,12 @@ describe("validation rules (pure, all problems at once)", () => {
                     primary: web("tomcat_app1", { ports: [{ internal: 8080 }] }),
                     sidecars: [
                         { name: "side1", image: "lab/busybox:1", ports: [{ internal: 8080 }] },
-                        { name: "side2", image: "lab/busybox:1", ports: [{ internal: 9000, external: 9000 }], networkMode: "bridge" },
+                        {
+                            name: "side2",
+                            image: "lab/busybox:1",
+                            ports: [{ internal: 9000, external: 9000 }],
+                            networkMode: "bridge",
+                        },
                     ],
                 }),
             'Invalid SharedNamespaceContainer "s"',
@@ -313,14 +444,22 @@ describe("validation rules (pure, all problems at once)", () => {
             "publish it on the primary",
             "sidecars[1].networkMode is set",
         );
-        expectProblems(() => validateSharedNamespaceContainer("s", { primary: web("p"), sidecars: [] }), "sidecars is []", "at least one sidecar");
+        expectProblems(
+            () => validateSharedNamespaceContainer("s", { primary: web("p"), sidecars: [] }),
+            "sidecars is []",
+            "at least one sidecar",
+        );
     });
 
     test("container fields: network mode, restart policy, ports, env", () => {
         expectProblems(
             () =>
                 planLinkedContainerPair("p", {
-                    target: web("a", { networkMode: "container:x" as never, restart: "sometimes" as never, ports: [{ internal: 0 }, { internal: 80, protocol: "sctp" as never }] }),
+                    target: web("a", {
+                        networkMode: "container:x" as never,
+                        restart: "sometimes" as never,
+                        ports: [{ internal: 0 }, { internal: 80, protocol: "sctp" as never }],
+                    }),
                     consumer: web("b", { env: { "BAD-KEY": "v", OK: "line\nbreak" } }),
                     alias: "a",
                 }),
@@ -335,9 +474,22 @@ describe("validation rules (pure, all problems at once)", () => {
     });
 
     test("custom mode needs networks; networks need custom mode", () => {
-        expectProblems(() => planLinkedContainerPair("p", { target: web("a", { networkMode: "custom" }), consumer: web("b"), alias: "a" }), "target.networks is empty");
         expectProblems(
-            () => planLinkedContainerPair("p", { target: web("a", { networkMode: "bridge", networks: [{ name: "x" }] }), consumer: web("b"), alias: "a" }),
+            () =>
+                planLinkedContainerPair("p", {
+                    target: web("a", { networkMode: "custom" }),
+                    consumer: web("b"),
+                    alias: "a",
+                }),
+            "target.networks is empty",
+        );
+        expectProblems(
+            () =>
+                planLinkedContainerPair("p", {
+                    target: web("a", { networkMode: "bridge", networks: [{ name: "x" }] }),
+                    consumer: web("b"),
+                    alias: "a",
+                }),
             'target.networks is set but networkMode is "bridge"',
         );
     });

@@ -26,7 +26,13 @@ class DockerApiError extends Error {
  * One Docker Engine API call on the endpoint's daemon. Unversioned paths: the provider's client
  * negotiates the daemon's own API version (client.WithAPIVersionNegotiation in config.go).
  */
-export async function api(ctx: Context, ep: Endpoint, method: string, path: string, body?: unknown): Promise<ApiResult> {
+export async function api(
+    ctx: Context,
+    ep: Endpoint,
+    method: string,
+    path: string,
+    body?: unknown,
+): Promise<ApiResult> {
     const r = await ctx.request(ep, method, path, body === undefined ? undefined : JSON.stringify(body));
     let parsed: unknown = undefined;
     try {
@@ -55,14 +61,51 @@ function ignorable(e: unknown, ...texts: string[]): boolean {
 
 /** Inputs dockernet may set that the schema marks ForceNew (resource_docker_container.go). */
 const CONTAINER_FORCE_NEW = new Set([
-    "name", "image", "command", "entrypoints", "envs", "labels", "hosts", "hostname", "networkMode",
-    "networksAdvanced", "ports", "stopSignal", "stopTimeout", "user", "workingDir", "dns", "privileged",
-    "mounts", "volumes", "capabilities", "sysctls", "readOnly", "tty", "stdinOpen",
+    "name",
+    "image",
+    "command",
+    "entrypoints",
+    "envs",
+    "labels",
+    "hosts",
+    "hostname",
+    "networkMode",
+    "networksAdvanced",
+    "ports",
+    "stopSignal",
+    "stopTimeout",
+    "user",
+    "workingDir",
+    "dns",
+    "privileged",
+    "mounts",
+    "volumes",
+    "capabilities",
+    "sysctls",
+    "readOnly",
+    "tty",
+    "stdinOpen",
 ]);
 /** Not ForceNew: changes go to resourceDockerContainerUpdate. */
 const CONTAINER_UPDATABLE = new Set([
-    "restart", "maxRetryCount", "mustRun", "start", "rm", "attach", "logs", "wait", "waitTimeout",
-    "destroyGraceSeconds", "healthcheck", "init", "removeVolumes", "tmpfs", "memory", "memorySwap", "cpuShares", "cpuSet",
+    "restart",
+    "maxRetryCount",
+    "mustRun",
+    "start",
+    "rm",
+    "attach",
+    "logs",
+    "wait",
+    "waitTimeout",
+    "destroyGraceSeconds",
+    "healthcheck",
+    "init",
+    "removeVolumes",
+    "tmpfs",
+    "memory",
+    "memorySwap",
+    "cpuShares",
+    "cpuSet",
 ]);
 /** TypeSet attributes: compared without order. */
 const CONTAINER_SETS = new Set(["envs", "labels", "hosts", "networksAdvanced"]);
@@ -73,13 +116,26 @@ export const container: Model = {
     check(inputs) {
         // Schema defaults (resource_docker_container.go): restart "no", must_run true, start true,
         // network_mode "bridge" (no DiffSuppressFunc), ports ip "0.0.0.0" and protocol "tcp".
-        const ports = (inputs.ports as Record<string, unknown>[] | undefined)?.map((p) => ({ ip: "0.0.0.0", protocol: "tcp", ...p }));
+        const ports = (inputs.ports as Record<string, unknown>[] | undefined)?.map((p) => ({
+            ip: "0.0.0.0",
+            protocol: "tcp",
+            ...p,
+        }));
         for (const k of Object.keys(inputs)) {
             if (!CONTAINER_FORCE_NEW.has(k) && !CONTAINER_UPDATABLE.has(k)) {
-                throw new Error(`the engine does not model docker.Container input ${k}; add its schema rule to test/support/providers/docker.ts`);
+                throw new Error(
+                    `the engine does not model docker.Container input ${k}; add its schema rule to test/support/providers/docker.ts`,
+                );
             }
         }
-        return { restart: "no", mustRun: true, start: true, networkMode: "bridge", ...inputs, ...(ports ? { ports } : {}) };
+        return {
+            restart: "no",
+            mustRun: true,
+            start: true,
+            networkMode: "bridge",
+            ...inputs,
+            ...(ports ? { ports } : {}),
+        };
     },
 
     async create(ctx, name, inputs, ep) {
@@ -89,15 +145,27 @@ export const container: Model = {
         await ok(ctx, e, "GET", "/images/json");
         const found = await api(ctx, e, "GET", `/images/${encodeURIComponent(image)}/json`);
         if (found.status !== 200) {
-            throw new Error(`unable to find or pull image ${image} on ${e.url}: the lab reaches no registry, build it there first`);
+            throw new Error(
+                `unable to find or pull image ${image} on ${e.url}: the lab reaches no registry, build it there first`,
+            );
         }
         // resourceDockerContainerCreate: networks_advanced is not sent at create (the
         // NetworkingConfig is always empty); network_mode becomes HostConfig.NetworkMode; Init is
         // always sent (false when unset).
-        const created = await ok(ctx, e, "POST", `/containers/create?name=${encodeURIComponent(String(inputs.name))}`, createBody(inputs));
+        const created = await ok(
+            ctx,
+            e,
+            "POST",
+            `/containers/create?name=${encodeURIComponent(String(inputs.name))}`,
+            createBody(inputs),
+        );
         const id = String(created.Id);
         const partial = (err: unknown): PartialCreateError =>
-            new PartialCreateError(`docker.Container ${name} (${inputs.name}) was created but not completed: ${(err as Error).message}`, id, { ...inputs, id });
+            new PartialCreateError(
+                `docker.Container ${name} (${inputs.name}) was created but not completed: ${(err as Error).message}`,
+                id,
+                { ...inputs, id },
+            );
         try {
             const networks = (inputs.networksAdvanced as NetworkAdvanced[] | undefined) ?? [];
             if (networks.length > 0) {
@@ -140,7 +208,11 @@ export const container: Model = {
 
     diff(prior, news) {
         // The bridge diffs the new inputs against the state (with what Read stored), not the old inputs.
-        const changed = changedKeys(prior.state, news, { sets: CONTAINER_SETS, computed: CONTAINER_COMPUTED, ignore: new Set(["id", "networkDatas", "exitCode", "bridge"]) });
+        const changed = changedKeys(prior.state, news, {
+            sets: CONTAINER_SETS,
+            computed: CONTAINER_COMPUTED,
+            ignore: new Set(["id", "networkDatas", "exitCode", "bridge"]),
+        });
         return { changed, replaces: changed.filter((k) => CONTAINER_FORCE_NEW.has(k)) };
     },
 
@@ -149,10 +221,19 @@ export const container: Model = {
         // resourceDockerContainerUpdate: must_run false -> true (and start) starts the container;
         // one ContainerUpdate when the restart policy or a resource limit changed; every other
         // updatable field is only written to the state. No Read afterwards.
-        if (diff.changed.includes("mustRun") && prior.state.mustRun === false && news.mustRun === true && news.start !== false) {
+        if (
+            diff.changed.includes("mustRun") &&
+            prior.state.mustRun === false &&
+            news.mustRun === true &&
+            news.start !== false
+        ) {
             await ok(ctx, e, "POST", `/containers/${prior.id}/start`);
         }
-        if (diff.changed.some((k) => ["restart", "maxRetryCount", "memory", "memorySwap", "cpuShares", "cpuSet"].includes(k))) {
+        if (
+            diff.changed.some((k) =>
+                ["restart", "maxRetryCount", "memory", "memorySwap", "cpuShares", "cpuSet"].includes(k),
+            )
+        ) {
             await ok(ctx, e, "POST", `/containers/${prior.id}/update`, {
                 RestartPolicy: { Name: news.restart, MaximumRetryCount: news.maxRetryCount ?? 0 },
             });
@@ -204,14 +285,17 @@ interface NetworkAdvanced {
 function createBody(inputs: Record<string, unknown>): unknown {
     const exposed: Record<string, object> = {};
     const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
-    for (const p of (inputs.ports as { internal: number; external?: number; ip: string; protocol: string }[] | undefined) ?? []) {
+    for (const p of (inputs.ports as
+        { internal: number; external?: number; ip: string; protocol: string }[] | undefined) ?? []) {
         const key = `${p.internal}/${p.protocol}`;
         exposed[key] = {};
         if (p.external) {
             (bindings[key] ??= []).push({ HostIp: p.ip, HostPort: String(p.external) });
         }
     }
-    const labels = Object.fromEntries(((inputs.labels as { label: string; value: string }[]) ?? []).map((l) => [l.label, l.value]));
+    const labels = Object.fromEntries(
+        ((inputs.labels as { label: string; value: string }[]) ?? []).map((l) => [l.label, l.value]),
+    );
     return {
         Hostname: inputs.hostname ?? "",
         Env: inputs.envs ?? [],
@@ -237,8 +321,18 @@ function createBody(inputs: Record<string, unknown>): unknown {
  * ContainerInspect. What it reads back replaces the inputs in the state; labels and env are not
  * read (the state keeps the configuration); networks_advanced is never read back in practice.
  */
-async function readContainer(ctx: Context, ep: Endpoint, id: string, inputs: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
-    const list = (await ok(ctx, ep, "GET", `/containers/json?all=1&filters=${encodeURIComponent(JSON.stringify({ id: [id] }))}`)) as { Id: string }[];
+async function readContainer(
+    ctx: Context,
+    ep: Endpoint,
+    id: string,
+    inputs: Record<string, unknown>,
+): Promise<Record<string, unknown> | undefined> {
+    const list = (await ok(
+        ctx,
+        ep,
+        "GET",
+        `/containers/json?all=1&filters=${encodeURIComponent(JSON.stringify({ id: [id] }))}`,
+    )) as { Id: string }[];
     if (!list.some((c) => c.Id === id)) {
         return undefined;
     }
@@ -264,11 +358,18 @@ async function readContainer(ctx: Context, ep: Endpoint, id: string, inputs: Rec
     state.hosts = extra.length > 0 ? extra.map((x) => ({ host: x.split(":")[0], ip: x.split(":")[1] })) : inputs.hosts;
     state.bridge = info.NetworkSettings?.Bridge ?? "";
     // flattenContainerNetworks ranges over the Go map NetworkSettings.Networks: no stable order.
-    const declaredFirst = ((inputs.networksAdvanced as NetworkAdvanced[] | undefined) ?? [])[0]?.name ?? inputs.networkMode;
+    const declaredFirst =
+        ((inputs.networksAdvanced as NetworkAdvanced[] | undefined) ?? [])[0]?.name ?? inputs.networkMode;
     state.networkDatas = mapOrder(
         Object.entries(info.NetworkSettings?.Networks ?? {}).map(([networkName, n]) => {
             const net = n as Record<string, string | number>;
-            return { networkName, ipAddress: net.IPAddress, ipPrefixLength: net.IPPrefixLen, gateway: net.Gateway, macAddress: net.MacAddress };
+            return {
+                networkName,
+                ipAddress: net.IPAddress,
+                ipPrefixLength: net.IPPrefixLen,
+                gateway: net.Gateway,
+                macAddress: net.MacAddress,
+            };
         }),
         (d) => d.networkName === declaredFirst,
     );
@@ -278,13 +379,27 @@ async function readContainer(ctx: Context, ep: Endpoint, id: string, inputs: Rec
 // ---- docker_network (resource_docker_network.go, resource_docker_network_funcs.go) -------------
 
 /** Every attribute is ForceNew and there is no Update function. */
-const NETWORK_INPUTS = new Set(["name", "labels", "driver", "options", "internal", "attachable", "ingress", "ipv6", "ipamDriver", "ipamOptions", "ipamConfigs"]);
+const NETWORK_INPUTS = new Set([
+    "name",
+    "labels",
+    "driver",
+    "options",
+    "internal",
+    "attachable",
+    "ingress",
+    "ipv6",
+    "ipamDriver",
+    "ipamOptions",
+    "ipamConfigs",
+]);
 
 export const network: Model = {
     check(inputs) {
         for (const k of Object.keys(inputs)) {
             if (!NETWORK_INPUTS.has(k)) {
-                throw new Error(`the engine does not model docker.Network input ${k}; add its schema rule to test/support/providers/docker.ts`);
+                throw new Error(
+                    `the engine does not model docker.Network input ${k}; add its schema rule to test/support/providers/docker.ts`,
+                );
             }
         }
         return { ipamDriver: "default", ...inputs };
@@ -293,7 +408,10 @@ export const network: Model = {
     async create(ctx, _name, inputs, ep) {
         const e = ep!;
         const ipam = ((inputs.ipamConfigs as Record<string, string>[]) ?? []).map((c) => ({
-            Subnet: c.subnet, IPRange: c.ipRange, Gateway: c.gateway, AuxAddress: c.auxAddress,
+            Subnet: c.subnet,
+            IPRange: c.ipRange,
+            Gateway: c.gateway,
+            AuxAddress: c.auxAddress,
         }));
         // resourceDockerNetworkCreate: NetworkCreate with what is set, IPAM when a driver (always,
         // it has a default), a config or options is set.
@@ -305,7 +423,9 @@ export const network: Model = {
             Attachable: inputs.attachable ?? false,
             Ingress: inputs.ingress ?? false,
             EnableIPv6: inputs.ipv6,
-            Labels: Object.fromEntries(((inputs.labels as { label: string; value: string }[]) ?? []).map((l) => [l.label, l.value])),
+            Labels: Object.fromEntries(
+                ((inputs.labels as { label: string; value: string }[]) ?? []).map((l) => [l.label, l.value]),
+            ),
             IPAM: { Driver: inputs.ipamDriver, Config: ipam, Options: inputs.ipamOptions },
         });
         const id = String(created.Id);
@@ -325,9 +445,13 @@ export const network: Model = {
             options: info.Options ?? {},
             labels: Object.entries(info.Labels ?? {}).map(([label, value]) => ({ label, value })),
             ipamDriver: info.IPAM?.Driver,
-            ipamConfigs: ((info.IPAM?.Config ?? []) as Record<string, string>[]).map((c) => dropEmpty({
-                subnet: c.Subnet, gateway: c.Gateway, ipRange: c.IPRange,
-            })),
+            ipamConfigs: ((info.IPAM?.Config ?? []) as Record<string, string>[]).map((c) =>
+                dropEmpty({
+                    subnet: c.Subnet,
+                    gateway: c.Gateway,
+                    ipRange: c.IPRange,
+                }),
+            ),
             scope: info.Scope,
         };
         return { id, state };
@@ -380,7 +504,9 @@ export const remoteImage: Model = {
         await ok(ctx, ep!, "GET", "/images/json");
         const r = await api(ctx, ep!, "GET", `/images/${encodeURIComponent(name)}/json`);
         if (r.status !== 200) {
-            throw new Error(`image ${name} is not on ${ep!.url} and the lab reaches no registry; build it there first (${r.body?.message ?? r.text})`);
+            throw new Error(
+                `image ${name} is not on ${ep!.url} and the lab reaches no registry; build it there first (${r.body?.message ?? r.text})`,
+            );
         }
         const imageId = String(r.body.Id);
         const repoDigest = ((r.body.RepoDigests ?? []) as string[])[0] ?? "";
@@ -403,7 +529,12 @@ export const remoteImage: Model = {
         if (prior.inputs.keepLocally) {
             return;
         }
-        await ok(ctx, prior.endpoint!, "DELETE", `/images/${encodeURIComponent(String(prior.inputs.name))}?force=${prior.inputs.forceRemove ? 1 : 0}`);
+        await ok(
+            ctx,
+            prior.endpoint!,
+            "DELETE",
+            `/images/${encodeURIComponent(String(prior.inputs.name))}?force=${prior.inputs.forceRemove ? 1 : 0}`,
+        );
     },
 
     deleteBeforeReplace: () => false,
@@ -431,7 +562,7 @@ export function mapOrder<T>(items: T[], declaredFirst: (x: T) => boolean): T[] {
 
 /** A Terraform set's order: by a hash of the element, not the program's order. */
 function setOrder<T>(items: T[], key: (x: T) => string): T[] {
-    const hash = (s: string) => [...s].reduce((h, c) => (Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0), 2166136261);
+    const hash = (s: string) => [...s].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0, 2166136261);
     return [...items].sort((a, b) => hash(key(a)) - hash(key(b)));
 }
 

@@ -77,7 +77,12 @@ export class PartialCreateError extends Error {
 export interface Model {
     /** Applies the provider's input defaults (its Check), so a diff compares like with like. */
     check(inputs: Record<string, unknown>): Record<string, unknown>;
-    create(ctx: Context, name: string, inputs: Record<string, unknown>, endpoint: Endpoint | undefined): Promise<{ id: string; state: Record<string, unknown> }>;
+    create(
+        ctx: Context,
+        name: string,
+        inputs: Record<string, unknown>,
+        endpoint: Endpoint | undefined,
+    ): Promise<{ id: string; state: Record<string, unknown> }>;
     diff(prior: Applied, news: Record<string, unknown>): Diff;
     /** Applies an in-place update; returns the new state. */
     update(ctx: Context, prior: Applied, news: Record<string, unknown>, diff: Diff): Promise<Record<string, unknown>>;
@@ -143,7 +148,12 @@ export function changedKeys(
 }
 
 function isEmpty(v: unknown): boolean {
-    return v === undefined || v === null || (Array.isArray(v) && v.length === 0) || (typeof v === "object" && v !== null && Object.keys(v).length === 0);
+    return (
+        v === undefined ||
+        v === null ||
+        (Array.isArray(v) && v.length === 0) ||
+        (typeof v === "object" && v !== null && Object.keys(v).length === 0)
+    );
 }
 
 /**

@@ -184,7 +184,7 @@ describe("strictness", () => {
                     const r = check(value);
                     if (!r.ok) {
                         expect(typeof r.problem).toBe("string");
-                         
+
                         expect(r.problem).not.toMatch(/[\u0000-\u001f]/);
                     }
                 }
@@ -215,7 +215,7 @@ describe("contains / overlaps", () => {
     it("contains(c, ip) matches the mask test", () => {
         fc.assert(
             fc.property(cidrArb, uint32, (c, ip) => {
-                expect(contains(c, ip)).toBe(((ip & c.mask) >>> 0) === c.network);
+                expect(contains(c, ip)).toBe((ip & c.mask) >>> 0 === c.network);
             }),
             { numRuns: 1000 },
         );

@@ -122,7 +122,7 @@ describe("parseIPv4", () => {
         for (const text of ["1.2.3.4\nrm -rf /", "1.2.3.4\u0000", "\r\n", "1.2.3.4\u001b[31m"]) {
             const p = problemOf(parseIPv4(text));
             expect(p).toContain(JSON.stringify(text));
-             
+
             expect(p).not.toMatch(/[\u0000-\u001f]/);
         }
     });
@@ -270,7 +270,9 @@ describe("checkSubnet", () => {
     });
 
     it("rejects a missing prefix and suggests a network", () => {
-        expect(problemOf(checkSubnet("172.18.0.0"))).toBe(`"172.18.0.0" has no prefix length; write it as 172.18.0.0/16`);
+        expect(problemOf(checkSubnet("172.18.0.0"))).toBe(
+            `"172.18.0.0" has no prefix length; write it as 172.18.0.0/16`,
+        );
         expect(problemOf(checkSubnet("10.1.2.0"))).toContain("write it as 10.1.2.0/24");
         expect(problemOf(checkSubnet("10.1.2.3"))).toContain("add one, e.g. 10.1.0.0/16");
     });
