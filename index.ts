@@ -3,8 +3,7 @@
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import { deployTopology, topologyFromConfig } from "./components";
-import { observeHosts } from "./components/host/observe";
-import { expandHome } from "./components/topologySpec";
+import { expandHome, observeHosts } from "./components/internal";
 
 const config = new pulumi.Config("dockernet");
 const topology = topologyFromConfig(pulumi.runtime.allConfig());

@@ -1,6 +1,5 @@
 // A whole topology as plain data: what a stack's config holds, read from the config with every
 // wrong key reported at once. topologyPlan.ts validates and plans it; topology.ts deploys it.
-import * as os from "os";
 import * as pulumi from "@pulumi/pulumi";
 import type { ProbeSettings } from "./connectivityCheck";
 import type { RoutedHostSettings, RoutedPairSettings } from "./crossHostRoutedPair";
@@ -233,11 +232,6 @@ export function keyMissing(stack: string): string {
         `is missing but SSH hosts are declared; set it with \`pulumi config set --secret dockernet:sshPrivateKey --stack ${stack} < ~/.ssh/id_ed25519\`, ` +
         `or without the Pulumi CLI add \`dockernet:sshPrivateKeyPath: ~/.ssh/id_ed25519\` under config: in stacks/Pulumi.${stack}.yaml`
     );
-}
-
-/** `~/x` → `<home>/x` (a key or known_hosts path as people write it); other paths as they are. */
-export function expandHome(p: string): string {
-    return p === "~" || p.startsWith("~/") ? `${os.homedir()}${p.slice(1)}` : p;
 }
 
 /** An SSH host needs the key: a stack without one stops before any change, saying how to set it. */

@@ -1,12 +1,19 @@
 // `npm run plan -- --look`: what `adopt: true` would take over on the live hosts, what would be
 // created, and what blocks adoption, from one read-only look per host (the same look the program
 // takes for drift: components/host/observe.ts). The plan itself stays offline; only --look asks.
-import { adoptionProblems } from "../components/containers";
-import { HostObservation, OBSERVE, parseObservation } from "../components/host/observe";
-import { shellQuote } from "../components/host/scripts";
-import { hostArgsOf } from "../components/topologyPlan";
+import {
+    HostObservation,
+    OBSERVE,
+    adoptionProblems,
+    hostArgsOf,
+    parseObservation,
+    shellQuote,
+} from "../components/internal";
 import { topologyFromConfig } from "../components";
-import { Cidr, contains, parseCidr, parseIPv4 } from "../components/net";
+import { net } from "../components";
+
+const { contains, parseCidr, parseIPv4 } = net;
+type Cidr = net.Cidr;
 import { HostPlan, PlanOptions, StackPlan, loadStackConfig } from "./plan";
 import { HostRunner, defaultRunner } from "./check";
 

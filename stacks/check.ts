@@ -5,10 +5,16 @@
 // changes a host; with it, what drifted is converged through the same scripts' create actions (and
 // `docker start` / `docker network connect` for a container), then checked again.
 import { spawn } from "child_process";
-import { HostArgs } from "../components/host/host";
-import { TESTED_DOCKER, dockerSupportProblem, parseObservation, sshArgv } from "../components/host/observe";
-import { scriptCommand, shellQuote } from "../components/host/scripts";
-import { hostArgsOf } from "../components/topologyPlan";
+import { HostArgs } from "../components";
+import {
+    TESTED_DOCKER,
+    dockerSupportProblem,
+    hostArgsOf,
+    parseObservation,
+    scriptCommand,
+    shellQuote,
+    sshArgv,
+} from "../components/internal";
 import { topologyFromConfig } from "../components";
 import { HostPlan, PlanOptions, StackPlan, loadStackConfig, planStack } from "./plan";
 

@@ -6,8 +6,6 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { ValidationError, topologyFromConfig } from "../components";
-import { expandHome, keyMissing } from "../components/topologySpec";
 import {
     HostPlan,
     PlannedContainer,
@@ -15,9 +13,11 @@ import {
     PlannedResource,
     PlannedScript,
     TopologyPlan,
+    ValidationError,
     planTopology,
-} from "../components/topologyPlan";
-import { shellQuote } from "../components/host/scripts";
+    topologyFromConfig,
+} from "../components";
+import { expandHome, keyMissing, shellQuote } from "../components/internal";
 
 export type { HostPlan, PlannedContainer, PlannedNetwork, PlannedResource, PlannedScript };
 

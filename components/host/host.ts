@@ -14,6 +14,8 @@ import {
     UnsupportedDockerError,
 } from "./observe";
 import { scriptCommand } from "./scripts";
+export { hostEndpoint } from "./endpoint";
+import { hostEndpoint } from "./endpoint";
 
 /** A host reached over SSH (`docker -H ssh://user@address:port`, host scripts via SSH). */
 export interface SshHostArgs extends SshConnectionArgs {
@@ -201,14 +203,6 @@ export function checkDistinctHosts(problems: Problems, entries: { field: string;
             seen.set(key, field);
         }
     }
-}
-
-/** The Docker endpoint URL of a host: `ssh://root@192.168.100.200:22` or a unix socket. */
-export function hostEndpoint(host: HostArgs): string {
-    if (host.ssh) {
-        return `ssh://${host.ssh.user ?? "root"}@${host.ssh.address}:${host.ssh.port ?? 22}`;
-    }
-    return host.local?.dockerHost ?? "unix:///var/run/docker.sock";
 }
 
 /** The Docker provider for a host: its `dockerProvider`, or a new one, a child of `parent`. */

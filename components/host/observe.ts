@@ -15,8 +15,8 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { perProgramRun } from "../component";
-import { expandHome } from "../topologySpec";
-import { HostArgs, LocalHostArgs, SshConnectionArgs, hostEndpoint } from "./host";
+import { expandHome, hostEndpoint } from "./endpoint";
+import type { HostArgs, LocalHostArgs, SshConnectionArgs } from "./host";
 
 /** A host as observation needs it (no key text: the ssh client reads the key file). */
 export interface ObservedHost {
