@@ -140,6 +140,9 @@ describe("fidelity to the real providers (lab h1, h2)", () => {
     });
 
     test("moving a component to another host deletes on the old host first, then creates on the new one", async () => {
+        // What the earlier tests made goes first: its containers' drops in Docker 28's raw table
+        // would otherwise be in the snapshot and gone after the first up below (which deletes them).
+        await engine.destroy();
         const h1Before = await snapshot("h1");
         const program = (hostName: string) => () => {
             const host = sshHost(hostName);
