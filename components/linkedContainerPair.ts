@@ -5,7 +5,7 @@ import { planFor } from "./component";
 import { addressOn, container, images, primaryNetwork, started } from "./containers";
 import { dockerProvider, HostArgs, registeredArgs, validateHost } from "./host/host";
 import { checkSubnet } from "./net";
-import { ContainerSpec, checkUniqueNames, effectiveMode, validateContainerSpec } from "./spec";
+import { ContainerSpec, checkPublishedPorts, checkUniqueNames, effectiveMode, validateContainerSpec } from "./spec";
 import { problemsFor, checkDockerName, checkHostname, show } from "./validate";
 
 /** How a consumer reaches its target: Docker's DNS on a shared network, or an /etc/hosts line as `--link` writes. */
@@ -134,6 +134,10 @@ export function planLinkedContainerPair(name: string, args: LinkedContainerPairA
     checkUniqueNames(problems, [
         { field: "target.name", name: args.target?.name },
         ...given.map((g) => ({ field: `${g.field}.name`, name: g.spec?.name })),
+    ]);
+    checkPublishedPorts(problems, [
+        { field: "target", ports: args.target?.ports },
+        ...given.map((g) => ({ field: g.field, ports: g.spec?.ports })),
     ]);
     const consumers = given.map((g) => ({
         resource: g.resource,

@@ -24,7 +24,7 @@ import {
     UnsupportedDockerError,
 } from "./host/observe";
 import { Cidr, checkInterfaceCidr, checkSubnet, contains, formatCidr, formatIPv4, overlaps } from "./net";
-import { ContainerSpec, checkUniqueNames, effectiveMode, validateContainerSpec } from "./spec";
+import { ContainerSpec, checkPublishedPorts, checkUniqueNames, effectiveMode, validateContainerSpec } from "./spec";
 import { Problems, ValidationError, problemsFor, show } from "./validate";
 
 /** One host of a mesh but for the host and its containers: its LAN address, bip and adoption. */
@@ -281,6 +281,10 @@ export function planRoutedHosts(
         checkUniqueNames(
             problems,
             (side.containers ?? []).map((c, i) => ({ field: `${field}.containers[${i}].name`, name: c?.name })),
+        );
+        checkPublishedPorts(
+            problems,
+            (side.containers ?? []).map((c, i) => ({ field: `${field}.containers[${i}]`, ports: c?.ports })),
         );
         if (side.adopt !== undefined && typeof side.adopt !== "boolean") {
             problems.add(

@@ -1,6 +1,6 @@
 // The one container description every component shares, and its validation.
 import * as pulumi from "@pulumi/pulumi";
-import { checkHostAddress } from "./net";
+import { checkHostAddress, parseIPv4 } from "./net";
 import { Problems, checkDockerName, checkHostname, checkPlainText, checkPort, show } from "./validate";
 
 // The choices below are each an object of constants and a type of its values: TypeScript callers
@@ -210,6 +210,49 @@ export function checkUniqueNames(
     }
 }
 
+/** A container's published ports, for the one-host check; `group` is who checks the pair itself. */
+export interface Publisher {
+    /** The container's field, e.g. `links[0].target`. */
+    field: string;
+    ports: PortSpec[] | undefined;
+    /** Pairs within one group are left to that group's own check (a component's, in a topology). */
+    group?: string;
+}
+
+/**
+ * Containers on one host publishing the same host port and protocol on overlapping addresses
+ * (the same address, or either on every address): Docker starts the first and refuses the second
+ * ("port is already allocated", moby's port mapper), so the plan refuses it, naming both.
+ */
+export function checkPublishedPorts(problems: Problems, publishers: Publisher[], where = "on the same host"): void {
+    const seen: { field: string; owner: string; group?: string; ip: string; external: number; protocol: string }[] = [];
+    for (const p of publishers) {
+        (Array.isArray(p.ports) ? p.ports : []).forEach((port, i) => {
+            if (!port || typeof port !== "object" || typeof port.external !== "number") {
+                return;
+            }
+            const protocol = port.protocol ?? "tcp";
+            const ip = port.ip ?? "0.0.0.0";
+            const clash = seen.find(
+                (s) =>
+                    s.owner !== p.field &&
+                    s.external === port.external &&
+                    s.protocol === protocol &&
+                    (s.ip === ip || s.ip === "0.0.0.0" || ip === "0.0.0.0"),
+            );
+            const field = `${p.field}.ports[${i}].external`;
+            if (clash && !(p.group !== undefined && clash.group === p.group)) {
+                problems.add(
+                    field,
+                    `${port.external}/${protocol} on ${ip === "0.0.0.0" ? "every address" : ip} is already published by ${clash.field} ${where}; Docker would refuse this container ("port is already allocated"): choose another external port`,
+                );
+            } else if (!clash) {
+                seen.push({ field, owner: p.field, group: p.group, ip, external: port.external, protocol });
+            }
+        });
+    }
+}
+
 function validatePorts(problems: Problems, field: string, ports: PortSpec[]): void {
     const seenInternal = new Set<string>();
     const seenExternal = new Set<string>();
@@ -224,8 +267,10 @@ function validatePorts(problems: Problems, field: string, ports: PortSpec[]): vo
             problems.add(`${pf}.protocol`, `${show(p.protocol)} is not a protocol; use "tcp" or "udp"`);
         }
         if (p.ip !== undefined) {
+            // Every address, a host address, or loopback (`-p 127.0.0.1:8080:80`: only the host itself).
             const ip = checkHostAddress(p.ip);
-            if (!ip.ok && p.ip !== "0.0.0.0") {
+            const loopback = parseIPv4(p.ip);
+            if (!ip.ok && p.ip !== "0.0.0.0" && !(loopback.ok && loopback.value >>> 24 === 127)) {
                 problems.add(`${pf}.ip`, ip.problem);
             }
         }

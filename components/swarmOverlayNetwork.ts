@@ -21,7 +21,7 @@ import {
 } from "./host/host";
 import { observationOf, observeHosts, requireSupportedDocker, rethrowAsResourceError } from "./host/observe";
 import { checkHostAddress, checkSubnet, contains, formatIPv4, overlaps, parseCidr } from "./net";
-import { ContainerSpec, checkUniqueNames, validateContainerSpec } from "./spec";
+import { ContainerSpec, checkPublishedPorts, checkUniqueNames, validateContainerSpec } from "./spec";
 import { checkDockerName, problemsFor, show } from "./validate";
 
 /** A swarm member's role. */
@@ -235,6 +235,10 @@ export function planSwarmOverlayNetwork(name: string, args: SwarmOverlayNetworkA
     const containers: { host: number; spec: ContainerSpec }[] = [];
     const names: { field: string; name: string | undefined }[] = [];
     hosts.forEach((m, i) => {
+        checkPublishedPorts(
+            problems,
+            (m?.containers ?? []).map((spec, j) => ({ field: `hosts[${i}].containers[${j}]`, ports: spec?.ports })),
+        );
         (m?.containers ?? []).forEach((spec, j) => {
             const field = `hosts[${i}].containers[${j}]`;
             const mode = spec?.networkMode;

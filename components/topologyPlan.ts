@@ -19,13 +19,23 @@ import { ContainerSpec, effectiveMode } from "./spec";
 import type {
     TopologyContainer,
     TopologyMeshHost,
+    TopologyNetworkAttachment,
     TopologyRoutedSide,
     TopologySpec,
     TopologySwarmHost,
 } from "./topologySpec";
-import { Cidr, checkHostAddress, checkInterfaceCidr, checkSubnet, formatCidr, overlaps } from "./net";
+import {
+    Cidr,
+    checkHostAddress,
+    checkInterfaceCidr,
+    checkSubnet,
+    contains,
+    formatCidr,
+    formatIPv4,
+    overlaps,
+} from "./net";
 import { HostArgs, hostEndpoint, validateHost } from "./host/host";
-import { checkUniqueNames } from "./spec";
+import { Publisher, checkPublishedPorts, checkUniqueNames } from "./spec";
 import {
     SwarmPlan,
     gwbridgePoolProblem,
@@ -990,8 +1000,57 @@ export function validateTopology(t: TopologySpec, stack = "stack"): void {
         addSubnet(b.host, `bridges[${i}].subnet`, b.subnet, false);
     });
     const containersByHost = new Map<string, { field: string; name: string | undefined }[]>();
+    const publishersByHost = new Map<string, Publisher[]>();
+    /**
+     * A fixed address (`ipv4Address`, `docker network connect --ip`) must be one Docker can give on
+     * that bridge: inside its subnet, neither its network nor its broadcast address, not its gateway,
+     * and no other container's there. Docker refuses each only when the container joins (moby's
+     * IPAM: no subnet of the network holds it, or "Address already in use"); the plan refuses it first.
+     */
+    const checkFixedAddress = (host: string, field: string, n: TopologyNetworkAttachment | undefined) => {
+        const bridge = (t.bridges ?? []).find((b) => b?.host === host && b?.name === n?.name);
+        const subnet = checkSubnet(bridge?.subnet);
+        const ip = checkHostAddress(n?.ipv4Address);
+        if (n?.ipv4Address === undefined || !bridge || !subnet.ok || !ip.ok) {
+            return; // no fixed address, or what is wrong with it is reported elsewhere
+        }
+        const s = subnet.value;
+        const gw = bridge.gateway === undefined ? s.network + 1 : checkHostAddress(bridge.gateway);
+        const gateway = typeof gw === "number" ? gw : gw.ok ? gw.value : undefined;
+        const other = formatIPv4([s.network + 2, s.network + 3].find((a) => a !== gateway && a !== ip.value)!);
+        const on = `bridge ${show(bridge.name)} (${formatCidr(s.network, s.prefix)})`;
+        const where = `${field}.ipv4Address`;
+        if (!contains(s, ip.value)) {
+            problems.add(where, `${show(n.ipv4Address)} is outside ${on}; use an address inside it, e.g. ${other}`);
+        } else if (ip.value === s.network || ip.value === s.broadcast) {
+            const which = ip.value === s.network ? "network" : "broadcast";
+            problems.add(where, `${show(n.ipv4Address)} is the ${which} address of ${on}; use another, e.g. ${other}`);
+        } else if (ip.value === gateway) {
+            problems.add(
+                where,
+                `${show(n.ipv4Address)} is the gateway of ${on} (the bridge's own address); use another, e.g. ${other}`,
+            );
+        } else {
+            const key = `${host}/${bridge.name}/${ip.value}`;
+            const first = fixedAddresses.get(key);
+            if (first !== undefined) {
+                problems.add(
+                    where,
+                    `${show(n.ipv4Address)} is already ${first}'s on ${on}; give each container its own address`,
+                );
+            } else {
+                fixedAddresses.set(key, where);
+            }
+        }
+    };
+    /** Fixed addresses on each bridge: `<host>/<bridge>/<address>` → the field that has it. */
+    const fixedAddresses = new Map<string, string>();
     const useContainer = (host: string, field: string, c: TopologyContainer | undefined) => {
         containersByHost.set(host, [...(containersByHost.get(host) ?? []), { field: `${field}.name`, name: c?.name }]);
+        // A component checks its own containers' ports; here, containers of different components.
+        const group = /^[a-zA-Z]+\[\d+\]/.exec(field)?.[0];
+        publishersByHost.set(host, [...(publishersByHost.get(host) ?? []), { field, ports: c?.ports, group }]);
+        (c?.networks ?? []).forEach((n, j) => checkFixedAddress(host, `${field}.networks[${j}]`, n));
         (c?.networks ?? []).forEach((n, j) => {
             // A bridge declared on a host that does not exist was reported there; not again here.
             if (
@@ -1081,6 +1140,9 @@ export function validateTopology(t: TopologySpec, stack = "stack"): void {
     });
     for (const entries of containersByHost.values()) {
         checkUniqueNames(problems, entries);
+    }
+    for (const [host, publishers] of publishersByHost) {
+        checkPublishedPorts(problems, publishers, `on host ${host}`);
     }
     // A check's `from` is a container on its host; its `to` an address, a container on its host, or
     // a routed container on exactly one other host (reached by address through the routes).

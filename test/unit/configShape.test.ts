@@ -486,6 +486,59 @@ const CATALOG: [string, Edit, string][] = [
         },
         'meshes[0].hosts[0].bip (from the pool: 10.200.201.1/24) "10.200.201.1/24" for host h2 disagrees with routedPairs[0].hostB.bip "172.18.0.1/16"; a host has one bip: give both the same',
     ],
+    // What Docker refuses only when a container starts or joins, caught by the plan (issue 25).
+    [
+        "a fixed address outside its bridge's subnet",
+        (t) => {
+            t.links[0].target.networks[0].ipv4Address = "172.20.0.5";
+        },
+        'links[0].target.networks[0].ipv4Address "172.20.0.5" is outside bridge "appnet" (172.19.0.0/16); use an address inside it, e.g. 172.19.0.2',
+    ],
+    [
+        "a fixed address equal to the bridge's gateway",
+        (t) => {
+            t.links[0].target.networks[0].ipv4Address = "172.19.0.1";
+        },
+        'links[0].target.networks[0].ipv4Address "172.19.0.1" is the gateway of bridge "appnet" (172.19.0.0/16) (the bridge\'s own address); use another, e.g. 172.19.0.2',
+    ],
+    [
+        "a fixed address equal to the bridge's broadcast address",
+        (t) => {
+            t.links[0].target.networks[0].ipv4Address = "172.19.255.255";
+        },
+        'links[0].target.networks[0].ipv4Address "172.19.255.255" is the broadcast address of bridge "appnet" (172.19.0.0/16); use another, e.g. 172.19.0.2',
+    ],
+    [
+        "the same fixed address on two containers of one bridge",
+        (t) => {
+            t.links[0].target.networks[0].ipv4Address = "172.19.0.10";
+            t.containers = [
+                {
+                    name: "other",
+                    host: "h1",
+                    image: "lab/busybox:1",
+                    networks: [{ name: "appnet", ipv4Address: "172.19.0.10" }],
+                },
+            ];
+        },
+        'containers[0].networks[0].ipv4Address "172.19.0.10" is already links[0].target.networks[0].ipv4Address\'s on bridge "appnet" (172.19.0.0/16); give each container its own address',
+    ],
+    [
+        "one host port published by containers of two components on one host",
+        (t) => {
+            t.links[0].target.ports = [{ internal: 80, external: 8080 }];
+            t.routedPairs[0].hostA.containers[0].ports = [{ internal: 80, external: 8080 }];
+        },
+        'routedPairs[0].hostA.containers[0].ports[0].external 8080/tcp on every address is already published by links[0].target.ports[0].external on host h1; Docker would refuse this container ("port is already allocated"): choose another external port',
+    ],
+    [
+        "one host port published by a link's target and its consumer",
+        (t) => {
+            t.links[0].target.ports = [{ internal: 80, external: 8080, ip: "127.0.0.1" }];
+            t.links[0].consumer.ports = [{ internal: 81, external: 8080 }];
+        },
+        'consumer.ports[0].external 8080/tcp on every address is already published by target.ports[0].external on the same host; Docker would refuse this container ("port is already allocated"): choose another external port',
+    ],
 ];
 
 describe("the config-mistake catalog: each mistake gives its one exact message", () => {
