@@ -178,7 +178,18 @@ export function planTopology(t: TopologySpec, stack?: string): TopologyPlan {
     checkTopologyShape(shape, t);
     shape.throwIfAny("topology", stack ?? "stack");
     attempt(() => validateTopology(t, stack));
-    const host = (name: string) => hostArgsOf(t, name);
+    // A host whose own settings are wrong was reported at dockernet:hosts; its components are checked
+    // with a stand-in (local) host, so that one mistake is not reported again under each of them.
+    const hostOk = new Set(
+        (t.hosts ?? [])
+            .filter((h) => {
+                const p = new Problems();
+                validateHost(p, "host", hostArgsOf(t, h?.name));
+                return p.empty;
+            })
+            .map((h) => h?.name),
+    );
+    const host = (name: string): HostArgs => (hostOk.has(name) ? hostArgsOf(t, name) : { name, local: {} });
     const spec = (c: TopologyContainer): ContainerSpec => c as ContainerSpec; // network names stay the topology's (a bridge's name is its network's)
     const plans = new Map<string, BridgePlan | LinkPlan | CrossHostPlan | RoutedPlan | SwarmPlan | true>();
     const keep = (name: string, p: BridgePlan | LinkPlan | CrossHostPlan | RoutedPlan | SwarmPlan | true | undefined) =>
@@ -813,11 +824,12 @@ export function validateTopology(t: TopologySpec, stack = "stack"): void {
     const problems = new Problems();
     const hostNames = new Set<string>();
     const endpoints = new Map<string, string>();
+    const duplicateHosts: { field: string; name: unknown }[] = [];
     (t.hosts ?? []).forEach((h, i) => {
         const asArgs = { ...h, ssh: h?.ssh ? { ...h.ssh, privateKey: "(secret)" } : undefined } as HostArgs;
         validateHost(problems, `hosts[${i}]`, asArgs);
         if (hostNames.has(h?.name)) {
-            problems.add(`hosts[${i}].name`, `${show(h.name)} is listed twice; give each host once`);
+            duplicateHosts.push({ field: `hosts[${i}].name`, name: h.name }); // reported with the unknown names
         }
         hostNames.add(h?.name);
         // The same machine under two names would slip past every per-host check.
@@ -845,6 +857,19 @@ export function validateTopology(t: TopologySpec, stack = "stack"): void {
         }
     };
     const reportUnknownHosts = () => {
+        // A host renamed into another's name leaves the old name unknown wherever it was used: one
+        // mistake, so one message, at the duplicate, naming what still uses the old name.
+        for (const d of duplicateHosts) {
+            const orphans = [...unknownHosts].map(([shown, u]) => `${shown} (used by ${u.fields.join(", ")})`);
+            problems.add(
+                d.field,
+                `${show(d.name)} is listed twice; give each host once` +
+                    (orphans.length > 0 ? `: was this one meant to be ${orphans.join(" or ")}?` : ""),
+            );
+        }
+        if (duplicateHosts.length > 0) {
+            return;
+        }
         for (const [shown, { name, fields }] of unknownHosts) {
             const near =
                 typeof name === "string"

@@ -192,6 +192,6 @@ function suggestName(value: string): string | undefined {
     const fixed = value
         .replace(/[^a-zA-Z0-9_.-]+/g, "_")
         .replace(/^[^a-zA-Z0-9]+/, "")
-        .slice(0, 63);
+        .slice(0, 128); // the limit the message states
     return fixed.length > 0 && fixed !== value ? fixed : undefined;
 }

@@ -486,6 +486,28 @@ const CATALOG: [string, Edit, string][] = [
         },
         'meshes[0].hosts[0].bip (from the pool: 10.200.201.1/24) "10.200.201.1/24" for host h2 disagrees with routedPairs[0].hostB.bip "172.18.0.1/16"; a host has one bip: give both the same',
     ],
+    // One mistake, one message: no knock-on, no repeat per component (issue 25).
+    [
+        "a host renamed into another host's name",
+        (t) => {
+            t.hosts[1].name = "h1";
+        },
+        'hosts[1].name "h1" is listed twice; give each host once: was this one meant to be "h2" (used by routedPairs[0].hostB.host)?',
+    ],
+    [
+        "a host with both ssh and local, used by four components",
+        (t) => {
+            t.hosts[0].local = {};
+        },
+        "hosts[0] must set exactly one of ssh and local (got both)",
+    ],
+    [
+        "a container name over Docker's 128 characters",
+        (t) => {
+            t.links[0].target.name = "a".repeat(130);
+        },
+        `target.name "${"a".repeat(130)}" is not a valid Docker name (allowed: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 128 characters); use "${"a".repeat(128)}"`,
+    ],
     // What Docker refuses only when a container starts or joins, caught by the plan (issue 25).
     [
         "a fixed address outside its bridge's subnet",
@@ -542,8 +564,8 @@ const CATALOG: [string, Edit, string][] = [
 ];
 
 describe("the config-mistake catalog: each mistake gives its one exact message", () => {
-    test("the catalog holds at least 40 mistakes, and the base config is accepted", () => {
-        expect(CATALOG.length).toBeGreaterThanOrEqual(40);
+    test("the catalog holds at least 60 mistakes, and the base config is accepted", () => {
+        expect(CATALOG.length).toBeGreaterThanOrEqual(60);
         expect(problemsOf(asConfig(base() as never))).toEqual([]);
     });
 
