@@ -6,6 +6,7 @@ export {
     CustomBridgeNetwork,
     CustomBridgeNetworkArgs,
     BridgePlan,
+    BridgeSettings,
     planCustomBridgeNetwork,
 } from "./customBridgeNetwork";
 export {
@@ -14,6 +15,7 @@ export {
     LinkedContainerPair,
     LinkedContainerPairArgs,
     LinkPlan,
+    LinkSettings,
     planLinkedContainerPair,
 } from "./linkedContainerPair";
 export {
@@ -27,6 +29,8 @@ export {
     CrossHostRoutedPairArgs,
     CrossHostPlan,
     RoutedHostArgs,
+    RoutedHostSettings,
+    RoutedPairSettings,
     planCrossHostRoutedPair,
 } from "./crossHostRoutedPair";
 export {
@@ -35,24 +39,44 @@ export {
     RoutedMesh,
     RoutedMeshArgs,
     RoutedMeshHostArgs,
+    RoutedMeshHostSettings,
+    RoutedMeshSettings,
     RoutedPlan,
     planRoutedMesh,
-    poolBip,
 } from "./routedMesh";
 export {
     SwarmMemberArgs,
+    SwarmMemberSettings,
+    SwarmSettings,
     SwarmOverlayNetwork,
     SwarmRole,
     SwarmOverlayNetworkArgs,
     SwarmPlan,
     planSwarmOverlayNetwork,
 } from "./swarmOverlayNetwork";
-export { DockerHost, DockerHostArgs, claimDockerHost } from "./host/dockerHost";
-export { ConnectivityCheck, ConnectivityCheckArgs, Expectation, validateConnectivityCheck } from "./connectivityCheck";
+export { DockerHost, DockerHostArgs } from "./host/dockerHost";
+export {
+    ConnectivityCheck,
+    ConnectivityCheckArgs,
+    Expectation,
+    ProbeSettings,
+    validateConnectivityCheck,
+} from "./connectivityCheck";
 
 // What a container is, and how a host is reached.
-export { ContainerSpec, NetworkAttachmentSpec, NetworkMode, PortSpec, Protocol, RestartPolicy } from "./spec";
-export { HostArgs, LocalHostArgs, SshConnectionArgs, SshHostArgs, hostEndpoint, newDockerProvider } from "./host/host";
+export {
+    ContainerSettings,
+    ContainerSpec,
+    NetworkAttachmentOptions,
+    NetworkAttachmentSpec,
+    NetworkMode,
+    PortSpec,
+    Protocol,
+    RestartPolicy,
+} from "./spec";
+export { HostArgs, HostBase, LocalHostArgs, SshConnectionArgs, SshHostArgs, newDockerProvider } from "./host/host";
+// Every host looked at once, in parallel, for drift, before the components are declared.
+export { observeHosts } from "./host/observe";
 
 // A whole stack's topology: its config, its plan (validated across components), its deployment.
 export {
@@ -65,10 +89,13 @@ export {
     TopologyStandalone,
     TopologyMesh,
     TopologyMeshHost,
+    TopologyNetworkAttachment,
     TopologyRoutedPair,
     TopologyRoutedSide,
     TopologyShared,
     TopologySpec,
+    TopologySwarm,
+    TopologySwarmHost,
     topologyFromConfig,
 } from "./topologySpec";
 export {
