@@ -14,4 +14,4 @@ export {
 } from "./host/observe";
 export { scriptCommand, shellQuote } from "./host/scripts";
 export { hostArgsOf } from "./topologyPlan";
-export { keyMissing } from "./topologySpec";
+export { hostsNeedingStackKey, keyMissing } from "./topologySpec";

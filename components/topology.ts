@@ -1,8 +1,11 @@
 // The Topology component: a whole stack's topology (topologySpec.ts), planned once
 // (topologyPlan.ts), deployed as components under one parent: a Docker provider per host, then
 // routed pairs and meshes (each host's DockerHost with them), bridges, links, shared namespaces, and checks last.
+import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import { planFor, plannedArgs } from "./component";
+import { expandHome } from "./host/endpoint";
+import { Problems } from "./validate";
 import { ConnectivityCheck } from "./connectivityCheck";
 import { CrossHostRoutedPair, RoutedHostArgs } from "./crossHostRoutedPair";
 import { CustomBridgeNetwork } from "./customBridgeNetwork";
@@ -17,6 +20,7 @@ import { ContainerSpec, NetworkAttachmentSpec } from "./spec";
 import { TopologyPlan, planTopology, standaloneSpec } from "./topologyPlan";
 import {
     TopologyContainer,
+    TopologyHost,
     TopologyMeshHost,
     TopologyRoutedSide,
     TopologySpec,
@@ -105,6 +109,27 @@ export class Topology extends pulumi.ComponentResource implements DeployedTopolo
         this.deployed = () => parts;
         const t = args.spec;
         const privateKey = args.sshPrivateKey;
+        // A host's key for its host scripts: the stack's; without one, the host's own key file
+        // (ssh.privateKeyPath, which its Docker provider uses too), read here, at deployment (a
+        // file that cannot be read stops the stack, naming it).
+        const hostKey = (h: TopologyHost): string | undefined => {
+            const file = h.ssh?.privateKeyPath;
+            if (file === undefined) {
+                return undefined;
+            }
+            try {
+                return fs.readFileSync(expandHome(file), "utf8");
+            } catch (e) {
+                const p = new Problems();
+                const i = t.hosts.indexOf(h);
+                p.add(
+                    `hosts[${i}].ssh.privateKeyPath`,
+                    `${JSON.stringify(file)} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); give the path of the host's private key file, readable by whoever runs Pulumi`,
+                );
+                p.throwIfAny("topology", pulumi.getStack());
+                return undefined;
+            }
+        };
         const plan: TopologyPlan = planFor(this, args, () => {
             const p = planTopology(t, pulumi.getStack());
             checkKeyGiven(t, privateKey, pulumi.getStack());
@@ -141,7 +166,7 @@ export class Topology extends pulumi.ComponentResource implements DeployedTopolo
             t.hosts.map((h) => {
                 const args: HostArgs = {
                     ...h,
-                    ssh: h.ssh ? { ...h.ssh, privateKey: pulumi.secret(privateKey!) } : undefined,
+                    ssh: h.ssh ? { ...h.ssh, privateKey: pulumi.secret(privateKey ?? hostKey(h)!) } : undefined,
                 };
                 const dockerProvider = docked.has(h.name)
                     ? newDockerProvider(`dockernet-${h.name}`, args, moved)

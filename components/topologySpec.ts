@@ -230,17 +230,27 @@ export function topologyFromConfig(
 export function keyMissing(stack: string): string {
     return (
         `is missing but SSH hosts are declared; set it with \`pulumi config set --secret dockernet:sshPrivateKey --stack ${stack} < ~/.ssh/id_ed25519\`, ` +
-        `or without the Pulumi CLI add \`dockernet:sshPrivateKeyPath: ~/.ssh/id_ed25519\` under config: in stacks/Pulumi.${stack}.yaml`
+        `or without the Pulumi CLI add \`dockernet:sshPrivateKeyPath: ~/.ssh/id_ed25519\` under config: in stacks/Pulumi.${stack}.yaml, ` +
+        `or give each SSH host its own \`ssh.privateKeyPath\``
     );
 }
 
-/** An SSH host needs the key: a stack without one stops before any change, saying how to set it. */
+/**
+ * The SSH hosts that need the stack's key: those without a key file of their own (`ssh.privateKeyPath`,
+ * which the Docker provider's ssh client uses, and the host scripts too, read as a secret, when the
+ * stack gives no key).
+ */
+export function hostsNeedingStackKey(t: TopologySpec): string[] {
+    return (t.hosts ?? []).filter((h) => h?.ssh && !h.ssh.privateKeyPath).map((h) => h.name);
+}
+
+/** An SSH host needs a key: a stack without one stops before any change, saying how to set it. */
 export function checkKeyGiven(
     t: TopologySpec,
     privateKey: unknown,
     stack: string = pulumi.getStack?.() ?? "stack",
 ): void {
-    if (privateKey === undefined && (t.hosts ?? []).some((h) => h?.ssh)) {
+    if (privateKey === undefined && hostsNeedingStackKey(t).length > 0) {
         const p = new Problems();
         p.add("config dockernet:sshPrivateKey", keyMissing(stack));
         p.throwIfAny("topology", stack);

@@ -17,7 +17,7 @@ import {
     planTopology,
     topologyFromConfig,
 } from "../components";
-import { expandHome, keyMissing, shellQuote } from "../components/internal";
+import { expandHome, hostsNeedingStackKey, keyMissing, shellQuote } from "../components/internal";
 
 export type { HostPlan, PlannedContainer, PlannedNetwork, PlannedResource, PlannedScript };
 
@@ -171,7 +171,8 @@ export async function planStack(opts: PlanOptions): Promise<StackPlan> {
         const topology = topologyFromConfig(cfg.values, opts.stack);
         plan = planTopology(topology, opts.stack);
         // The plan needs no key (it reads none); without one, `up` would stop, and the plan says so.
-        if (cfg.values["dockernet:sshPrivateKey"] === undefined && (topology.hosts ?? []).some((h) => h?.ssh)) {
+        const stackKey = cfg.values["dockernet:sshPrivateKey"] ?? cfg.values["dockernet:sshPrivateKeyPath"];
+        if (stackKey === undefined && hostsNeedingStackKey(topology).length > 0) {
             notes.push(
                 `config dockernet:sshPrivateKey ${keyMissing(opts.stack)}; until then \`up\` stops before any change`,
             );

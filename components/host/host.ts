@@ -3,7 +3,7 @@
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { checkHostAddress } from "../net";
+import { checkHostAddress, parseIPv4 } from "../net";
 import { Problems, checkHostCommand, checkHostname, checkPlainText, checkPort, show } from "../validate";
 import {
     dockerSupportProblem,
@@ -119,7 +119,10 @@ export function validateHost(problems: Problems, field: string, host: HostArgs |
             /[a-zA-Z]/.test(s.address) &&
             s.address.length <= 253 &&
             s.address.split(".").every((label) => /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/.test(label));
-        if (!addr.ok && !isName) {
+        // Loopback is a place sshd listens too (a VM's forwarded port, 127.0.0.1:2222), as `localhost` is.
+        const ip = parseIPv4(s.address);
+        const loopback = ip.ok && ip.value >>> 24 === 127;
+        if (!addr.ok && !isName && !loopback) {
             problems.add(`${field}.ssh.address`, `${addr.problem}; or a DNS name such as "server1.example.com"`);
         }
         if (s.port !== undefined) {

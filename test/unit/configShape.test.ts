@@ -582,6 +582,14 @@ describe("the config-mistake catalog: each mistake gives its one exact message",
         }
     });
 
+    test("an SSH host on loopback with a port (a VM's forwarded sshd) is accepted, as localhost is", () => {
+        for (const address of ["127.0.0.1", "localhost"]) {
+            const t = base();
+            (t.hosts as any)[3].ssh = { address, port: 2222, user: "vagrant" };
+            expect({ address, problems: problemsOf(asConfig(t as never)) }).toEqual({ address, problems: [] });
+        }
+    });
+
     test("top-level keys: a misspelled one gets a did-you-mean, a value that is not a list is named", () => {
         expect(problemsOf({ ...asConfig(base() as never), "dockernet:routedPair": "[]" })).toEqual([
             "config dockernet:routedPair is not a dockernet setting; did you mean dockernet:routedPairs? use one of: dockernet:bridges, dockernet:checks, dockernet:containers, dockernet:hosts, dockernet:links, dockernet:meshes, dockernet:routedPairs, dockernet:sharedNamespaces, dockernet:swarms, dockernet:sshPrivateKey, dockernet:sshPrivateKeyPath",

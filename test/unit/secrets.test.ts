@@ -181,6 +181,37 @@ describe.each([false, true])("the key under mocks (preview=%s)", (preview) => {
         }
     });
 
+    test("no stack key: each SSH host's own privateKeyPath is its scripts' key, read at deployment and kept secret; an unreadable one stops the stack by its field", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockernet-hostkey-"));
+        try {
+            const keyFile = path.join(dir, "id_ed25519");
+            fs.writeFileSync(keyFile, KEY);
+            const t = topology();
+            t.hosts.forEach((h) => (h.ssh!.privateKeyPath = keyFile));
+            deployTopology(t, undefined);
+            await settle();
+            const commands = rec.ofType("command:remote:Command");
+            expect(commands.length).toBeGreaterThanOrEqual(8);
+            for (const c of commands) {
+                expect({
+                    name: c.name,
+                    secret: containsSecret(c.raw.connection),
+                    key: c.inputs.connection.privateKey === KEY,
+                }).toEqual({ name: c.name, secret: true, key: true });
+            }
+            for (const found of everythingButTheConnectionKey(rec.resources)) {
+                expect(found).toEqual({ resource: found.resource, leak: undefined });
+            }
+            const missing = topology();
+            missing.hosts.forEach((h) => (h.ssh!.privateKeyPath = path.join(dir, "nowhere")));
+            expect(() => deployTopology(missing, undefined)).toThrow(
+                `hosts[0].ssh.privateKeyPath ${JSON.stringify(path.join(dir, "nowhere"))} cannot be read (ENOENT); give the path of the host's private key file, readable by whoever runs Pulumi`,
+            );
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
     test("a key given as plain text is still kept only as a secret (command connections and component inputs)", async () => {
         new CrossHostRoutedPair("plain", {
             hostA: {
