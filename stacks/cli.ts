@@ -25,13 +25,39 @@ export const USAGE = `usage: npm run <command> -- [--stack NAME] [options]      
             other options after -- go to pulumi as they are, e.g. --diff, --refresh, --config-file FILE
   Backend: file://<project>/.pulumi-state unless PULUMI_BACKEND_URL is set.`;
 
-export const INSTALL_HINT = (command: string) =>
+/**
+ * How the user called the commands, so every message says it their way: `npm run plan -- ...` in
+ * this project (npm names the script it runs), or `dockernet plan ...` (npx, or the installed bin).
+ */
+export type Invocation = "npm" | "bin";
+export function invocation(env: NodeJS.ProcessEnv = process.env): Invocation {
+    return ["plan", "check", "preview", "up", "destroy"].includes(env.npm_lifecycle_event ?? "") ? "npm" : "bin";
+}
+
+/** `command` and its arguments as the user would type them. */
+export function typed(how: Invocation, command: string, args = ""): string {
+    return how === "npm"
+        ? `npm run ${command}${args ? ` -- ${args}` : ""}`
+        : `dockernet ${command}${args ? ` ${args}` : ""}`;
+}
+
+/** The usage text, in the words of how the commands were called. */
+export function usage(how: Invocation): string {
+    return how === "npm"
+        ? USAGE
+        : USAGE.replace(
+              "usage: npm run <command> -- [--stack NAME] [options]        (NAME defaults to dev)",
+              "usage: dockernet <command> [--stack NAME] [options]        (NAME defaults to dev)",
+          ).replace("            other options after -- go to pulumi", "            other options go to pulumi");
+}
+
+export const INSTALL_HINT = (command: string, how: Invocation = "npm") =>
     [
-        `dockernet: \`npm run ${command}\` needs the Pulumi CLI, and there is no \`pulumi\` on PATH.`,
+        `dockernet: \`${typed(how, command)}\` needs the Pulumi CLI, and there is no \`pulumi\` on PATH.`,
         `  Install it: https://www.pulumi.com/docs/install/ , for example`,
         `      curl -fsSL https://get.pulumi.com | sh`,
         `  then open a new shell (the installer adds ~/.pulumi/bin to PATH) and run it again.`,
-        `  Without Pulumi you can still see what ${command} would do: npm run plan -- --stack <name>`,
+        `  Without Pulumi you can still see what ${command} would do: ${typed(how, "plan", "--stack <name>")}`,
     ].join("\n");
 
 /** Exit codes: 0 done, 1 failed, 2 wrong usage, 127 no pulumi CLI. */
@@ -135,24 +161,20 @@ export function projectRoot(from = __dirname): string {
 export async function main(
     argv: string[],
     io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream } = { out: process.stdout, err: process.stderr },
+    how: Invocation = invocation(),
 ): Promise<number> {
-    if (
-        argv.length === 0 ||
-        ["--help", "-h", "help"].includes(argv[0]) ||
-        (argv.length === 2 && ["--help", "-h"].includes(argv[1]))
-    ) {
-        // Asked for help: the usage on stdout, success. (With no command at all, it is still a usage error.)
-        if (argv.length > 0) {
-            io.out.write(`${USAGE}\n`);
-            return 0;
-        }
+    // Asked for help anywhere before a `--` (what follows it is pulumi's): the usage on stdout, success.
+    const ours = argv.includes("--") ? argv.slice(0, argv.indexOf("--")) : argv;
+    if (argv[0] === "help" || ours.some((a) => a === "--help" || a === "-h")) {
+        io.out.write(`${usage(how)}\n`);
+        return EXIT.ok;
     }
     let args: Parsed;
     try {
         args = parseArgs(argv);
     } catch (e) {
         if (e instanceof UsageError) {
-            io.err.write(`dockernet: ${e.message}\n${USAGE}\n`);
+            io.err.write(`dockernet: ${e.message}\n${usage(how)}\n`);
             return EXIT.usage;
         }
         throw e;
@@ -160,19 +182,28 @@ export async function main(
     // The project whose stacks these are: the one the command runs in (an installed `npx dockernet`
     // plans its user's project), else the one this file belongs to.
     const root = (() => {
-        try {
-            return projectRoot(process.cwd());
-        } catch {
-            return projectRoot();
+        for (const from of [process.cwd(), __dirname]) {
+            try {
+                return projectRoot(from);
+            } catch {
+                // not in a Pulumi project from there
+            }
         }
+        return undefined;
     })();
+    if (root === undefined) {
+        io.err.write(
+            `dockernet: no Pulumi.yaml in ${process.cwd()} or above it; run ${typed(how, args.command)} in a Pulumi project's directory (Pulumi.yaml, with the stack's config in Pulumi.${args.stack}.yaml)\n`,
+        );
+        return EXIT.usage;
+    }
     if (args.command === "plan") {
         return plan(root, args, io);
     }
     if (args.command === "check") {
         return check(root, args, io);
     }
-    return runPulumi(root, args, io);
+    return runPulumi(root, args, io, how);
 }
 
 async function plan(
@@ -187,11 +218,19 @@ async function plan(
         const result = await planStack({ root, stack: args.stack, configFile: args.configFile });
         io.out.write(formatPlan(result, args.full));
         const outDir = path.resolve(args.outDir ?? path.join(root, "out"));
-        fs.mkdirSync(outDir, { recursive: true });
         const svg = path.join(outDir, `plan-${args.stack}.svg`);
         const mmd = path.join(outDir, `plan-${args.stack}.mmd`);
-        fs.writeFileSync(svg, renderSvg(result));
-        fs.writeFileSync(mmd, renderMermaid(result));
+        try {
+            fs.mkdirSync(outDir, { recursive: true });
+            fs.writeFileSync(svg, renderSvg(result));
+            fs.writeFileSync(mmd, renderMermaid(result));
+        } catch (e) {
+            const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+            io.err.write(
+                `dockernet plan: the pictures cannot be written to ${outDir} (${code}); give --out-dir a directory you can write, or leave it out (out/)\n`,
+            );
+            return EXIT.failed;
+        }
         const written = [svg, mmd];
         const rsvg = findOnPath("rsvg-convert");
         if (rsvg) {
@@ -202,6 +241,7 @@ async function plan(
         }
         io.out.write(`\npictures: ${written.map(shortPath).join(", ")}\n`);
         if (args.look) {
+            io.err.write(`dockernet plan: looking at ${result.hosts.length} host(s) over SSH, read-only...\n`);
             const { formatAdoption, lookAdoption } = await import("./adoption");
             const rows = await lookAdoption(result, { root, stack: args.stack, configFile: args.configFile });
             io.out.write(formatAdoption(rows));
@@ -224,6 +264,9 @@ async function check(
 ): Promise<number> {
     const { PlanError } = await import("./plan");
     const { checkStack, formatCheck } = await import("./check");
+    io.err.write(
+        `dockernet check: looking at the stack's hosts over SSH${args.repair ? " (and repairing what drifted)" : ", read-only"}...\n`,
+    );
     try {
         const { rows } = await checkStack({
             root,
@@ -246,6 +289,7 @@ async function runPulumi(
     root: string,
     args: Parsed,
     io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream },
+    how: Invocation,
 ): Promise<number> {
     const configDir = path.join(
         root,
@@ -265,7 +309,7 @@ async function runPulumi(
     }
     const pulumi = findOnPath("pulumi");
     if (!pulumi) {
-        io.err.write(`${INSTALL_HINT(args.command)}\n`);
+        io.err.write(`${INSTALL_HINT(args.command, how)}\n`);
         const home = process.env.HOME ? path.join(process.env.HOME, ".pulumi", "bin", "pulumi") : undefined;
         if (home && fs.existsSync(home)) {
             io.err.write(
@@ -332,7 +376,14 @@ if (require.main === module) {
     main(process.argv.slice(2)).then(
         (code) => (process.exitCode = code),
         (e) => {
-            process.stderr.write(`dockernet: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+            // What nobody foresaw: its message, not a stack trace (DOCKERNET_DEBUG=1 shows the trace).
+            const text =
+                e instanceof Error
+                    ? process.env.DOCKERNET_DEBUG === "1"
+                        ? (e.stack ?? e.message)
+                        : e.message
+                    : String(e);
+            process.stderr.write(`dockernet: ${text}\n`);
             process.exitCode = EXIT.failed;
         },
     );

@@ -52,7 +52,7 @@ describe.each(["up", "preview", "destroy"])("%s without a pulumi CLI", (command)
     });
 
     test("stops with install instructions and exit 127, touching nothing", () => {
-        const r = cli([command, "--stack", "lab"]);
+        const r = cli([command, "--stack", "lab"], { npm_lifecycle_event: command });
         expect(r.code).toBe(127);
         expect(r.stdout).toBe("");
         expect(r.stderr).toContain(
@@ -155,11 +155,75 @@ describe("plan without a pulumi CLI", () => {
     }, 60000);
 
     test("wrong usage: exit 2 with the usage text", () => {
-        const r = cli(["plan", "--stack"]);
+        const r = cli(["plan", "--stack"], { npm_lifecycle_event: "plan" });
         expect(r.code).toBe(2);
         expect(r.stderr).toContain("--stack needs a value");
         expect(r.stderr).toContain("usage: npm run <command> -- [--stack NAME]");
         expect(cli(["apply"]).stderr).toContain('unknown command "apply"');
         expect(cli(["plan", "--yes"]).stderr).toContain('plan does not take "--yes"');
     });
+});
+
+describe("the commands in the words of how they were called, with no raw error", () => {
+    test("called as dockernet (npx, the installed bin): usage and hints say dockernet, not npm run", () => {
+        const r = cli(["plan", "--stack"]);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain("usage: dockernet <command> [--stack NAME] [options]");
+        expect(r.stderr).not.toContain("npm run");
+        const up = cli(["up", "--stack", "lab"]);
+        expect(up.stderr).toContain("dockernet: `dockernet up` needs the Pulumi CLI");
+        expect(up.stderr).toContain("dockernet plan --stack <name>");
+    });
+
+    test("--help anywhere before -- prints the usage and exits 0", () => {
+        for (const args of [
+            ["--help"],
+            ["help"],
+            ["plan", "--help"],
+            ["plan", "--stack", "dev", "--help"],
+            ["check", "-h"],
+        ]) {
+            const r = cli(args, { npm_lifecycle_event: "plan" });
+            expect({
+                args,
+                code: r.code,
+                usage: r.stdout.startsWith("usage: npm run <command>"),
+                err: r.stderr,
+            }).toEqual({ args, code: 0, usage: true, err: "" });
+        }
+    });
+
+    test("outside a Pulumi project: one line saying where to run it, exit 2", () => {
+        const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), "dockernet-noproject-"));
+        const cliCopy = path.join(elsewhere, "cli");
+        // The compiled commands alone, as an installed package's bin is, with no Pulumi.yaml above either.
+        fs.cpSync(path.join(copy, "bin"), path.join(cliCopy, "bin"), { recursive: true });
+        fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(cliCopy, "node_modules"));
+        const r = spawnSync(
+            process.execPath,
+            [path.join(cliCopy, "bin", "stacks", "cli.js"), "plan", "--stack", "dev"],
+            {
+                cwd: elsewhere,
+                encoding: "utf8",
+                env: { HOME: emptyBin, PATH: emptyBin },
+            },
+        );
+        expect({ code: r.status, stderr: r.stderr }).toEqual({
+            code: 2,
+            stderr: `dockernet: no Pulumi.yaml in ${elsewhere} or above it; run dockernet plan in a Pulumi project's directory (Pulumi.yaml, with the stack's config in Pulumi.dev.yaml)\n`,
+        });
+        fs.rmSync(elsewhere, { recursive: true, force: true });
+    }, 60000);
+
+    test("--out-dir where no directory can be: exit 1 naming it, no stack trace", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockernet-outfile-"));
+        fs.writeFileSync(path.join(dir, "afile"), "");
+        const r = cli(["plan", "--stack", "dev", "--out-dir", path.join(dir, "afile", "sub")]);
+        expect(r.code).toBe(1);
+        expect(r.stderr).toBe(
+            `dockernet plan: the pictures cannot be written to ${path.join(dir, "afile", "sub")} (ENOTDIR); give --out-dir a directory you can write, or leave it out (out/)\n`,
+        );
+        expect(r.stderr).not.toMatch(/\n\s+at /);
+        fs.rmSync(dir, { recursive: true, force: true });
+    }, 60000);
 });
