@@ -2,7 +2,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { SeenContainer } from "./host/observe";
-import { ContainerSpec, effectiveMode } from "./spec";
+import { ContainerSpec, containerEnvs, effectiveMode } from "./spec";
 import { show } from "./validate";
 
 /** What a component decides about a container beyond its spec (links, aliases, shared namespaces). */
@@ -109,7 +109,7 @@ export function container(
             name: spec.name,
             image: image.imageId,
             command: spec.command,
-            envs: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
+            envs: containerEnvs(spec.name, spec.env),
             restart: spec.restart ?? "unless-stopped",
             hostname: spec.hostname,
             labels: Object.entries(labels).map(([label, value]) => ({ label, value })),

@@ -1,7 +1,7 @@
 // The one container description every component shares, and its validation.
 import * as pulumi from "@pulumi/pulumi";
 import { checkHostAddress, parseIPv4 } from "./net";
-import { Problems, checkDockerName, checkHostname, checkPlainText, checkPort, show } from "./validate";
+import { Problems, ValidationError, checkDockerName, checkHostname, checkPlainText, checkPort, show } from "./validate";
 
 // The choices below are each an object of constants and a type of its values: TypeScript callers
 // write the plain string ("tcp") with completion, and Pulumi's component analyzer reads them as
@@ -58,8 +58,6 @@ export interface ContainerSettings {
     command?: string[];
     /** Ports the container listens on, published or not. Defaults to none. */
     ports?: PortSpec[];
-    /** Environment variables (`-e KEY=VALUE`). Defaults to none. */
-    env?: { [key: string]: string };
     /** Restart policy: `no`, `on-failure`, `always` or `unless-stopped`. Defaults to `unless-stopped`. */
     restart?: RestartPolicy;
     /** Docker labels. Defaults to none (dockernet adds `dockernet.component`). */
@@ -75,6 +73,12 @@ export interface ContainerSettings {
 
 /** A container, in `docker run` terms. Shared by every dockernet component. */
 export interface ContainerSpec extends ContainerSettings {
+    /**
+     * Environment variables (`-e KEY=VALUE`). A value may be a computed one or a secret
+     * (`cfg.requireSecret("db")`): a secret stays one in the container's state, and is checked only
+     * when known, without ever being shown. Defaults to none.
+     */
+    env?: { [key: string]: pulumi.Input<string> };
     /** User-defined networks to join (network mode `custom`). Defaults to none. */
     networks?: NetworkAttachmentSpec[];
 }
@@ -107,7 +111,9 @@ export function validateContainerSpec(
                 `key ${show(key)} is not an environment variable name; use [A-Za-z_][A-Za-z0-9_]*`,
             );
         }
-        checkPlainText(problems, `${field}.env.${key}`, value);
+        if (!isComputed(value)) {
+            checkPlainText(problems, `${field}.env.${key}`, value);
+        }
     }
     for (const [key, value] of Object.entries(spec.labels ?? {})) {
         checkPlainText(problems, `${field}.labels key`, key, 255);
@@ -287,4 +293,39 @@ function validatePorts(problems: Problems, field: string, ports: PortSpec[]): vo
             seenExternal.add(ext);
         }
     });
+}
+
+/** A value given as an Output or a Promise: known (and checked) only during the deployment. */
+export function isComputed(value: unknown): boolean {
+    return pulumi.Output.isInstance(value) || value instanceof Promise;
+}
+
+/**
+ * The `-e KEY=VALUE` list of a container: plain text when every value is, else one Output, secret
+ * when any value is. A computed value is checked once known; what is wrong with it is said with its
+ * field but never its value (it may be a secret).
+ */
+export function containerEnvs(container: string, env: ContainerSpec["env"]): pulumi.Input<string[]> {
+    const entries = Object.entries(env ?? {});
+    if (!entries.some(([, v]) => isComputed(v))) {
+        return entries.map(([k, v]) => `${k}=${v}`);
+    }
+    // One apply over all the values, so a refusal is one failure, not one per value.
+    return pulumi.all(entries.map(([, v]) => pulumi.output(v))).apply((values) =>
+        values.map((text, i) => {
+            const problem = computedEnvProblem(container, entries[i][0], text);
+            if (problem !== undefined) {
+                throw new ValidationError(problem, [{ field: `env.${entries[i][0]}`, message: problem }]);
+            }
+            return `${entries[i][0]}=${text}`;
+        }),
+    );
+}
+
+/** What is wrong with a computed env value once known, in words that never show it (it may be a secret). */
+export function computedEnvProblem(container: string, key: string, text: unknown): string | undefined {
+    if (typeof text !== "string" || text.length > 1024 || /[\u0000-\u001f\u007f]/.test(text)) {
+        return `Invalid container ${show(container)}:\n - env.${key} (a computed value) is not a string of at most 1024 characters without control characters (newline, NUL, ...); its value is not shown, as it may be a secret`;
+    }
+    return undefined;
 }

@@ -28,6 +28,8 @@ export interface TopologyNetworkAttachment extends NetworkAttachmentOptions {
 
 /** A container in config: networks are named by the bridge's `name` in the topology. */
 export interface TopologyContainer extends ContainerSettings {
+    /** Environment variables (`-e KEY=VALUE`). Defaults to none. */
+    env?: { [key: string]: string };
     /** User-defined networks to join, by the `name` of a bridge of this topology on the same host. Defaults to none. */
     networks?: TopologyNetworkAttachment[];
 }

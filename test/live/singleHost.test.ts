@@ -1,5 +1,6 @@
 // The seed's single-host scenarios, applied for real on lab host h1 over SSH, then checked by
 // looking at real state: /etc/hosts, ping and HTTP between containers, addresses, isolation.
+import * as pulumi from "@pulumi/pulumi";
 import { ContainerSpec, CustomBridgeNetwork, LinkedContainerPair, SharedNamespaceContainer } from "../../components";
 import { Engine } from "../support/engine";
 import { inContainer, lab, onHost, sshHost } from "../support/lab";
@@ -208,4 +209,45 @@ describe("single host (lab h1, real Docker over SSH)", () => {
         expect((await onHost("h1", "ip link show br-custom 2>&1 || true")).trim()).toMatch(/does not exist/);
         expect((await onHost("h1", "docker image inspect --format ok lab/busybox:1")).trim()).toBe("ok"); // keepLocally
     });
+});
+
+// Inputs and secrets in a container (issue 25): an env value given as a Pulumi secret and one
+// computed from another resource's output reach the container as they are; the secret stays one in
+// the container's registration, and no other resource or output of the component carries it.
+describe("a container with a secret and a computed env value (lab h1)", () => {
+    const engine = new Engine();
+    const SECRET = "db-pass-lab-5c1e0d";
+    afterAll(async () => {
+        await engine.destroy().catch(() => undefined);
+        engine.dispose();
+    });
+
+    test("up: printenv in the container shows both values; the secret appears nowhere but inside a secret", async () => {
+        const pair = await engine.up(() => {
+            const net = new CustomBridgeNetwork("envnet", { host: sshHost("h1"), subnet: "172.27.0.0/24" });
+            return new LinkedContainerPair("envs", {
+                host: sshHost("h1"),
+                target: {
+                    name: "env_web",
+                    image: "lab/busybox:1",
+                    command: ["httpd", "-f", "-p", "80", "-h", "/www"],
+                    env: { DB_PASSWORD: pulumi.secret(SECRET), NET_ID: net.id.apply((id) => id.slice(0, 12)) },
+                },
+                consumer: { name: "env_box", image: "lab/busybox:1", command: ["sleep", "86400"] },
+                mode: "hosts",
+            });
+        });
+        const netId = (await onHost("h1", "docker network inspect --format '{{.Id}}' envnet")).trim().slice(0, 12);
+        expect((await inContainer("h1", "env_web", "printenv DB_PASSWORD NET_ID")).stdout).toBe(
+            `${SECRET}\n${netId}\n`,
+        );
+        const container = engine.applied("envs-target")!;
+        expect(container).toBeDefined();
+        const others = [...engine.state.values()].filter((a) => a !== container);
+        expect(others.filter((a) => JSON.stringify(a).includes(SECRET)).map((a) => a.name)).toEqual([]);
+        const outputs = await new Promise((resolve) =>
+            pulumi.all([pair.targetAddress, pair.hostsEntry]).apply(resolve),
+        );
+        expect(JSON.stringify(outputs)).not.toContain(SECRET);
+    }, 300000);
 });

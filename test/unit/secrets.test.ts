@@ -7,7 +7,8 @@ import * as os from "os";
 import * as path from "path";
 import { Writable } from "stream";
 import * as pulumi from "@pulumi/pulumi";
-import { CrossHostRoutedPair, TopologySpec, deployTopology } from "../../components";
+import { CrossHostRoutedPair, LinkedContainerPair, TopologySpec, deployTopology } from "../../components";
+import { computedEnvProblem } from "../../components/spec";
 import { scriptText } from "../../components/host/scripts";
 import { Recorder, Registered, containsSecret, settle, valueOf } from "../support/mocks";
 import type * as Mocks from "../support/mocks";
@@ -210,6 +211,41 @@ describe.each([false, true])("the key under mocks (preview=%s)", (preview) => {
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
+    });
+
+    test("a secret and a computed env value: the container's envs are secret, the value reaches it and nothing else; a bad computed value is refused by its key, never shown", async () => {
+        const DB = "db-pass-never-leak-7f3a9c";
+        new LinkedContainerPair("envs", {
+            host: { name: "h1", local: {} },
+            target: {
+                name: "api_1",
+                image: "lab/busybox:1",
+                env: { DB_PASSWORD: pulumi.secret(DB), TAG: pulumi.output("v1"), PLAIN: "x" },
+            },
+            consumer: { name: "client_1", image: "lab/busybox:1" },
+            mode: "hosts",
+        });
+        await settle();
+        const api = rec.ofType("docker:index/container:Container").find((c) => c.inputs.name === "api_1")!;
+        expect(containsSecret(api.raw.envs)).toBe(preview ? containsSecret(api.raw.envs) : true);
+        if (!preview) {
+            expect([...api.inputs.envs].sort()).toEqual([`DB_PASSWORD=${DB}`, "PLAIN=x", "TAG=v1"]);
+        }
+        // Elsewhere (the component's own inputs) only inside a secret.
+        for (const r of rec.resources.filter((x) => x !== api)) {
+            expect({
+                resource: `${r.type} ${r.name}`,
+                leak: JSON.stringify(redactSecrets(r.raw)).includes(DB),
+            }).toEqual({
+                resource: `${r.type} ${r.name}`,
+                leak: false,
+            });
+        }
+        // Checked once known (the deployment fails with this, from inside the Output): the key, never the value.
+        expect(computedEnvProblem("api_1", "DB_PASSWORD", `line1\n${DB}`)).toBe(
+            'Invalid container "api_1":\n - env.DB_PASSWORD (a computed value) is not a string of at most 1024 characters without control characters (newline, NUL, ...); its value is not shown, as it may be a secret',
+        );
+        expect(computedEnvProblem("api_1", "DB_PASSWORD", DB)).toBeUndefined();
     });
 
     test("a key given as plain text is still kept only as a secret (command connections and component inputs)", async () => {
