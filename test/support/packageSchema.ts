@@ -3,7 +3,9 @@
 // keys each object may have, type tokens, property types, `$ref` targets that resolve (in this
 // schema, in Pulumi's built-in types, or in a declared dependency's schema at its version), required
 // lists that name declared properties, and enum values of the enum's type. Pulumi's metaschema
-// itself is not installable from the registries CI uses, so these rules stand in for it.
+// (pulumi/pulumi pkg/codegen/schema/pulumi.json) is not installable from the registries CI uses, so
+// these rules, checked against its text (keys, the token and version patterns, the reference forms),
+// stand in for it; they are stricter in one way: no key the metaschema does not describe.
 
 const TOP_KEYS = new Set([
     "name",
@@ -17,6 +19,8 @@ const TOP_KEYS = new Set([
     "repository",
     "logoUrl",
     "pluginDownloadURL",
+    "configurationDocsUrl",
+    "validateCredentialsOnNew",
     "publisher",
     "namespace",
     "meta",
@@ -38,6 +42,7 @@ const RESOURCE_KEYS = new Set([
     "inputProperties",
     "requiredInputs",
     "stateInputs",
+    "listInputs",
     "aliases",
     "deprecationMessage",
     "isComponent",
@@ -77,8 +82,8 @@ const PROPERTY_KEYS = new Set([
 const PRIMITIVES = new Set(["boolean", "integer", "number", "string", "array", "object"]);
 const BUILTIN_REFS = new Set(["pulumi.json#/Any", "pulumi.json#/Archive", "pulumi.json#/Asset", "pulumi.json#/Json"]);
 const NAME = /^[a-zA-Z][-a-zA-Z0-9_]*$/;
-const TOKEN = /^[a-zA-Z][-a-zA-Z0-9_]*:([^0-9][a-zA-Z0-9._/-]*)?:[^0-9][a-zA-Z0-9._/]*$/;
-const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+const TOKEN = /^[a-zA-Z][-a-zA-Z0-9_]*:([^0-9][a-zA-Z0-9._/-]*)?:[^0-9][a-zA-Z0-9._/-]*$/;
+const SEMVER = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 
 /** Every way `schema` breaks the rules, one line each with its JSON path; empty when it follows them. */
 export function schemaProblems(schema: any): string[] {
@@ -104,7 +109,9 @@ export function schemaProblems(schema: any): string[] {
             if (!schema.types?.[local[1]]) say(where, `$ref ${target} names no type of this schema`);
             return;
         }
-        const external = /^\/([^/]+)\/v([^/]+)\/schema\.json#\/(resources|types)\/(.+)$/.exec(target);
+        const external = /^(?:https?:\/\/[^#]*)?\/([^/]+)\/v([^/]+)\/schema\.json#\/(resources|types)\/(.+)$/.exec(
+            target,
+        );
         if (!external) {
             say(
                 where,
